@@ -1,0 +1,190 @@
+"""The rubric as validated models: indicators (leaves with rules), aggregate nodes, settings."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .clauses import interval
+from .numbers import normalize_text
+from .rules import Rule
+
+DEFAULT_GRADES = "优>=90; 良>=80; 中>=60; 差"
+LEVEL_NAMES = ("一级", "二级", "三级", "四级")
+METHODS = {"求和": "sum", "sum": "sum", "加总": "sum", "加权平均": "wmean", "wmean": "wmean",
+           "加权": "wmean", "平均": "wmean", "mean": "wmean", "几何平均": "gmean", "gmean": "gmean",
+           "加权几何平均": "gmean"}
+RANKINGS = {"competition": "competition", "并列": "competition", "标准": "competition",
+            "dense": "dense", "密集": "dense", "ordinal": "ordinal", "顺序": "ordinal"}
+
+
+class Grade(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    label: str
+    op: Literal[">=", ">"] | None = None
+    bound: Decimal | None = None
+    share: bool = False          # '优>=90%': 90% of the full points
+
+
+class GradeScheme(BaseModel):
+    """优>=90; 良>=80; 中>=60; 差 — first grade whose bound the total reaches; the last is the rest."""
+
+    model_config = ConfigDict(frozen=True)
+    grades: tuple[Grade, ...]
+    text: str = DEFAULT_GRADES
+
+    @classmethod
+    def parse(cls, text: str) -> "GradeScheme":
+        t = normalize_text(str(text))
+        grades = []
+        parts = [p.strip() for p in t.split(";") if p.strip()]
+        for k, part in enumerate(parts, start=1):
+            m = re.fullmatch(r"(.+?)\s*(>=|>)\s*(.+)", part)
+            if not m:
+                if k != len(parts):
+                    raise ValueError(f"等级「{part}」缺少分数线（如 优>=90），只有最后一档可以不写")
+                grades.append(Grade(label=part))
+                continue
+            iv = interval(m.group(2) + m.group(3))
+            grades.append(Grade(label=m.group(1).strip(), op=m.group(2), bound=iv.lo, share=iv.pct))
+        if not grades:
+            raise ValueError("等级方案为空")
+        bounds = [g.bound for g in grades if g.bound is not None]
+        if bounds != sorted(bounds, reverse=True):
+            raise ValueError("等级分数线应从高到低排列")
+        return cls(grades=tuple(grades), text=text)
+
+    def grade(self, totals: np.ndarray, full: np.ndarray | float | None = None) -> np.ndarray:
+        """Grade labels ('' where the total is blank). Exact: totals are already rounded decimals."""
+        totals = np.asarray(totals, dtype=float)
+        out = np.full(totals.shape, "", dtype=object)
+        done = np.isnan(totals)
+        for g in self.grades:
+            if g.bound is None:
+                hit = ~done
+            else:
+                bound = float(g.bound) * (np.asarray(full, dtype=float) if g.share else 1.0)
+                eps = 1e-9 * np.maximum(1, np.abs(bound))
+                hit = ~done & ((totals >= bound - eps) if g.op == ">=" else (totals > bound + eps))
+            out[hit] = g.label
+            done |= hit
+        return out
+
+
+class Settings(BaseModel):
+    """The 设置 sheet. Levels count from 1 (一级); aggregate[L] combines level-L items into their parent."""
+
+    model_config = ConfigDict(frozen=True)
+    grades: GradeScheme = Field(default_factory=lambda: GradeScheme.parse(DEFAULT_GRADES))
+    decimals: int = Field(2, ge=0, le=10)
+    ranking: Literal["competition", "dense", "ordinal"] = "competition"
+    rank_groups: str = "组别"
+    aggregate: str = "sum"                          # default for every level
+    aggregate_levels: dict[int, str] = Field(default_factory=dict)
+    coefficient: str | None = None
+    round_each_level: bool = True
+
+    def method_for(self, level: int) -> str:
+        return self.aggregate_levels.get(level, self.aggregate)
+
+    @staticmethod
+    def parse_aggregate(text: str) -> tuple[str, dict[int, str]]:
+        """'求和' / 'wmean' / '一级=加权平均; 二级=求和' → (default, per level)."""
+        t = normalize_text(str(text))
+        default, levels = "sum", {}
+        for part in (p.strip() for p in t.split(";") if p.strip()):
+            if "=" in part:
+                key, _, value = (x.strip() for x in part.partition("="))
+                level = _level_number(key)
+                if level is None:
+                    raise ValueError(f"「{key}」不是层级（应为 一级/二级/三级 或 1/2/3）")
+                levels[level] = _method(value)
+            else:
+                default = _method(part)
+        return default, levels
+
+
+def _method(text: str) -> str:
+    m = METHODS.get(text.strip().lower())
+    if m is None:
+        raise ValueError(f"汇总方式「{text}」无效（可用：求和、加权平均、几何平均）")
+    return m
+
+
+def _level_number(key: str) -> int | None:
+    key = key.strip().replace("指标", "")
+    if key in LEVEL_NAMES:
+        return LEVEL_NAMES.index(key) + 1
+    return int(key) if key.isdigit() else None
+
+
+class Indicator(BaseModel):
+    """A leaf row of 细则: one rule, its points, its inputs, the groups it applies to."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    id: str | None = None
+    path: tuple[str, ...]                     # level cells from 一级 down; the last is the name
+    points: Decimal | None = None
+    rule: Rule
+    inputs: tuple[str, ...]
+    groups: frozenset[str] | None = None      # None: every unit
+    weight: Decimal | None = None
+    criteria: str = ""
+    row: int | None = None                    # the 细则 row it came from (1-based), for messages
+
+    @field_validator("path")
+    @classmethod
+    def _named(cls, v):
+        if not v or not v[-1]:
+            raise ValueError("指标缺少名称")
+        return v
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def key(self) -> str:
+        """Group variants of one indicator share their id (or, without ids, their path)."""
+        return self.id or "/".join(self.path)
+
+    @property
+    def label(self) -> str:
+        """The name without a leading code (B11预算调整率 → 预算调整率), as the working mentions it."""
+        return re.sub(r"^[A-Za-z]+\d+\s*", "", self.name) or self.name
+
+    @property
+    def column(self) -> str:
+        """The 得分 column heading: '编号 名称' where the rubric has ids."""
+        if self.id and not self.name.startswith(self.id):
+            return f"{self.id} {self.name}"
+        return self.name
+
+    def applies_to(self, groups: np.ndarray) -> np.ndarray:
+        if self.groups is None:
+            return np.ones(len(groups), dtype=bool)
+        return np.isin(groups.astype(str), list(self.groups))
+
+
+class NodeSpec(BaseModel):
+    """An aggregate row of 细则 (no rule, no input): it names a node and gives its weight."""
+
+    model_config = ConfigDict(frozen=True)
+    path: tuple[str, ...]
+    weight: Decimal | None = None
+    points: Decimal | None = None
+    groups: frozenset[str] | None = None
+    row: int | None = None
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    indicators: tuple[Indicator, ...]
+    nodes: tuple[NodeSpec, ...] = ()
+    settings: Settings = Field(default_factory=Settings)
+
+    def leaf_keys(self) -> list[str]:
+        return list(dict.fromkeys(ind.key for ind in self.indicators))

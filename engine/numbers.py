@@ -1,0 +1,130 @@
+"""Numbers as officials write them: full-width text, percents, 是/否, exact decimals, half-up rounding.
+
+Cell values arrive as Python floats (what Excel stores), ints, or text. Every boundary decision is
+made on the decimal string of the value (``Decimal(repr(x))``), because 0.05 × 315.6 is not 15.78
+in binary floating point.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+#: Context for exact work: generous precision, no traps (x/0 gives Infinity, 0/0 NaN).
+EXACT = Context(prec=40, traps=[])
+
+_EXTRA = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "—": "-", "–": "-", "−": "-",
+                        "～": "~", "、": ",", "‰": "‰", "\u3000": " ", "≪": "<=", "×": "*", "÷": "/"})
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_UNIT_SUFFIX = re.compile(r"(分|元|万元|亿元|家|个|项|次|人|户|%|‰)$")
+
+TRUE_WORDS = frozenset({"是", "符合", "达成", "达到", "已达成", "完成", "已完成", "有", "y", "yes", "true",
+                        "√", "✓", "✔", "1", "满分"})
+FALSE_WORDS = frozenset({"否", "不符合", "未达成", "未达到", "未完成", "无", "n", "no", "false", "×", "✗",
+                         "✘", "0"})
+
+
+def normalize_text(text: str) -> str:
+    """Half-width form of what officials type: ；：＝，％－ and full-width digits become ASCII."""
+    return unicodedata.normalize("NFKC", text).translate(_EXTRA).strip()
+
+
+def is_blank(value) -> bool:
+    """A cell that holds nothing: None, NaN, or whitespace-only text."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str):
+        return not value.strip()
+    return False
+
+
+def to_decimal(value) -> Decimal:
+    """Exact decimal of a number or numeric text; raises ValueError with a Chinese reason."""
+    if isinstance(value, bool):
+        raise ValueError(f"「{value}」不是数值")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("数值无效")
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        return parse_number_text(value)
+    raise ValueError(f"「{value}」不是数值")
+
+
+def parse_number_text(text: str) -> Decimal:
+    """``'90%'`` → 0.9, ``'8分'`` → 8, ``'1,234.5'`` → 1234.5, ``'９０％'`` → 0.9."""
+    s = normalize_text(text).replace(" ", "")
+    scale = Decimal(1)
+    if s.endswith("%"):
+        scale, s = Decimal("0.01"), s[:-1]
+    elif s.endswith("‰"):
+        scale, s = Decimal("0.001"), s[:-1]
+    else:
+        s = _UNIT_SUFFIX.sub("", s)
+        if s.endswith("%"):
+            scale, s = Decimal("0.01"), s[:-1]
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    if not _NUMBER.fullmatch(s):
+        raise ValueError(f"「{text}」不是数值")
+    return Decimal(s) * scale
+
+
+def to_float(value) -> float:
+    """Float of a cell value (NaN for blank); raises ValueError for text that is not a number."""
+    if is_blank(value):
+        return math.nan
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return float(to_decimal(value))
+
+
+def parse_bool(value) -> bool:
+    """是/否 and their many spellings; raises ValueError for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        s = normalize_text(value).lower()
+        if s in TRUE_WORDS:
+            return True
+        if s in FALSE_WORDS:
+            return False
+    raise ValueError(f"「{value}」应为 是/否")
+
+
+def round_half_up(value: Decimal, decimals: int) -> Decimal:
+    """Excel's ROUND: halves go away from zero (Python's round goes to even)."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def fmt_num(value, decimals: int | None = None) -> str:
+    """A number as an evaluator writes it: no exponent, no trailing zeros (1.50 → 1.5, 48.00 → 48)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "空"
+    d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    if decimals is not None:
+        d = round_half_up(d, decimals)
+    try:
+        d = d.normalize(EXACT)
+    except InvalidOperation:
+        return str(value)
+    text = format(d, "f")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_pct(rate, decimals: int = 2) -> str:
+    """A fraction as a percent: 0.2124 → 21.24%."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "空"
+    d = rate if isinstance(rate, Decimal) else Decimal(repr(float(rate)))
+    return fmt_num(d * 100, decimals) + "%"

@@ -1,0 +1,144 @@
+"""What scoring returns: every score with its working, every problem, totals, grades, ranks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .model import Indicator, Settings
+from .numbers import fmt_num
+from .rules import OK, Ctx, Outcome
+
+SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the 问题 sheet. The workbook layer turns unit/indicator/input into a cell."""
+
+    severity: str                   # 错误 / 提示
+    message: str
+    unit: int | None = None         # index of the unit
+    indicator: str | None = None    # indicator key
+    inputs: tuple[str, ...] = ()    # the 数据 columns concerned
+    rubric_row: int | None = None   # the 细则 row concerned
+    setting: str | None = None      # the 设置 key concerned
+
+
+@dataclass
+class Variant:
+    """One rubric row applied to the units of its groups."""
+
+    indicator: Indicator
+    outcome: Outcome
+    ctx: Ctx
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator (all its group variants) over all units."""
+
+    key: str
+    indicator: Indicator                 # the first variant: name, id, path
+    variants: list[Variant]
+    which: np.ndarray                    # the variant scoring each unit (-1: not assessed)
+    score: np.ndarray
+    status: np.ndarray
+    value: np.ndarray
+    points: np.ndarray                   # full points per unit (NaN: not assessed)
+    scored: bool = True
+
+    @property
+    def column(self) -> str:
+        return self.indicator.column
+
+    def variant(self, i: int) -> Variant | None:
+        k = self.which[i]
+        return self.variants[k] if k >= 0 else None
+
+    def explain(self, i: int) -> str:
+        """The working for unit i, in words, as an evaluator writes it."""
+        v = self.variant(i)
+        if v is None:
+            return "本单位不考核此项"
+        out = v.outcome
+        if out.status[i] != OK:
+            return out.messages.get(i, "无法计算")
+        points = v.indicator.points
+        text = v.indicator.rule.explain(out, i, points, v.ctx)
+        note = out.notes.get(i)
+        return f"{text}（提示：{note}）" if note and note not in text else text
+
+    def inputs_text(self, i: int) -> str:
+        v = self.variant(i)
+        if v is None:
+            return ""
+        return "；".join(f"{c.name}={c.text(i) or '空'}" for c in v.outcome.cols)
+
+
+@dataclass
+class Result:
+    units: np.ndarray
+    groups: np.ndarray
+    indicators: list[IndicatorResult]
+    node_names: list[str]
+    nodes: np.ndarray                    # (U, K) aggregate values, parents after children, root excluded
+    node_reasons: np.ndarray             # (U, K) Chinese reasons where blank
+    total: np.ndarray
+    full: np.ndarray                     # full points each unit could reach
+    grade: np.ndarray
+    rank: np.ndarray
+    group_rank: np.ndarray
+    settings: Settings
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == SEVERITY_ERROR]
+
+    def indicator(self, key_or_name: str) -> IndicatorResult:
+        for ind in self.indicators:
+            if key_or_name in (ind.key, ind.indicator.name, ind.column):
+                return ind
+        raise KeyError(key_or_name)
+
+    def unit_index(self, name: str) -> int:
+        hits = np.flatnonzero(self.units.astype(str) == name)
+        if not hits.size:
+            raise KeyError(name)
+        return int(hits[0])
+
+    def scores_frame(self) -> pd.DataFrame:
+        """The 得分 table: 单位, 组别, indicators, aggregates, 总分, 等级, 排名, 组内排名."""
+        data = {"单位": self.units, "组别": self.groups}
+        for ind in self.indicators:
+            data[ind.column] = ind.score if ind.scored else ind.value
+        for k, name in enumerate(self.node_names):
+            data[name if name not in data else f"{name}（小计）"] = self.nodes[:, k]
+        data["总分"] = self.total
+        data["等级"] = self.grade
+        data["排名"] = self.rank
+        data["组内排名"] = self.group_rank
+        return pd.DataFrame(data)
+
+    def working(self):
+        """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
+        for i, unit in enumerate(self.units.tolist()):
+            for ind in self.indicators:
+                v = ind.variant(i)
+                if v is None:
+                    continue
+                shown = ind.score[i] if ind.scored else ind.value[i]
+                yield (unit, ind.column, ind.inputs_text(i), v.indicator.rule.text,
+                       None if np.isnan(shown) else shown, ind.explain(i))
+
+    def summary(self, i: int) -> str:
+        """One line per unit for the command line: total, grade, rank."""
+        total = "空" if np.isnan(self.total[i]) else fmt_num(self.total[i], self.settings.decimals)
+        rank = "" if np.isnan(self.rank[i]) else f"，第{int(self.rank[i])}名"
+        return f"{self.units[i]}：总分{total}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
+

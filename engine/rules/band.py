@@ -1,0 +1,279 @@
+"""K1–K3: bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from .. import exact
+from ..clauses import Interval, Segment, clause_error, interval
+from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
+from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs
+
+PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
+         "中间": "mid"}
+PICK_WORDS = {"max": "取上限", "min": "取下限", "mid": "取中值"}
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str                 # the level name, or the gate condition's text
+    scores: Interval           # allowed scores
+    gate: Interval | None = None
+
+    def range_text(self) -> str:
+        return self.scores.text()
+
+
+class BandRule(Rule):
+    """Assessor's score checked against bands, a level turned into a score, or a metric-gated band."""
+
+    KIND: ClassVar[str] = "band"
+    NAMES: ClassVar[tuple[str, ...]] = ("档次", "档位", "分档")
+    OPTIONS: ClassVar[dict[str, str]] = {"pick": "pick", "取值": "pick"}
+
+    bands: tuple[Band, ...]
+    pick: Literal["max", "min", "mid"] = "max"
+
+    @property
+    def gated(self) -> bool:
+        return self.bands[0].gate is not None
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "BandRule":
+        bands, pick = [], "max"
+        for seg in segments:
+            if "pick" in seg.options:
+                pick = PICKS.get(seg.options["pick"].lower())
+                if pick is None:
+                    raise clause_error(text, seg, f"pick 应为 max/min/mid，而不是「{seg.options['pick']}」")
+            if not seg.clause:
+                continue
+            try:
+                if "=>" in seg.clause:
+                    cond, _, rng = seg.clause.partition("=>")
+                    bands.append(Band(label=cond.strip(), gate=interval(cond), scores=interval(rng)))
+                elif "=" in seg.clause:
+                    label, _, rng = seg.clause.partition("=")
+                    if not label.strip():
+                        raise ValueError("缺少档次名称")
+                    bands.append(Band(label=label.strip(), scores=interval(rng)))
+                else:
+                    raise ValueError("应写成「档次=分数区间」或「条件 => 分数区间」")
+            except ValueError as exc:
+                raise clause_error(text, seg, str(exc)) from None
+        if not bands:
+            raise clause_error(text, Segment(1, "", {}), "至少需要一个档次")
+        if len({b.gate is None for b in bands}) > 1:
+            raise clause_error(text, segments[-1], "不能混用「档次=区间」和「条件 => 区间」")
+        labels = [b.label for b in bands if b.gate is None]
+        if len(set(labels)) != len(labels):
+            raise clause_error(text, segments[0], "档次名称重复")
+        return cls(text=text, bands=tuple(bands), pick=pick)
+
+    def arity(self) -> tuple[int, int]:
+        return (1, 2)
+
+    # -- geometry of the bands ---------------------------------------------------------------
+    def bounds(self, band: Band, points: Decimal | None) -> tuple[Decimal, bool, Decimal | None, bool]:
+        """(lo, lo_open, hi, hi_open): open-down bands start at 0, open-up bands end at the points."""
+        s = band.scores
+        lo = s.lo if s.lo is not None else Decimal(0)
+        hi = s.hi if s.hi is not None else points
+        return lo, s.lo_open, hi, s.hi_open
+
+    def _unit(self, decimals: int) -> Decimal:
+        """The smallest score step: 1 where every bound is whole, else one unit of the last decimal."""
+        ends = [e for b in self.bands for e in (b.scores.lo, b.scores.hi) if e is not None]
+        return Decimal(1) if all(e == e.to_integral_value() for e in ends) else Decimal(1).scaleb(-decimals)
+
+    def picked(self, band: Band, points: Decimal | None, decimals: int) -> Decimal | None:
+        lo, lo_open, hi, hi_open = self.bounds(band, points)
+        if hi is None:
+            return None
+        unit = self._unit(decimals)
+        top = hi - unit if hi_open else hi
+        bottom = lo + unit if lo_open else lo
+        if self.pick == "max":
+            return top
+        if self.pick == "min":
+            return bottom
+        return round_half_up((bottom + top) / 2, decimals)
+
+    def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
+        out = []
+        spans = [(self.bounds(b, points), b.label) for b in self.bands]
+        for k, ((lo, lo_open, hi, hi_open), label) in enumerate(spans):
+            if points is not None and hi is not None and hi > points:
+                out.append(("错误", f"档次「{label}」的上限{fmt_num(hi)}超过分值{fmt_num(points)}"))
+            for (lo2, lo2_open, hi2, hi2_open), label2 in spans[k + 1:]:
+                if self.gated or hi is None or hi2 is None:
+                    continue
+                a_lo, a_hi = max(lo, lo2), min(hi, hi2)
+                touching = a_lo == a_hi and not ((a_lo == hi and hi_open) or (a_lo == hi2 and hi2_open)
+                                                 or (a_lo == lo and lo_open) or (a_lo == lo2 and lo2_open))
+                if a_lo < a_hi or touching:
+                    where = fmt_num(a_lo) if a_lo == a_hi else f"{fmt_num(a_lo)}-{fmt_num(a_hi)}"
+                    out.append(("提示", f"档次「{label}」与「{label2}」在{where}分处重叠，该分数两档均可"))
+        if not self.gated:
+            gaps = self._gaps(points)
+            if gaps:
+                out.append(("提示", "档次之间有空档：" + "、".join(gaps) + "；落在空档内的得分将报错"))
+        return out
+
+    def _gaps(self, points: Decimal | None) -> list[str]:
+        """Stretches of [0, points] that no band covers."""
+        spans = sorted((self.bounds(b, points) for b in self.bands), key=lambda s: (s[0], s[1]))
+        gaps, reach, closed = [], Decimal(0), False   # [0, reach] covered (reach itself iff closed)
+        for lo, lo_open, hi, hi_open in spans:
+            if hi is None:
+                continue
+            if lo > reach:
+                gaps.append(f"{'(' if closed else '['}{fmt_num(reach)},{fmt_num(lo)}{']' if lo_open else ')'}")
+            elif lo == reach and lo_open and not closed:
+                gaps.append(fmt_num(lo))
+            if hi > reach:
+                reach, closed = hi, not hi_open
+            elif hi == reach:
+                closed = closed or not hi_open
+        if points is not None and (reach < points or (reach == points and not closed)):
+            gaps.append(f"{'(' if closed else '['}{fmt_num(reach)},{fmt_num(points)}]")
+        return gaps
+
+    # -- scoring -----------------------------------------------------------------------------
+    def evaluate(self, cols: list[InputColumn], points: Decimal | None, ctx: Ctx) -> Outcome:
+        out = Outcome.empty(ctx.n)
+        if self.gated:
+            return self._evaluate_gated(cols, points, ctx, out)
+        levels = np.full(ctx.n, -1, dtype=np.int32)        # the band an assessor named
+        scores, bad = cols[-1].numbers if len(cols) == 2 else cols[0].numbers
+        scores = scores.copy()
+        if len(cols) == 2:
+            self._read_levels(cols[0], levels, None, out, ctx)
+            out.fail(ctx.rows & cols[0].blank & cols[1].blank, MISSING,
+                     f"缺少输入「{cols[0].name}」「{cols[1].name}」")
+            out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[1].name}」的值「{cols[1].text(i)}」不是数值")
+        else:
+            out.fail(ctx.rows & cols[0].blank, MISSING, f"缺少输入「{cols[0].name}」")
+            self._read_levels(cols[0], levels, scores, out, ctx, only=bad)
+        self._score(scores, levels, points, ctx, out)
+        return out
+
+    def _read_levels(self, col: InputColumn, levels, scores, out: Outcome, ctx: Ctx, only=None) -> None:
+        """Level names (and '较好 7' pairs) in a text column."""
+        labels = {normalize_text(b.label): k for k, b in enumerate(self.bands)}
+        idx = np.flatnonzero(ctx.rows & ~col.blank & (only if only is not None else True))
+        for i in idx.tolist():
+            parts = normalize_text(col.text(i)).split()
+            k = labels.get(parts[0]) if parts else None
+            if k is None or len(parts) > 2:
+                out.fail(_one(ctx.n, i), INVALID,
+                         f"「{col.text(i)}」不是档次名称或分数（档次：{'、'.join(b.label for b in self.bands)}）")
+                continue
+            levels[i] = k
+            if len(parts) == 2 and scores is not None:
+                try:
+                    scores[i] = float(parse_number_text(parts[1]))
+                except ValueError:
+                    out.fail(_one(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
+
+    def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
+        member = self._membership(scores, points)           # (bands, units) bool
+        has_score = ~np.isnan(scores)
+        picked = out.extra.setdefault("picked", np.zeros(ctx.n, dtype=bool))
+        for i in np.flatnonzero(ctx.rows & (out.status == OK)).tolist():
+            k = levels[i]
+            if has_score[i]:
+                if points is not None and (scores[i] > float(points) or scores[i] < 0):
+                    out.fail(_one(ctx.n, i), INVALID, f"得分{fmt_num(scores[i])}超出0-{fmt_num(points)}分")
+                    continue
+                hits = np.flatnonzero(member[:, i])
+                if k >= 0 and not member[k, i]:
+                    b = self.bands[k]
+                    out.fail(_one(ctx.n, i), INVALID,
+                             f"得分{fmt_num(scores[i])}不在「{b.label}」档（{b.range_text()}分）内")
+                    continue
+                if hits.size == 0:
+                    out.fail(_one(ctx.n, i), INVALID,
+                             f"得分{fmt_num(scores[i])}不在任何档次内（{self._all_text()}）")
+                    continue
+                out.fired[i] = k if k >= 0 else hits[0]
+                out.score[i] = scores[i]
+                if hits.size > 1 and k < 0:
+                    out.notes[i] = (f"得分{fmt_num(scores[i])}位于"
+                                    + "、".join(f"「{self.bands[h].label}」" for h in hits) + "档重叠处")
+            elif k >= 0:
+                value = self.picked(self.bands[k], points, ctx.decimals)
+                if value is None:
+                    out.fail(_one(ctx.n, i), INVALID, "未设分值，无法取档次上限")
+                    continue
+                out.fired[i] = k
+                out.score[i] = float(value)
+                picked[i] = True
+        out.value[:] = out.score
+
+    def _membership(self, scores, points) -> np.ndarray:
+        def kernel(ops, x):
+            rows = []
+            for band in self.bands:
+                lo, lo_open, hi, hi_open = self.bounds(band, points)
+                ok = ops.cmp(x, ">" if lo_open else ">=", ops.const(lo))
+                if hi is not None:
+                    ok = ok & ops.cmp(x, "<" if hi_open else "<=", ops.const(hi))
+                rows.append(ok.astype(float) if hasattr(ok, "astype") else ok)
+            return rows
+        valid = ~np.isnan(scores)
+        return np.array(exact.run(kernel, [scores], valid), dtype=float).astype(bool).reshape(len(self.bands), -1)
+
+    def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
+        metric_col = cols[0]
+        metric = numeric_inputs([metric_col], out, ctx)[0]
+
+        def kernel(ops, x):
+            chosen = np.full(len(x), -1.0)
+            for k in reversed(range(len(self.bands))):
+                g = self.bands[k].gate
+                ok = ops.cmp(x, ">" if g.lo_open else ">=", ops.const(g.lo)) if g.lo is not None else True
+                if g.hi is not None:
+                    ok = ok & ops.cmp(x, "<" if g.hi_open else "<=", ops.const(g.hi))
+                chosen = np.where(np.asarray(ok, dtype=bool), float(k), chosen)
+            return [chosen]
+        chosen = exact.run(kernel, [metric], ~np.isnan(metric))[0].astype(np.int32)
+        out.fail(ctx.rows & ~np.isnan(metric) & (chosen < 0), INVALID,
+                 lambda i: f"「{metric_col.name}」={metric_col.text(i)}不满足任何条件")
+        out.extra["metric"] = metric
+        if len(cols) == 2:
+            scores, bad = cols[1].numbers
+            out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[1].name}」的值「{cols[1].text(i)}」不是数值")
+        else:
+            scores = np.full(ctx.n, np.nan)
+        self._score(scores.copy(), chosen, points, ctx, out)
+        return out
+
+    def _all_text(self) -> str:
+        return "；".join(f"{b.label}={b.range_text()}" for b in self.bands)
+
+    def explain(self, out: Outcome, i: int, points, ctx: Ctx) -> str:
+        k = out.fired[i]
+        band = self.bands[k]
+        score = fmt_num(out.score[i], ctx.decimals)
+        if self.gated:
+            metric = out.extra["metric"][i]
+            shown = fmt_pct(metric) if band.gate.pct else fmt_num(metric)
+            head = f"{ctx.label or '指标值'}={shown}，满足「{band.label}」，适用{band.range_text()}分档"
+            return f"{head}，{PICK_WORDS[self.pick]}得{score}分" if out.extra["picked"][i] else f"{head}，评定得分{score}分"
+        note = out.notes.get(i)
+        if note:
+            return f"评定得分{score}分，{note}"
+        if out.extra["picked"][i]:
+            return f"评定为「{band.label}」档（{band.range_text()}分），{PICK_WORDS[self.pick]}得{score}分"
+        return f"评定得分{score}分，属「{band.label}」档（{band.range_text()}分）"
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    m = np.zeros(n, dtype=bool)
+    m[i] = True
+    return m

@@ -1,0 +1,195 @@
+"""What every rule kind shares: its inputs, its outcome over a column of units, its options."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from ..clauses import RuleError  # noqa: F401  (re-exported)
+from ..numbers import fmt_num, fmt_pct, is_blank, parse_bool, to_float
+
+OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
+
+
+class InputColumn:
+    """One input of a rule over all units: the raw cells, read lazily as numbers or 是/否."""
+
+    def __init__(self, name: str, raw):
+        self.name = name
+        self.raw = np.asarray(raw, dtype=object) if not isinstance(raw, np.ndarray) else raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        if self.raw.dtype.kind == "f":
+            return np.isnan(self.raw)
+        return np.fromiter((is_blank(v) for v in self.raw), dtype=bool, count=len(self.raw))
+
+    @cached_property
+    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(values, bad): floats (NaN where blank or not a number) and where the text was not a number."""
+        if self.raw.dtype.kind in "fiu":
+            vals = self.raw.astype(float)
+            return vals, np.zeros(len(vals), dtype=bool)
+        vals = np.full(len(self.raw), np.nan)
+        bad = np.zeros(len(self.raw), dtype=bool)
+        for i, v in enumerate(self.raw):
+            try:
+                vals[i] = to_float(v)
+            except ValueError:
+                bad[i] = True
+        return vals, bad
+
+    @cached_property
+    def booleans(self) -> tuple[np.ndarray, np.ndarray]:
+        """(values as 1.0/0.0/NaN, bad) for 是/否 cells."""
+        vals = np.full(len(self.raw), np.nan)
+        bad = np.zeros(len(self.raw), dtype=bool)
+        for i, v in enumerate(self.raw):
+            if is_blank(v):
+                continue
+            try:
+                vals[i] = float(parse_bool(v))
+            except ValueError:
+                bad[i] = True
+        return vals, bad
+
+    def text(self, i: int) -> str:
+        v = self.raw[i]
+        if isinstance(v, float):
+            return fmt_num(v)
+        return "" if v is None else str(v).strip()
+
+
+@dataclass
+class Ctx:
+    """Where a rule is applied: which units it scores, who counts as a peer, rounding."""
+
+    rows: np.ndarray                       # units scored by this rubric row
+    peers: np.ndarray                      # units whose values define "the best" (same indicator id)
+    groups: np.ndarray                     # each unit's group label (for among=group)
+    decimals: int = 2
+    label: str = ""                        # the indicator's name as the working mentions it
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Outcome:
+    """A rule applied to a column of units: scores plus everything needed to explain them."""
+
+    score: np.ndarray
+    status: np.ndarray
+    value: np.ndarray                       # the metric the rule looked at (rate, gap, count, score)
+    fired: np.ndarray                       # which clause/band fired (-1: none)
+    deduction: np.ndarray                   # points taken off (NaN: not a deduction rule)
+    messages: dict[int, str] = field(default_factory=dict)   # 错误 per unit
+    notes: dict[int, str] = field(default_factory=dict)      # 提示 per unit
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    cols: list[InputColumn] = field(default_factory=list)    # the inputs, for the working
+
+    @classmethod
+    def empty(cls, n: int) -> "Outcome":
+        nan = np.full(n, np.nan)
+        return cls(score=nan.copy(), status=np.full(n, OK, dtype=np.int8), value=nan.copy(),
+                   fired=np.full(n, -1, dtype=np.int32), deduction=nan.copy())
+
+    def fail(self, mask: np.ndarray, status: int, message) -> None:
+        """Blank the score of every unit in mask and record why (message: str or callable(i))."""
+        idx = np.flatnonzero(mask & (self.status == OK))
+        self.status[idx] = status
+        self.score[idx] = np.nan
+        for i in idx.tolist():
+            self.messages[i] = message(i) if callable(message) else message
+
+
+class Rule(BaseModel):
+    """Base of every rule kind. Subclasses define KIND, NAMES, OPTIONS and the three methods."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    KIND: ClassVar[str] = ""
+    NAMES: ClassVar[tuple[str, ...]] = ()
+    OPTIONS: ClassVar[dict[str, str]] = {}   # option key (and aliases) -> field name
+    scored: ClassVar[bool] = True
+
+    text: str = ""
+
+    def arity(self) -> tuple[int, int]:
+        """(least, most) input columns the rule reads."""
+        return 1, 1
+
+    def evaluate(self, cols: list[InputColumn], points: Decimal | None, ctx: Ctx) -> Outcome:
+        raise NotImplementedError
+
+    def explain(self, out: Outcome, i: int, points: Decimal | None, ctx: Ctx) -> str:
+        raise NotImplementedError
+
+    def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
+        """Rubric-level (severity, message) about the rule itself, e.g. overlapping bands."""
+        return []
+
+    def needs_points(self) -> bool:
+        return self.scored
+
+
+def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
+    """Float columns; blank → MISSING, text that is not a number → INVALID (both on scored rows)."""
+    values = []
+    for col in cols:
+        vals, bad = col.numbers
+        out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+        out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"输入「{c.name}」的值「{c.text(i)}」不是数值")
+        values.append(vals)
+    return values
+
+
+def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) -> None:
+    with np.errstate(invalid="ignore"):
+        neg = values < 0
+    out.fail(ctx.rows & neg, INVALID, lambda i: f"输入「{col.name}」为负数（{col.text(i)}），数据有误")
+
+
+def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool = False,
+                 allow_negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(numerator, denominator) of a rate read from one column (the rate) or two amounts.
+
+    With ``change`` two amounts (current, base) give the rate (current − base) / base.
+    """
+    vals = numeric_inputs(cols, out, ctx)
+    if not allow_negative:
+        for v, c in zip(vals, cols):
+            fail_negative(v, c, out, ctx)
+    if len(vals) == 1:
+        return vals[0], np.ones_like(vals[0])
+    num, den = vals
+    return (num - den if change else num), den
+
+
+def rate_text(cols: list[InputColumn], i: int, rate: float, change: bool = False) -> str:
+    """'名称=(a÷b)=94.12%' for amounts, '名称=94.12%' for a given rate."""
+    if len(cols) == 2:
+        a, b = cols[0].text(i), cols[1].text(i)
+        expr = f"({a}-{b})÷{b}" if change else f"{a}÷{b}"
+        return f"{expr}={fmt_pct(rate)}"
+    return fmt_pct(rate)
+
+
+def show(value: float) -> str:
+    return fmt_num(value)
+
+
+def score_text(score: float, points: Decimal | None, decimals: int) -> str:
+    if points is not None and score == float(points):
+        return "得满分"
+    if score == 0:
+        return "不得分"
+    return f"得{fmt_num(score, decimals)}分"

@@ -1,0 +1,267 @@
+"""Rules on counts and assessors' judgements: deduct (K11), check (K12–K14), manual (K15), value."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from .. import exact
+from ..clauses import Interval, Segment, clause_error, interval, number
+from ..numbers import fmt_num
+from .base import INVALID, MISSING, OK, Outcome, Rule, numeric_inputs
+from .rates import _inside, _no_clauses, _options
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (values >= 0) & (values == np.floor(values))
+
+
+class DeductRule(Rule):
+    """Points off per incident, floor 0 (扣完为止); a range 0.1-0.5 leaves the size to the assessor."""
+
+    KIND: ClassVar[str] = "deduct"
+    NAMES: ClassVar[tuple[str, ...]] = ("扣分", "每项扣分")
+    OPTIONS: ClassVar[dict[str, str]] = {"each": "each", "每次": "each", "每项": "each"}
+
+    each: Interval
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "DeductRule":
+        _no_clauses(text, segments)
+        opts = _options(text, segments)
+        if "each" not in opts:
+            raise clause_error(text, segments[0] if segments else Segment(1, "", {}), "缺少 each=（每次扣分）")
+        try:
+            each = interval(opts["each"])
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        if each.lo is None or each.hi is None:
+            raise clause_error(text, segments[0], "each 应为一个数或一个区间，如 0.5 或 0.1-0.5")
+        return cls(text=text, each=each)
+
+    @property
+    def ranged(self) -> bool:
+        return self.each.lo != self.each.hi
+
+    def arity(self) -> tuple[int, int]:
+        return (1, 2) if self.ranged else (1, 1)
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        count = numeric_inputs(cols[:1], out, ctx)[0]
+        out.fail(ctx.rows & ~_whole(count) & ~np.isnan(count), INVALID,
+                 lambda i: f"「{cols[0].name}」应为非负整数，而不是「{cols[0].text(i)}」")
+        lo, hi, full = float(self.each.lo), float(self.each.hi), float(points)
+        if self.ranged:
+            total = cols[1].numbers[0] if len(cols) == 2 else np.full(ctx.n, np.nan)
+            need = ctx.rows & (out.status == OK) & (count > 0) & np.isnan(total)
+            out.fail(need, MISSING, f"每次扣{self.each.text()}分，有扣分事项时需填写实际扣分（第二个输入）")
+            total = np.where(count == 0, 0.0, total)
+            with np.errstate(invalid="ignore"):
+                outside = (total < count * lo - 1e-9) | (total > count * hi + 1e-9)
+            out.fail(ctx.rows & outside, INVALID,
+                     lambda i: f"实际扣分{fmt_num(total[i])}应在{fmt_num(count[i] * lo)}-{fmt_num(count[i] * hi)}分之间"
+                               f"（{fmt_num(count[i])}次×{self.each.text()}分）")
+        else:
+            total = exact.run(lambda ops, c: [c * ops.const(self.each.lo)], [count], ctx.rows)[0]
+        ded = np.minimum(total, full)
+        out.score = np.where(out.status == OK, exact.run(
+            lambda ops, t: [ops.round(ops.maximum(ops.const(points) - t, ops.const(0)), ctx.decimals)],
+            [total], ctx.rows)[0], np.nan)
+        out.value, out.deduction = count, ded
+        out.extra["total"] = total
+        return out
+
+    def explain(self, out, i, points, ctx):
+        n = out.value[i]
+        if n == 0:
+            return "未发现扣分事项，得满分"
+        total = out.extra["total"][i]
+        what = f"每次扣{self.each.text()}分"
+        if self.ranged:
+            what += f"，实扣{fmt_num(total)}分"
+        else:
+            what += f"，共扣{fmt_num(total)}分"
+        tail = "，扣完为止" if total >= float(points) else ""
+        return f"发现扣分事项{fmt_num(n)}次，{what}{tail}，得{fmt_num(out.score[i], ctx.decimals)}分"
+
+
+class CheckRule(Rule):
+    """Equal shares for n points met (K12/K13); each point may be a numeric target (K14)."""
+
+    KIND: ClassVar[str] = "check"
+    NAMES: ClassVar[tuple[str, ...]] = ("要点", "检查", "评价要点")
+    OPTIONS: ClassVar[dict[str, str]] = {"n": "n", "项数": "n"}
+
+    n: int
+    targets: tuple[tuple[Interval | Literal["是"], ...], ...] = ()   # per point: conditions that must all hold
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "CheckRule":
+        opts = _options(text, segments)
+        targets = []
+        for seg in segments:
+            if seg.clause:
+                try:
+                    conds = tuple("是" if c.strip() in ("是", "符合") else interval(c)
+                                  for c in seg.clause.replace("且", "&").split("&"))
+                except ValueError as exc:
+                    raise clause_error(text, seg, str(exc)) from None
+                targets.append(conds)
+        n = len(targets)
+        if "n" in opts:
+            try:
+                n = int(number(opts["n"], "要点数"))
+            except ValueError as exc:
+                raise clause_error(text, segments[0], str(exc)) from None
+            if targets and n != len(targets):
+                raise clause_error(text, segments[0], f"n={n} 与列出的{len(targets)}个要点不一致")
+        if n <= 0:
+            raise clause_error(text, segments[0] if segments else Segment(1, "", {}), "缺少 n=（要点数）或要点条件")
+        return cls(text=text, n=n, targets=tuple(targets))
+
+    def arity(self) -> tuple[int, int]:
+        if self.targets:
+            k = sum(len(t) for t in self.targets)
+            return (k, k)
+        return (1, max(2, self.n))
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        if self.targets:
+            met = self._met_targets(cols, out, ctx)
+            given = np.full(ctx.n, np.nan)
+        elif len(cols) == self.n and self.n > 2 or (len(cols) == self.n == 2 and _all_bool(cols)):
+            met = np.zeros(ctx.n)
+            for col in cols:
+                vals, bad = col.booleans
+                out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+                out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+                met = met + np.nan_to_num(vals)
+            given = np.full(ctx.n, np.nan)
+        else:
+            met = numeric_inputs(cols[:1], out, ctx)[0]
+            out.fail(ctx.rows & ~np.isnan(met) & (~_whole(met) | (met > self.n)), INVALID,
+                     lambda i: f"达成要点数「{cols[0].text(i)}」应为0-{self.n}的整数")
+            given = cols[1].numbers[0] if len(cols) == 2 else np.full(ctx.n, np.nan)
+        pts, n = points, self.n
+        base = exact.run(lambda ops, m: [ops.round(ops.const(pts) * m / ops.const(n), ctx.decimals)],
+                         [met], ctx.rows)[0]
+        full = float(points)
+        has = ~np.isnan(given)
+        with np.errstate(invalid="ignore"):
+            wrong = has & (((met == n) & (given != full)) | ((met < n) & ((given < base) | (given >= full))))
+        out.fail(ctx.rows & wrong, INVALID,
+                 lambda i: f"评定得分{fmt_num(given[i])}与达成{fmt_num(met[i])}/{n}项不符（应在"
+                           f"{fmt_num(base[i])}-{fmt_num(full)}分之间{'，不含满分' if met[i] < n else ''}）")
+        out.score = np.where(out.status == OK, np.where(has, given, base), np.nan)
+        out.value = met
+        out.extra.update(base=base, given=has)
+        return out
+
+    def _met_targets(self, cols, out, ctx) -> np.ndarray:
+        met = np.zeros(ctx.n)
+        k = 0
+        flags = []
+        for point in self.targets:
+            ok = np.ones(ctx.n, dtype=bool)
+            for cond in point:
+                col = cols[k]
+                if cond == "是":
+                    v, bad = col.booleans
+                    out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+                    out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+                    ok &= v == 1
+                else:
+                    v = numeric_inputs([col], out, ctx)[0]
+                    ok &= exact.run(lambda ops, x, c=cond: [_inside(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
+                k += 1
+            flags.append(ok)
+            met += ok
+        out.extra["points_met"] = np.array(flags)
+        return met
+
+    def explain(self, out, i, points, ctx):
+        met, n = fmt_num(out.value[i]), self.n
+        parts = []
+        if self.targets:
+            k = 0
+            for j, conds in enumerate(self.targets):
+                vals = "、".join(f"{out.cols[k + c].text(i)}" for c in range(len(conds)))
+                want = "且".join("是" if c == "是" else c.text() for c in conds)
+                ok = out.extra["points_met"][j][i]
+                parts.append(f"{_circled(j)}{vals}（要求{want}）{'达成' if ok else '未达成'}")
+                k += len(conds)
+        head = ("；".join(parts) + "；") if parts else ""
+        base = fmt_num(out.extra["base"][i], ctx.decimals)
+        if out.extra["given"][i]:
+            return f"{head}达成{met}/{n}项（应得{base}-{fmt_num(points)}分），评定得{fmt_num(out.score[i], ctx.decimals)}分"
+        return f"{head}达成{met}/{n}项，得{fmt_num(points)}×{met}/{n}={base}分"
+
+
+class ManualRule(Rule):
+    """The assessor's score, checked to lie in 0..points (K15); 是/满分 means full points."""
+
+    KIND: ClassVar[str] = "manual"
+    NAMES: ClassVar[tuple[str, ...]] = ("人工", "人工评分", "评定")
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "ManualRule":
+        _no_clauses(text, segments)
+        return cls(text=text)
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        col = cols[0]
+        vals, bad = col.numbers
+        vals = vals.copy()
+        yes, _ = col.booleans
+        full_word = bad & (yes == 1)
+        vals[full_word] = float(points)
+        out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+        out.fail(ctx.rows & bad & ~full_word, INVALID, lambda i: f"评定得分「{col.text(i)}」不是数值")
+        with np.errstate(invalid="ignore"):
+            outside = (vals < 0) | (vals > float(points))
+        out.fail(ctx.rows & outside, INVALID, lambda i: f"评定得分{fmt_num(vals[i])}超出0-{fmt_num(points)}分")
+        out.score = np.where(out.status == OK, vals, np.nan)
+        out.value = vals
+        return out
+
+    def explain(self, out, i, points, ctx):
+        s = out.score[i]
+        return "评定符合要求，得满分" if s == float(points) else f"评定得分{fmt_num(s, ctx.decimals)}分"
+
+
+class ValueRule(Rule):
+    """The input is the indicator's value (indices built from given sub-indices)."""
+
+    KIND: ClassVar[str] = "value"
+    NAMES: ClassVar[tuple[str, ...]] = ("取值", "直接取值")
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "ValueRule":
+        _no_clauses(text, segments)
+        return cls(text=text)
+
+    def needs_points(self) -> bool:
+        return False
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        v = numeric_inputs(cols, out, ctx)[0]
+        out.score = np.where(out.status == OK, v, np.nan)
+        out.value = v
+        return out
+
+    def explain(self, out, i, points, ctx):
+        return f"取值{fmt_num(out.value[i])}"
+
+
+def _all_bool(cols) -> bool:
+    return all(not col.booleans[1].any() for col in cols)
+
+
+def _circled(j: int) -> str:
+    return "①②③④⑤⑥⑦⑧⑨⑩"[j] if j < 10 else f"({j + 1})"
+

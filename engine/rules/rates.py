@@ -1,0 +1,484 @@
+"""Rules on a measured value or rate: ratio (K6/K7), step (K5/K8), threshold (K10), pass (K9, K14),
+relative, info (K23). A rate may be given as one cell or computed exactly from two amounts."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from .. import exact
+from ..clauses import Interval, Segment, clause_error, interval, number
+from ..numbers import fmt_num, fmt_pct
+from .base import (INVALID, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs, rate_columns, rate_text,
+                   score_text)
+
+
+def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
+    """The best peer value for every unit (over all peers, or over the unit's own group)."""
+    pick = np.nanmin if lowest else np.nanmax
+    best = np.full(ctx.n, np.nan)
+    keys = np.unique(ctx.groups[ctx.peers].astype(str)) if among == "group" else [None]
+    for key in keys:
+        members = ctx.peers if key is None else ctx.peers & (ctx.groups.astype(str) == key)
+        vals = values[members]
+        vals = vals[~np.isnan(vals)]
+        if vals.size:
+            target = ctx.rows if key is None else ctx.rows & (ctx.groups.astype(str) == key)
+            best[target] = pick(vals)
+    return best
+
+
+class _RateRule(Rule):
+    """A rule whose input is a value, a rate, or two amounts making a rate."""
+
+    rate_dp: int | None = None
+    rate: Literal["ratio", "change"] = "ratio"
+
+    def arity(self) -> tuple[int, int]:
+        return (1, 2)
+
+    def _rate(self, ops, num, den):
+        r = ops.div(num, den)
+        return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
+
+    def _pct(self, cols) -> bool:
+        return len(cols) == 2 or self.rate == "change"
+
+
+RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate"}
+
+
+class RatioRule(_RateRule):
+    """points × numerator / denominator; above 100%: full points (or 0 with over=0)."""
+
+    KIND: ClassVar[str] = "ratio"
+    NAMES: ClassVar[tuple[str, ...]] = ("比例", "比率", "完成比例")
+    OPTIONS: ClassVar[dict[str, str]] = {"over": "over", "超出": "over", **RATE_OPTIONS}
+
+    over: Literal["full", "0", "error"] = "full"
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "RatioRule":
+        opts = _options(text, segments)
+        over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
+        if "over" in opts and opts["over"] not in over:
+            raise clause_error(text, segments[0], f"over 应为 full/0/error，而不是「{opts['over']}」")
+        return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        two = len(cols) == 2
+        if two:
+            zero = ctx.rows & (den == 0)
+            vacuous = zero & (num == 0) & (self.over == "full")
+            out.fail(zero & ~vacuous, INVALID, f"「{cols[-1].name}」为0，无法计算比率")
+        pts = points
+
+        def kernel(ops, n, d):
+            r = self._rate(ops, n, d)
+            above = ops.cmp(n, ">", d)           # decided on the exact amounts, not the rounded rate
+            full = ops.const(pts)
+            s = ops.round(r * full, ctx.decimals)
+            s = ops.where(above, full if self.over == "full" else full * 0, s)
+            return [s, r, above]
+        s, r, above = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
+        if two:
+            s = np.where(vacuous, float(points), s)
+            r = np.where(vacuous, 1.0, r)
+        out.score = np.where(out.status == OK, s, np.nan)
+        out.value = r
+        out.extra["above"] = above.astype(bool)
+        if self.over == "error":
+            out.fail(ctx.rows & out.extra["above"], INVALID,
+                     lambda i: f"「{cols[0].name}」{cols[0].text(i)}大于「{cols[-1].name}」{cols[-1].text(i)}，数据有误")
+        return out
+
+    def explain(self, out, i, points, ctx):
+        cols = out.cols
+        r = out.value[i]
+        head = f"{ctx.label}={rate_text(cols, i, r, self.rate == 'change')}"
+        if len(cols) == 2 and float(cols[1].numbers[0][i]) == 0:
+            return f"{head.split('=')[0]}分母为0且分子为0，视为全部完成，得满分"
+        if out.extra["above"][i]:
+            return f"{head}>100%，" + ("按满分计，得满分" if self.over == "full" else "得0分")
+        if r == 1:
+            return f"{head}，得满分"
+        return f"{head}<100%，按完成比例得分：{fmt_num(points)}×{fmt_pct(r)}={fmt_num(out.score[i], ctx.decimals)}分"
+
+
+class StepRule(_RateRule):
+    """Points off per step: of the shortfall below the best unit (K5), or of a rate (K8)."""
+
+    KIND: ClassVar[str] = "step"
+    NAMES: ClassVar[tuple[str, ...]] = ("阶梯扣分", "阶梯", "逐级扣分")
+    OPTIONS: ClassVar[dict[str, str]] = {"per": "per", "每": "per", "deduct": "deduct", "扣": "deduct",
+                                         "from": "from_", "基准": "from_", "round": "round", "取整": "round",
+                                         "zero_at": "zero_at", "归零": "zero_at", "among": "among",
+                                         "比较范围": "among", **RATE_OPTIONS}
+
+    per: Decimal
+    deduct: Decimal
+    deduct_share: bool = False          # '5%w': a share of the points, not points
+    from_: Literal["best"] | Decimal | None = None
+    round: Literal["up", "down"] = "down"
+    zero_at: Decimal | None = None
+    among: Literal["all", "group"] = "all"
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
+        opts = _options(text, segments)
+        for key in ("per", "deduct"):
+            if key not in opts:
+                raise clause_error(text, segments[0] if segments else Segment(1, "", {}), f"缺少 {key}=")
+        try:
+            per = number(opts["per"], "步长")
+            d_text = opts["deduct"].strip()
+            share = d_text.lower().endswith("w")
+            deduct = number(d_text[:-1] if share else d_text, "扣分")
+            frm = opts.get("from_")
+            frm = None if frm is None else "best" if frm.lower() in ("best", "max", "最高", "最优") else number(frm, "基准值")
+            rnd = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+            if opts.get("round", "down").lower() not in rnd:
+                raise ValueError(f"round 应为 up/down，而不是「{opts['round']}」")
+            among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
+            if opts.get("among", "all") not in among:
+                raise ValueError(f"among 应为 all/group，而不是「{opts['among']}」")
+            zero = number(opts["zero_at"], "归零值") if "zero_at" in opts else None
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        if per <= 0:
+            raise clause_error(text, segments[0], "per 必须大于0")
+        return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
+                   round=rnd[opts.get("round", "down").lower()], zero_at=zero,
+                   among=among[opts.get("among", "all")], **_rate_opts(text, segments, opts))
+
+    def arity(self) -> tuple[int, int]:
+        return (1, 1) if self.from_ is not None else (1, 2)
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        if self.from_ is None:
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+            out.fail(ctx.rows & (den == 0), INVALID, f"「{cols[-1].name}」为0，无法计算比率")
+            ref = None
+        else:
+            num = numeric_inputs(cols, out, ctx)[0]
+            out.fail(ctx.rows & (num < 0), INVALID, lambda i: f"「{cols[0].name}」为负数（{cols[0].text(i)}）")
+            if self.from_ == "best":
+                values = np.where(ctx.peers & ~np.isnan(num) & (num >= 0), num, np.nan)
+                ref = _best(values, ctx, self.among)
+            else:
+                ref = np.full(ctx.n, float(self.from_))
+            out.fail(ctx.rows & (ref <= 0), INVALID, "最高值为0，无法计算差距")
+            den = ref
+        pts = points
+
+        def kernel(ops, n, d):
+            if self.from_ is None:
+                m = ops.abs(self._rate(ops, n, d))
+            else:
+                m = ops.maximum(ops.div(d - n, d), ops.const(0))     # shortfall relative to the reference
+            q = ops.div(m, ops.const(self.per))
+            steps = ops.ceil(q) if self.round == "up" else ops.floor(q)
+            full = ops.const(pts)
+            each = full * ops.const(self.deduct) if self.deduct_share else ops.const(self.deduct)
+            ded = ops.minimum(steps * each, full)
+            zero = ops.cmp(m, ">=", ops.const(self.zero_at)) if self.zero_at is not None else m != m
+            ded = ops.where(zero, full, ded)
+            return [ops.round(full - ded, ctx.decimals), m, steps, ded, zero]
+        s, m, steps, ded, zero = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
+        ok = out.status == OK
+        out.score = np.where(ok, s, np.nan)
+        out.value, out.deduction = m, ded
+        out.extra.update(steps=steps, zero=zero.astype(bool), ref=ref if ref is not None else den,
+                         raw=num, negative=(num < 0) if self.from_ is None else np.zeros(ctx.n, bool))
+        return out
+
+    def explain(self, out, i, points, ctx):
+        cols = out.cols
+        m, steps, ded = out.value[i], out.extra["steps"][i], out.deduction[i]
+        score = fmt_num(out.score[i], ctx.decimals)
+        if self.from_ is not None:
+            ref_word = "最高值" if self.from_ == "best" else "基准值"
+            if m == 0:
+                return f"{ctx.label}{cols[0].text(i)}，达到{ref_word}{fmt_num(out.extra['ref'][i])}，得满分"
+            head = f"{ref_word}{fmt_num(out.extra['ref'][i])}，本单位{cols[0].text(i)}，低于{ref_word}{fmt_pct(m)}"
+            if out.extra["zero"][i]:
+                return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
+            counted = fmt_pct(Decimal(repr(float(steps))) * self.per)
+            return f"{head}，按{counted}计扣{fmt_num(ded)}分，得{score}分"
+        rate = rate_text(cols, i, m, self.rate == "change")
+        head = f"{ctx.label}={rate}" + ("（取绝对值）" if out.extra["negative"][i] else "")
+        if out.extra["zero"][i]:
+            return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
+        if ded == 0:
+            return f"{head}，未满一档，得满分" if m > 0 else f"{head}，得满分"
+        each = f"{fmt_pct(self.deduct)}的权重分" if self.deduct_share else f"{fmt_num(self.deduct)}分"
+        tail = "，扣完为止" if ded == float(points) else ""
+        return (f"{head}，每{fmt_pct(self.per)}扣{each}，计{fmt_num(steps)}档扣{fmt_num(ded, ctx.decimals)}分"
+                f"{tail}，得{score}分")
+
+
+class ThresholdRule(_RateRule):
+    """The first matching clause's points (K10)."""
+
+    KIND: ClassVar[str] = "threshold"
+    NAMES: ClassVar[tuple[str, ...]] = ("区间", "分段", "阈值")
+    OPTIONS: ClassVar[dict[str, str]] = dict(RATE_OPTIONS)
+
+    clauses: tuple[tuple[Interval, Decimal], ...]
+    otherwise: Decimal | None = None
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "ThresholdRule":
+        clauses, otherwise = [], None
+        for seg in segments:
+            if not seg.clause:
+                continue
+            cond, sep, pts = seg.clause.rpartition(":") if ":" in seg.clause else seg.clause.rpartition("=>")
+            if not sep:
+                raise clause_error(text, seg, "应写成「条件: 分数」，如 >=90%: 3")
+            try:
+                value = number(pts, "分数")
+                if cond.strip().lower() in ("else", "其他", "否则", "其余"):
+                    otherwise = value
+                else:
+                    clauses.append((interval(cond), value))
+            except ValueError as exc:
+                raise clause_error(text, seg, str(exc)) from None
+        if not clauses:
+            raise clause_error(text, Segment(1, "", {}), "至少需要一个区间")
+        return cls(text=text, clauses=tuple(clauses), otherwise=otherwise,
+                   **_rate_opts(text, segments, _options(text, segments)))
+
+    def remarks(self, points):
+        top = max([p for _, p in self.clauses] + ([self.otherwise] if self.otherwise is not None else []))
+        return [("错误", f"区间得分{fmt_num(top)}超过分值{fmt_num(points)}")] if points is not None and top > points else []
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+
+        def kernel(ops, n, d):
+            v = self._rate(ops, n, d) if len(cols) == 2 else n
+            fired = np.full(len(n), -1.0)
+            for k in reversed(range(len(self.clauses))):
+                fired = np.where(_inside(ops, v, self.clauses[k][0]), float(k), fired)
+            return [v, fired]
+        v, fired = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
+        fired = fired.astype(np.int32)
+        table = np.array([float(p) for _, p in self.clauses] + [np.nan])
+        s = table[np.where(fired >= 0, fired, len(self.clauses))]
+        if self.otherwise is not None:
+            s = np.where(fired < 0, float(self.otherwise), s)
+        out.fail(ctx.rows & (fired < 0) & (self.otherwise is None), INVALID,
+                 lambda i: f"「{ctx.label}」={_show(v[i], self.clauses[0][0].pct)}不满足任何区间")
+        out.score = np.where(out.status == OK, s, np.nan)
+        out.value, out.fired = v, fired
+        return out
+
+    def explain(self, out, i, points, ctx):
+        pct = self.clauses[0][0].pct
+        head = f"{ctx.label}={_show(out.value[i], pct)}"
+        k = out.fired[i]
+        cond = self.clauses[k][0].text() if k >= 0 else "其他"
+        return f"{head}，满足「{cond}」，{score_text(out.score[i], None, ctx.decimals)}"
+
+
+class PassRule(_RateRule):
+    """Full points if the condition holds, else 0 (K9: compared on the exact amounts)."""
+
+    KIND: ClassVar[str] = "pass"
+    NAMES: ClassVar[tuple[str, ...]] = ("达标", "是否达标")
+    OPTIONS: ClassVar[dict[str, str]] = dict(RATE_OPTIONS)
+
+    condition: Interval | None = None
+    expect: bool | None = None          # for 是/否 inputs
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "PassRule":
+        clauses = [s for s in segments if s.clause]
+        if len(clauses) != 1:
+            raise clause_error(text, clauses[1] if clauses else Segment(1, "", {}), "需要且只能有一个条件，如 <=100% 或 是")
+        seg = clauses[0]
+        word = seg.clause.strip()
+        opts = _rate_opts(text, segments, _options(text, segments))
+        if word in ("是", "否", "符合", "达成"):
+            return cls(text=text, expect=word != "否", **opts)
+        try:
+            return cls(text=text, condition=interval(word), **opts)
+        except ValueError as exc:
+            raise clause_error(text, seg, str(exc)) from None
+
+    def arity(self) -> tuple[int, int]:
+        return (1, 1) if self.expect is not None else (1, 2)
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        if self.expect is not None:
+            vals, bad = cols[0].booleans
+            out.fail(ctx.rows & cols[0].blank, 1, f"缺少输入「{cols[0].name}」")
+            out.fail(ctx.rows & bad, INVALID, lambda i: f"「{cols[0].name}」应填 是/否，而不是「{cols[0].text(i)}」")
+            met = vals == float(self.expect)
+            out.value = vals
+        else:
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+
+            def kernel(ops, n, d):
+                v = self._rate(ops, n, d) if len(cols) == 2 else n
+                return [v, _inside(ops, v, self.condition)]
+            v, met = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
+            met = met.astype(bool)
+            if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met (K9)
+                vacuous = (num == 0) & (den == 0)
+                met, v = met | vacuous, np.where(vacuous, np.nan, v)
+            out.value = v
+        out.extra["met"] = met
+        out.score = np.where(out.status == OK, np.where(met, float(points), 0.0), np.nan)
+        return out
+
+    def explain(self, out, i, points, ctx):
+        cols = out.cols
+        met = out.extra["met"][i]
+        if self.expect is not None:
+            return f"{ctx.label}：{cols[0].text(i)}，" + ("得满分" if met else "不得分")
+        if len(cols) == 2 and np.isnan(out.value[i]):
+            return f"{ctx.label}：分子分母均为0，视为达标，得满分"
+        shown = rate_text(cols, i, out.value[i], self.rate == "change") if len(cols) == 2 else \
+            _show(out.value[i], self.condition.pct)
+        cond = self.condition.text()
+        return f"{ctx.label}={shown}，" + (f"满足「{cond}」，得满分" if met else f"不满足「{cond}」，不得分")
+
+
+class RelativeRule(_RateRule):
+    """points × value / best unit (or a benchmark), capped at the points."""
+
+    KIND: ClassVar[str] = "relative"
+    NAMES: ClassVar[tuple[str, ...]] = ("相对", "相对值", "对标")
+    OPTIONS: ClassVar[dict[str, str]] = {"to": "to", "基准": "to", "among": "among", "比较范围": "among",
+                                         **RATE_OPTIONS}
+
+    to: Literal["max", "min"] | Decimal = "max"
+    among: Literal["all", "group"] = "all"
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "RelativeRule":
+        opts = _options(text, segments)
+        to = opts.get("to", "max").lower()
+        try:
+            to = {"max": "max", "best": "max", "最高": "max", "min": "min", "最低": "min"}.get(to) or number(to, "基准值")
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}.get(opts.get("among", "all"))
+        if among is None:
+            raise clause_error(text, segments[0], "among 应为 all/group")
+        return cls(text=text, to=to, among=among, **_rate_opts(text, segments, opts))
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = num / den if len(cols) == 2 else num
+        if isinstance(self.to, Decimal):
+            best = np.full(ctx.n, float(self.to))
+        else:
+            best = _best(np.where(ctx.peers, v, np.nan), ctx, self.among, lowest=self.to == "min")
+        bad = (best <= 0) | ((v <= 0) & (self.to == "min"))
+        out.fail(ctx.rows & bad, INVALID, "基准值或本单位值为0，无法计算")
+        pts = points
+
+        def kernel(ops, n, d, b):
+            x = ops.div(n, d) if len(cols) == 2 else n
+            share = ops.div(b, x) if self.to == "min" else ops.div(x, b)
+            full = ops.const(pts)
+            return [ops.round(ops.minimum(full * share, full), ctx.decimals), share]
+        s, share = exact.run(kernel, [num, den, best], ctx.rows & (out.status == OK))
+        out.score = np.where(out.status == OK, s, np.nan)
+        out.value = v
+        out.extra.update(best=best, share=share)
+        return out
+
+    def explain(self, out, i, points, ctx):
+        v, b = fmt_num(out.value[i]), fmt_num(out.extra["best"][i])
+        word = "基准值" if isinstance(self.to, Decimal) else ("最低值" if self.to == "min" else "最高值")
+        expr = f"{fmt_num(points)}×{b}÷{v}" if self.to == "min" else f"{fmt_num(points)}×{v}÷{b}"
+        capped = "（封顶）" if out.extra["share"][i] > 1 else ""
+        return f"本单位{v}，{word}{b}，得分={expr}={fmt_num(out.score[i], ctx.decimals)}分{capped}"
+
+
+class InfoRule(_RateRule):
+    """Computed and shown, never scored: the value, or a rate a/b (K23)."""
+
+    KIND: ClassVar[str] = "info"
+    NAMES: ClassVar[tuple[str, ...]] = ("不计分", "信息", "仅展示")
+    OPTIONS: ClassVar[dict[str, str]] = dict(RATE_OPTIONS)
+    scored: ClassVar[bool] = False
+
+    @classmethod
+    def parse(cls, text: str, segments: list[Segment]) -> "InfoRule":
+        _no_clauses(text, segments)
+        return cls(text=text, **_rate_opts(text, segments, _options(text, segments)))
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        zero = ctx.rows & (den == 0) & (out.status == OK)
+        v = exact.run(lambda ops, n, d: [self._rate(ops, n, d)], [num, den], ctx.rows & (out.status == OK))[0]
+        out.value = np.where(zero | (out.status != OK), np.nan, v)
+        for i in np.flatnonzero(zero).tolist():
+            out.notes[i] = f"「{cols[-1].name}」为0，比率无定义"
+        out.score = out.value.copy()
+        return out
+
+    def explain(self, out, i, points, ctx):
+        cols = out.cols
+        if i in out.notes:
+            return f"{ctx.label}：{out.notes[i]}（不计分）"
+        shown = rate_text(cols, i, out.value[i], self.rate == "change") if self._pct(cols) else fmt_num(out.value[i])
+        return f"{ctx.label}={shown}（不计分）"
+
+
+def _inside(ops, v, iv: Interval):
+    ok = np.ones(len(v), dtype=bool)
+    if iv.lo is not None:
+        ok = ok & ops.cmp(v, ">" if iv.lo_open else ">=", ops.const(iv.lo))
+    if iv.hi is not None:
+        ok = ok & ops.cmp(v, "<" if iv.hi_open else "<=", ops.const(iv.hi))
+    return ok
+
+
+def _show(v: float, pct: bool) -> str:
+    return fmt_pct(v) if pct else fmt_num(v)
+
+
+def _options(text: str, segments: list[Segment]) -> dict:
+    opts: dict = {}
+    for seg in segments:
+        for k, v in seg.options.items():
+            if k in opts:
+                raise clause_error(text, seg, f"选项 {k} 重复")
+            opts[k] = v
+    return opts
+
+
+def _rate_opts(text: str, segments: list[Segment], opts: dict) -> dict:
+    out = {}
+    if "rate_dp" in opts:
+        try:
+            out["rate_dp"] = int(opts["rate_dp"])
+        except ValueError:
+            raise clause_error(text, segments[0], "rate_dp 应为整数") from None
+    if "rate" in opts:
+        rate = {"ratio": "ratio", "change": "change", "增长率": "change", "变动率": "change"}.get(opts["rate"])
+        if rate is None:
+            raise clause_error(text, segments[0], "rate 应为 ratio/change")
+        out["rate"] = rate
+    return out
+
+
+def _no_clauses(text: str, segments: list[Segment]) -> None:
+    for seg in segments:
+        if seg.clause:
+            raise clause_error(text, seg, f"不认识的内容「{seg.clause}」")

@@ -1,0 +1,217 @@
+"""Rubric + unit inputs → Result: every rule over its column of units, then totals, grades, ranks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from .aggregate import Tree, aggregate
+from .model import Indicator, Rubric
+from .rank import rank
+from .result import SEVERITY_ERROR, SEVERITY_HINT, IndicatorResult, Problem, Result, Variant
+from .rules import INVALID, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule
+
+
+@dataclass
+class Units:
+    """The 数据 sheet: one entry per unit, input columns by name (raw cell values)."""
+
+    names: np.ndarray
+    groups: np.ndarray                                  # '' where the unit has no group
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    parents: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.names = np.asarray(self.names, dtype=object)
+        self.groups = np.array(["" if g is None else str(g).strip() for g in self.groups], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @classmethod
+    def single(cls, name: str, columns: dict[str, object]) -> "Units":
+        return cls(np.array([name], dtype=object), np.array([""], dtype=object),
+                   {k: np.array([v], dtype=object) for k, v in columns.items()})
+
+
+def score_rule(rule: Rule, points: Decimal | None, inputs: list[InputColumn], decimals: int = 2,
+               label: str = "", groups: np.ndarray | None = None) -> Outcome:
+    """One rule over columns of units (every unit scored, every unit a peer)."""
+    n = len(inputs[0]) if inputs else 0
+    everyone = np.ones(n, dtype=bool)
+    ctx = Ctx(rows=everyone, peers=everyone, decimals=decimals, label=label,
+              groups=np.asarray(groups if groups is not None else [""] * n, dtype=object))
+    out = rule.evaluate(inputs, points, ctx)
+    out.cols = inputs
+    return out
+
+
+def score(rubric: Rubric, units: Units) -> Result:
+    """Score every unit on every indicator of the rubric and aggregate through the hierarchy."""
+    problems: list[Problem] = []
+    settings = rubric.settings
+    n = len(units)
+    results = [_score_indicator(key, rows, units, settings.decimals, problems)
+               for key, rows in _variants(rubric).items()]
+    tree, names, weights = _tree(rubric, results, units, settings)
+    scored = [r for r in results if r.scored]
+    leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
+    assessed = np.column_stack([r.which >= 0 for r in scored]) if scored else np.zeros((n, 0), bool)
+    coefficient = _coefficient(units, settings.coefficient, problems)
+    values = np.full((n, tree.n), np.nan)
+    reasons = np.full((n, tree.n), "", dtype=object)
+    for members, w in weights:
+        agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
+                        weights=w, coefficient=None if coefficient is None else coefficient[members])
+        values[members] = agg.values
+        reasons[members] = agg.messages()
+    total = values[:, -1]
+    full = np.where(assessed, np.column_stack([r.points for r in scored]), 0).sum(axis=1) if scored \
+        else np.zeros(n)
+    rank_groups = units.columns.get(settings.rank_groups, units.groups) \
+        if settings.rank_groups != "组别" else units.groups
+    return Result(
+        units=units.names, groups=units.groups, indicators=results,
+        node_names=list(names), nodes=values[:, tree.n_leaves:-1], node_reasons=reasons[:, tree.n_leaves:-1],
+        total=total, full=full, grade=settings.grades.grade(total, full),
+        rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
+        group_rank=rank(total, settings.ranking, groups=rank_groups, decimals=settings.decimals).rank,
+        settings=settings, problems=problems + _unit_problems(results))
+
+
+def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
+    out: dict[str, list[Indicator]] = {}
+    for ind in rubric.indicators:
+        out.setdefault(ind.key, []).append(ind)
+    return out
+
+
+def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: int,
+                     problems: list[Problem]) -> IndicatorResult:
+    n = len(units)
+    which = np.full(n, -1, dtype=np.int32)
+    applies = [ind.applies_to(units.groups) for ind in rows]
+    peers = np.logical_or.reduce(applies) if applies else np.zeros(n, bool)
+    variants = []
+    for k, (ind, mask) in enumerate(zip(rows, applies)):
+        twice = mask & (which >= 0)
+        for i in np.flatnonzero(twice).tolist():
+            problems.append(Problem(SEVERITY_ERROR, f"单位所在组别「{units.groups[i]}」同时适用指标「{ind.name}」"
+                                    f"的多行细则，按第一行计分", unit=i, indicator=key, rubric_row=ind.row))
+        rows_mask = mask & (which < 0)
+        which[rows_mask] = k
+        ctx = Ctx(rows=rows_mask, peers=peers, groups=units.groups, decimals=decimals, label=ind.label)
+        variants.append(Variant(ind, _evaluate(ind, units, ctx, problems), ctx))
+    pick = np.clip(which, 0, None)
+    stack = lambda attr: np.array([getattr(v.outcome, attr) for v in variants])[pick, np.arange(n)]
+    assessed = which >= 0
+    score = np.where(assessed, stack("score"), np.nan)
+    status = np.where(assessed, stack("status"), NOT_ASSESSED).astype(np.int8)
+    points = np.array([float(v.indicator.points) if v.indicator.points is not None else np.nan
+                       for v in variants])[pick]
+    return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,
+                           status=status, value=np.where(assessed, stack("value"), np.nan),
+                           points=np.where(assessed, points, np.nan), scored=rows[0].rule.scored)
+
+
+def _evaluate(ind: Indicator, units: Units, ctx: Ctx, problems: list[Problem]) -> Outcome:
+    """Run the row's rule, or blank every unit with one rubric-level problem when it cannot run."""
+    missing = [name for name in ind.inputs if name not in units.columns]
+    lo, hi = ind.rule.arity()
+    reason = None
+    if missing:
+        reason = f"数据表中没有输入列「{'」「'.join(missing)}」"
+    elif not lo <= len(ind.inputs) <= hi:
+        want = str(lo) if lo == hi else f"{lo}-{hi}"
+        reason = f"规则 {ind.rule.KIND} 需要{want}个输入，而「输入」列给了{len(ind.inputs)}个"
+    elif ind.points is None and ind.rule.needs_points():
+        reason = "缺少分值"
+    if reason:
+        problems.append(Problem(SEVERITY_ERROR, f"指标「{ind.name}」：{reason}", indicator=ind.key,
+                                inputs=tuple(missing), rubric_row=ind.row))
+        out = Outcome.empty(ctx.n)
+        out.status[ctx.rows] = INVALID
+        for i in np.flatnonzero(ctx.rows).tolist():
+            out.messages[i] = reason
+        return out
+    cols = [InputColumn(name, units.columns[name]) for name in ind.inputs]
+    out = ind.rule.evaluate(cols, ind.points, ctx)
+    out.cols = cols
+    out.status[~ctx.rows] = NOT_ASSESSED
+    return out
+
+
+def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
+    """Per-unit errors (missing or invalid input) and hints (a score in a band overlap)."""
+    out = []
+    for r in results:
+        for v in r.variants:
+            inputs = tuple(c.name for c in v.outcome.cols)
+            rubric_level = not v.outcome.cols
+            for i, msg in sorted(v.outcome.messages.items()):
+                if v.ctx.rows[i] and not rubric_level:
+                    out.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」：{msg}", unit=i,
+                                       indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
+            for i, msg in sorted(v.outcome.notes.items()):
+                if v.ctx.rows[i] and v.outcome.status[i] == OK:
+                    out.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」：{msg}", unit=i,
+                                       indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
+    return out
+
+
+def _coefficient(units: Units, column: str | None, problems: list[Problem]) -> np.ndarray | None:
+    if not column:
+        return None
+    if column not in units.columns:
+        problems.append(Problem(SEVERITY_ERROR, f"设置的系数列「{column}」在数据表中不存在", setting="系数"))
+        return None
+    col = InputColumn(column, units.columns[column])
+    values, bad = col.numbers
+    for i in np.flatnonzero(bad | col.blank).tolist():
+        problems.append(Problem(SEVERITY_ERROR, f"系数「{col.text(i) or '空'}」不是数值", unit=i, inputs=(column,)))
+    return values
+
+
+def _tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings):
+    """The aggregation tree over the scored leaves, and the weight vector(s) to use per unit set."""
+    scored = [r for r in results if r.scored]
+    paths = [r.indicator.path for r in scored]
+    prefixes = sorted({p[:d] for p in paths for d in range(1, len(p))}, key=lambda p: (-len(p), _paths_order(p, paths)))
+    index = {p: len(scored) + k for k, p in enumerate(prefixes)}
+    root = len(scored) + len(prefixes)
+    parent = [index.get(p[:-1], root) for p in paths] + [index.get(p[:-1], root) for p in prefixes] + [-1]
+    method = tuple([""] * len(scored) + [settings.method_for(len(p) + 1) for p in prefixes]
+                   + [settings.method_for(1)])
+    names = tuple(r.indicator.column for r in scored) + tuple(p[-1] for p in prefixes) + ("总分",)
+    # Weights may differ between unit groups (group variants of a row): one vector per distinct set.
+    vectors: dict[tuple, np.ndarray] = {}
+    for i, g in enumerate(units.groups.tolist()):
+        w = tuple(_leaf_weight(r, g) for r in scored) + tuple(_node_weight(rubric, p, g) for p in prefixes) + (1.0,)
+        vectors.setdefault(w, np.zeros(len(units), bool))[i] = True
+    weights = [(mask, np.array(w, dtype=float)) for w, mask in vectors.items()]
+    if not weights:
+        weights = [(np.zeros(0, bool), np.ones(root + 1))]
+    tree = Tree(parent=np.array(parent), n_leaves=len(scored), method=method,
+                weight=weights[0][1], names=names)
+    return tree, [p[-1] for p in prefixes], weights
+
+
+def _paths_order(prefix: tuple, paths: list[tuple]) -> int:
+    """Keep aggregate nodes in the order their first leaf appears in the rubric."""
+    return next(k for k, p in enumerate(paths) if p[:len(prefix)] == prefix)
+
+
+def _leaf_weight(r: IndicatorResult, group: str) -> float:
+    for v in r.variants:
+        if v.indicator.groups is None or group in v.indicator.groups:
+            return float(v.indicator.weight) if v.indicator.weight is not None else np.nan
+    return np.nan
+
+
+def _node_weight(rubric: Rubric, path: tuple, group: str) -> float:
+    for node in rubric.nodes:
+        if node.path == path and (node.groups is None or group in node.groups):
+            return float(node.weight) if node.weight is not None else np.nan
+    return np.nan
+
