@@ -263,7 +263,7 @@ class BandRule(Rule):
         if self.gated:
             metric = out.extra["metric"][i]
             shown = fmt_pct(metric) if band.gate.pct else fmt_num(metric)
-            head = f"{ctx.label or '指标值'}={shown}，满足「{band.label}」，适用{band.range_text()}分档"
+            head = f"{out.cols[0].name if out.cols else ctx.label}={shown}，满足「{band.label}」，适用{band.range_text()}分档"
             return f"{head}，{PICK_WORDS[self.pick]}得{score}分" if out.extra["picked"][i] else f"{head}，评定得分{score}分"
         note = out.notes.get(i)
         if note:

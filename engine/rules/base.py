@@ -193,3 +193,24 @@ def score_text(score: float, points: Decimal | None, decimals: int) -> str:
     if score == 0:
         return "不得分"
     return f"得{fmt_num(score, decimals)}分"
+
+
+class UnreadableRule(Rule):
+    """Stands in for rule text that could not be parsed, so its indicator shows blank, never 0."""
+
+    KIND: ClassVar[str] = "unreadable"
+    reason: str
+
+    def arity(self) -> tuple[int, int]:
+        return (0, 99)
+
+    def needs_points(self) -> bool:
+        return False
+
+    def evaluate(self, cols, points, ctx):
+        out = Outcome.empty(ctx.n)
+        out.fail(ctx.rows, INVALID, self.reason)
+        return out
+
+    def explain(self, out, i, points, ctx):
+        return self.reason

@@ -1,0 +1,104 @@
+"""Ranks (排名 / 组内排名) with the ties official tables show, and rank changes.
+
+Ties are decided on the values as displayed: pass `decimals` to round half-up first, so 89.995
+and 90.00 shown as 90.00 share a rank. A NaN value gets no rank. With `groups`, a unit whose group
+is blank (None, NaN or an empty text) belongs to no group and gets no 组内排名 (NaN), rather than being ranked
+against the other ungrouped units as if they formed a group.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.rounding import round_half_up
+
+RANK_METHODS = ("competition", "dense", "ordinal")
+
+
+@dataclass(frozen=True, eq=False)
+class RankResult:
+    rank: np.ndarray  # float, 1 = best; NaN = not ranked
+    tied: np.ndarray  # bool: shares its value with another ranked unit of its group
+
+
+def group_codes(groups, n: int) -> np.ndarray:
+    """Integer code per unit (first-appearance order); -1 for a blank group. None -> one group."""
+    if groups is None:
+        return np.zeros(n, dtype=np.int64)
+    g = np.asarray(groups, dtype=object)
+    if g.shape != (n,):
+        raise ValueError(f"分组个数{g.size}与单位数{n}不一致")
+    codes, uniques = pd.factorize(g, use_na_sentinel=True)
+    blank = [i for i, u in enumerate(uniques) if isinstance(u, str) and not u.strip()]
+    codes = codes.astype(np.int64)
+    if blank:
+        codes[np.isin(codes, blank)] = -1
+    return codes
+
+
+def rank(values, method: str = "competition", ascending: bool = False, groups=None,
+         decimals: int | None = None) -> RankResult:
+    """Rank 1-D values, highest first unless `ascending`; within `groups` when given.
+
+    competition 1,1,3 (并列 of official tables); dense 1,1,2; ordinal 1,2,3 (ties by input order).
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError("排名的数值应为一列")
+    return rank_codes(v, group_codes(groups, len(v)), method, ascending, decimals)
+
+
+def rank_codes(values: np.ndarray, codes: np.ndarray, method: str = "competition", ascending: bool = False,
+               decimals: int | None = None) -> RankResult:
+    """`rank` on integer group codes (-1 = no group); one sort for all groups."""
+    if method not in RANK_METHODS:
+        raise ValueError(f"排名方式「{method}」无效，应为 competition、dense 或 ordinal")
+    v = values if decimals is None else round_half_up(values, decimals)
+    key = v if ascending else -v
+    valid = ~np.isnan(key) & (codes >= 0)
+    idx = np.flatnonzero(valid)
+    order = idx[np.lexsort((key[idx], codes[idx]))]  # by group, then value; stable
+    sk, sg = key[order], codes[order]
+    n = len(order)
+    pos = np.arange(n)
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = sg[1:] != sg[:-1]
+    new_run = new_group.copy()
+    new_run[1:] |= sk[1:] != sk[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    run_start = np.maximum.accumulate(np.where(new_run, pos, 0))
+    if method == "competition":
+        r = run_start - group_start + 1
+    elif method == "ordinal":
+        r = pos - group_start + 1
+    else:
+        runs = np.cumsum(new_run)
+        r = runs - runs[group_start] + 1
+    run_id = np.cumsum(new_run) - 1
+    run_size = np.bincount(run_id)
+    out = np.full(len(values), np.nan)
+    tied = np.zeros(len(values), dtype=bool)
+    out[order] = r
+    tied[order] = run_size[run_id] > 1
+    return RankResult(out, tied)
+
+
+def rank_change(current_rank, previous_rank) -> list[str]:
+    """'上升2位' for 3 -> 1, '下降2位', '持平'; '' when either rank is missing."""
+    cur = np.asarray(current_rank, dtype=float)
+    prev = np.asarray(previous_rank, dtype=float)
+    if cur.shape != prev.shape:
+        raise ValueError("本期排名与上期排名的个数不一致")
+    out = []
+    for c, p in zip(cur.ravel(), prev.ravel()):
+        if np.isnan(c) or np.isnan(p):
+            out.append("")
+        elif c < p:
+            out.append(f"上升{p - c:g}位")
+        elif c > p:
+            out.append(f"下降{c - p:g}位")
+        else:
+            out.append("持平")
+    return out

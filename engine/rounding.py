@@ -1,0 +1,38 @@
+"""Excel ROUND semantics (half away from zero) on float arrays.
+
+Official tables print scores rounded half-up, but a mean or sum of 2-decimal numbers is rarely
+exact in binary floating point (1.005 is stored as 1.00499999999999989...). A value this close to
+a tie is meant to be the tie, so it rounds away from zero as Excel prints it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# A value within TIE_RTOL * |x| (at least TIE_ATOL) of a tie is the tie. The tolerance never
+# exceeds TIE_MAX_UNITS of the rounding unit, so large amounts keep their real digits
+# (1000000.0045 still rounds down at 2 decimals).
+TIE_RTOL = 1e-9
+TIE_ATOL = 1e-12
+TIE_MAX_UNITS = 1e-3
+
+
+def round_half_up(x, decimals: int):
+    """Round half away from zero to `decimals` places (negative: tens, hundreds...); NaN stays NaN.
+
+    Returns a float for a scalar input, otherwise a float ndarray of the same shape.
+    """
+    a = np.asarray(x, dtype=float)
+    d = int(decimals)
+    unit = 10.0 ** -d
+    mag = np.abs(a)
+    tol = np.minimum(np.maximum(TIE_RTOL * mag, TIE_ATOL), TIE_MAX_UNITS * unit)
+    with np.errstate(invalid="ignore", over="ignore"):
+        steps = np.floor(mag / unit)
+        tie = (steps + 0.5) * unit
+        steps = steps + (mag >= tie - tol)
+        # Dividing by an exact power of ten keeps 30 / 100 == 0.3 (30 * 0.01 would not).
+        out = steps / 10.0**d if d >= 0 else steps * 10.0**-d
+        # Values with no digits below the unit (or NaN, inf) are returned unchanged.
+        keep = ~(mag < 2.0**52 * unit)
+        out = np.where(keep, a, np.copysign(out, a)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return float(out) if np.ndim(x) == 0 else out

@@ -1,0 +1,196 @@
+"""Rank-and-quota selection of the Shandong 督查激励 measures (seed 002, rule kinds K19–K22).
+
+Per category (the 督查激励 direction), in this order:
+1. 第六条（六）/第七条（七） (K20): a truthy veto column makes the candidate 不符合条件.
+   A candidate without a committee score cannot be sorted (第九条) and is 未入选.
+2. 第八条 (K21): each city recommends at most floor(n/5) of its n counties; its best-scored
+   eligible counties are kept, the others are 超出推荐名额.
+3. 第五条/第九条 (K19): cities sorted by score, the best 3 are 入选.
+4. 第十三条 (K22): counties of a city 入选 in the same category are 所属市已入选 (chosen reading:
+   "重复" means the same category).
+5. 第五条/第九条: remaining counties sorted by score, the best 13 are 入选.
+No article breaks ties: a tie straddling a cap or a quota makes every tied candidate 并列待定,
+and the summary says how many places remain. Fewer candidates than places: all are selected.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.rank import rank
+
+SELECTED, NOT_SELECTED, VETOED, OVER_CAP, CITY_SELECTED, PENDING = (
+    "入选", "未入选", "不符合条件", "超出推荐名额", "所属市已入选", "并列待定")
+CITY, COUNTY = "市", "县"
+DEFAULT_QUOTAS = {CITY: 3, COUNTY: 13}
+DEFAULT_COLUMNS = {"unit": "unit", "level": "level", "parent": "parent", "category": "category", "score": "score"}
+
+_TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
+_FALSE = {"否", "无", "false", "no", "n", "0", ""}
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    table: pd.DataFrame    # the candidates in input order + status, reason, rank
+    summary: pd.DataFrame  # per category and level: quota, selected, pending, remaining, note
+
+
+def select(candidates: pd.DataFrame, vetoes: Mapping[str, str] | None = None,
+           quotas: Mapping[str, int] | None = None, county_count: str | None = "所辖县数",
+           exclude_counties_of_selected_cities: bool = True, decimals: int | None = None,
+           columns: Mapping[str, str] | None = None) -> Selection:
+    """Decide every candidate's status (see the module docstring).
+
+    `vetoes` maps a column to the Chinese reason shown when it is truthy (是/有/True/1).
+    `county_count` names the column holding a city's number of counties (on the city's row or on
+    its counties' rows); None skips the 第八条 cap. `rank` is the candidate's place in the
+    committee's sorting (第九条): eligible, scored candidates of its category and level.
+    """
+    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    quotas = {**DEFAULT_QUOTAS, **(quotas or {})}
+    df = candidates.reset_index(drop=True)
+    missing = [c for c in [*cols.values(), *(vetoes or {})] if c not in df.columns]
+    if missing:
+        raise ValueError(f"候选名单缺少列：{'、'.join(missing)}")
+    unit = df[cols["unit"]].astype(str).str.strip().to_numpy()
+    level = df[cols["level"]].astype(str).str.strip().to_numpy()
+    parent = df[cols["parent"]].fillna("").astype(str).str.strip().to_numpy()
+    category = df[cols["category"]].fillna("").astype(str).str.strip().to_numpy()
+    score = pd.to_numeric(df[cols["score"]], errors="coerce").to_numpy(dtype=float)
+    _check(unit, level, parent, category)
+
+    status = np.full(len(df), "", dtype=object)
+    reason = np.full(len(df), "", dtype=object)
+    for col, why in (vetoes or {}).items():
+        hit = np.array([_truthy(x, col, i) for i, x in enumerate(df[col])], dtype=bool)
+        status[hit] = VETOED
+        reason[hit] = [f"{r}；{why}" if r else why for r in reason[hit]]
+    unscored = (status == "") & np.isnan(score)
+    status[unscored] = NOT_SELECTED
+    reason[unscored] = "第九条：缺少评审得分，未参与排序"
+
+    ranks = np.full(len(df), np.nan)
+    rows = []
+    for cat in dict.fromkeys(category):
+        in_cat = category == cat
+        for lv in (CITY, COUNTY):
+            idx = np.flatnonzero(in_cat & (level == lv) & (status == ""))
+            ranks[idx] = rank(score[idx], decimals=decimals).rank
+        notes = []
+        if county_count is not None:
+            notes += _apply_cap(df, county_count, in_cat, unit, level, parent, score, status, reason, decimals)
+        city_idx = np.flatnonzero(in_cat & (level == CITY) & (status == ""))
+        rows.append(_apply_quota(cat, CITY, city_idx, quotas[CITY], score, status, reason, decimals))
+        if exclude_counties_of_selected_cities:
+            chosen = set(unit[in_cat & (level == CITY) & (status == SELECTED)])
+            pending = set(unit[in_cat & (level == CITY) & (status == PENDING)])
+            for i in np.flatnonzero(in_cat & (level == COUNTY) & (status == "")):
+                if parent[i] in chosen:
+                    status[i] = CITY_SELECTED
+                    reason[i] = f"第十三条：所属设区市「{parent[i]}」已获督查激励，原则上不再重复激励"
+            affected = sorted(pending & set(parent[in_cat & (level == COUNTY) & (status == "")]))
+            if affected:
+                notes.append(f"设区市{'、'.join(affected)}并列待定；若入选，其所属县按第十三条不再重复激励，县级结果需相应调整")
+        county_idx = np.flatnonzero(in_cat & (level == COUNTY) & (status == ""))
+        rows.append(_apply_quota(cat, COUNTY, county_idx, quotas[COUNTY], score, status, reason, decimals, notes))
+
+    table = df.copy()
+    table["status"], table["reason"], table["rank"] = status, reason, ranks
+    return Selection(table, pd.DataFrame(rows))
+
+
+def _check(unit, level, parent, category):
+    bad = [f"第{i + 1}行「{lv}」" for i, lv in enumerate(level) if lv not in (CITY, COUNTY)]
+    if bad:
+        raise ValueError(f"层级应为「市」或「县」：{'、'.join(bad[:5])}")
+    orphan = [f"第{i + 1}行「{u}」" for i, (u, lv, p) in enumerate(zip(unit, level, parent)) if lv == COUNTY and not p]
+    if orphan:
+        raise ValueError(f"县缺少所属设区市：{'、'.join(orphan[:5])}")
+    seen = pd.Series(list(zip(category, unit))).duplicated()
+    if seen.any():
+        i = int(np.flatnonzero(seen.to_numpy())[0])
+        raise ValueError(f"「{unit[i]}」在类别「{category[i]}」中重复申报（第{i + 1}行）")
+
+
+def _truthy(x, col, i) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return False
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return x != 0
+    s = str(x).strip().lower()
+    if s in _TRUE or s in _FALSE:
+        return s in _TRUE
+    raise ValueError(f"列「{col}」第{i + 1}行的值「{x}」无法识别为是/否")
+
+
+def _cut(values, quota: int, decimals):
+    """Competition ranks; who is inside the quota, who is in a tie straddling it; places left."""
+    r = rank(values, decimals=decimals).rank
+    _, inv, counts = np.unique(r, return_inverse=True, return_counts=True)
+    last = r + counts[inv] - 1
+    inside = last <= quota
+    tie = (r <= quota) & ~inside
+    return r, inside, tie, quota - int(inside.sum())
+
+
+def _county_counts(df, col, unit, level, parent) -> dict[str, int]:
+    if col not in df.columns:
+        raise ValueError(f"候选名单缺少列：{col}")
+    counts: dict[str, int] = {}
+    for i, x in enumerate(pd.to_numeric(df[col], errors="coerce")):
+        if np.isnan(x):
+            continue
+        city = unit[i] if level[i] == CITY else parent[i]
+        if x < 0 or x != int(x) or counts.get(city, int(x)) != int(x):
+            raise ValueError(f"设区市「{city}」的所辖县数无效或前后不一致（第{i + 1}行）")
+        counts[city] = int(x)
+    return counts
+
+
+def _apply_cap(df, col, in_cat, unit, level, parent, score, status, reason, decimals) -> list[str]:
+    """第八条: keep each city's best floor(n/5) eligible counties of this category."""
+    counts = _county_counts(df, col, unit, level, parent)
+    notes = []
+    pool = in_cat & (level == COUNTY) & (status == "")
+    for city in dict.fromkeys(parent[pool]):
+        if city not in counts:
+            raise ValueError(f"设区市「{city}」缺少所辖县数（列「{col}」），无法检查第八条推荐名额")
+        idx = np.flatnonzero(pool & (parent == city))
+        n, cap = counts[city], counts[city] // 5
+        r, inside, tie, left = _cut(score[idx], cap, decimals)
+        rule = f"第八条：推荐数量原则上不超过所辖县（市、区）总数的五分之一（{city}辖{n}个，至多推荐{cap}个）"
+        for j, i in enumerate(idx):
+            if tie[j]:
+                status[i], reason[i] = PENDING, f"{rule}；本县在本市推荐中列第{r[j]:g}名，与他县得分并列，剩余{left}个推荐名额待定"
+            elif not inside[j]:
+                status[i], reason[i] = OVER_CAP, f"{rule}；本县在本市推荐中列第{r[j]:g}名"
+        if tie.any():
+            notes.append(f"{city}推荐名额{cap}个，{int(tie.sum())}个县得分并列争{left}个名额，待推荐单位确定")
+    return notes
+
+
+def _apply_quota(cat, lv, idx, quota, score, status, reason, decimals, notes=()) -> dict:
+    """第五条/第九条: the best `quota` of `idx` by score are 入选; ties at the cutoff are 并列待定."""
+    r, inside, tie, left = _cut(score[idx], quota, decimals)
+    who = "市" if lv == CITY else "县（市、区）"
+    for j, i in enumerate(idx):
+        place = f"按得分排序列第{r[j]:g}名"
+        if inside[j]:
+            status[i], reason[i] = SELECTED, f"第五条、第九条：{place}，在{quota}个名额内，入选"
+        elif tie[j]:
+            status[i], reason[i] = PENDING, (f"第五条、第九条：{place}，与其他{who}得分并列，剩余{left}个名额；"
+                                             "办法未规定并列处理，需评审委员会确定")
+        else:
+            status[i], reason[i] = NOT_SELECTED, f"第五条：{place}，未进入前{quota}名"
+    note = list(notes)
+    if tie.any():
+        note.insert(0, f"{int(tie.sum())}个{who}得分并列，争剩余{left}个名额，待评审委员会确定")
+    elif left > 0:
+        note.insert(0, f"符合条件的{who}不足，{left}个名额空缺")
+    return {"category": cat, "level": lv, "quota": quota, "selected": int(inside.sum()),
+            "pending": int(tie.sum()), "remaining": left, "note": "；".join(note)}

@@ -1,0 +1,153 @@
+"""``rubricxl``: the ribbon's work on files, for batch runs, CI and colleagues without Excel."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import handlers
+from .hosts.files import FileHost
+from .protocol import ReadError
+from .template import template_sheets
+from .xlsxpkg import new_package
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+
+
+class Bar:
+    """A one-line progress bar on stderr (only where stderr is a terminal)."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled, self.start = label, enabled, time.perf_counter()
+
+    def __call__(self, stage: str, share: float) -> None:
+        if not self.enabled:
+            return
+        filled = int(share * 30)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {stage} "
+                         f"{time.perf_counter() - self.start:5.1f}s")
+        if share >= 1:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _print_report(report: handlers.Report, limit: int | None = None) -> None:
+    result = report.result
+    shown = range(len(result)) if limit is None else range(min(limit, len(result)))
+    for i in shown:
+        print("  " + result.summary(i))
+    if limit is not None and len(result) > limit:
+        print(f"  …共{len(result)}个单位")
+    errors = len(report.errors)
+    hints = len(report.issues) - errors
+    print(f"  问题：{errors}个错误，{hints}个提示" + ("（详见「问题」表）" if report.issues else ""))
+
+
+def cmd_rescore(args) -> int:
+    try:
+        host = FileHost(args.book, args.output)
+        bar = Bar(Path(args.book).name, sys.stderr.isatty() and not args.quiet)
+        report = handlers.rescore(host, bar)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"{host.out}：已重新评分")
+    if not args.quiet:
+        _print_report(report, limit=50)
+        for issue in report.errors[:20]:
+            print("  " + issue.line())
+    return report.exit_code
+
+
+def cmd_validate(args) -> int:
+    try:
+        issues = handlers.validate(FileHost(args.book))
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    for issue in issues:
+        print(issue.line())
+    if not issues:
+        print("未发现问题")
+    return 1 if any(i.severity == "错误" for i in issues) else 0
+
+
+def cmd_new(args) -> int:
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        print(f"错误：「{out}」已存在（用 --force 覆盖）", file=sys.stderr)
+        return 2
+    new_package(out, template_sheets())
+    print(f"已新建细则工作簿：{out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    folder = Path(args.samples) if args.samples else SAMPLES
+    books = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+    if not books:
+        print(f"错误：「{folder}」中没有示例工作簿", file=sys.stderr)
+        return 2
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    worst = 0
+    for book in books:
+        target = out_dir / book.name
+        try:
+            report = handlers.rescore(FileHost(book, target))
+        except ReadError as exc:
+            print(f"{book.name}：错误：{exc}")
+            worst = 2
+            continue
+        print(f"{book.name} → {target}")
+        _print_report(report, limit=args.limit)
+        worst = max(worst, report.exit_code)
+    return worst
+
+
+def cmd_addin_build(args) -> int:
+    from .addin_build import build_addin
+    path = build_addin(Path(args.output))
+    print(f"已生成加载项：{path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rubricxl", description="考核评分细则：在 Excel 工作簿中评分、汇总、排名")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("rescore", help="重新评分：写入 得分/平均/评分过程/问题 工作表")
+    r.add_argument("book")
+    r.add_argument("-o", "--output", help="写入另一个文件（默认覆盖原文件中的输出表）")
+    r.add_argument("-q", "--quiet", action="store_true")
+    r.set_defaults(func=cmd_rescore)
+    v = sub.add_parser("validate", help="校验细则：列出问题，不写文件")
+    v.add_argument("book")
+    v.set_defaults(func=cmd_validate)
+    n = sub.add_parser("new", help="新建带示例的空白细则工作簿")
+    n.add_argument("output")
+    n.add_argument("--force", action="store_true")
+    n.set_defaults(func=cmd_new)
+    d = sub.add_parser("demo", help="对 workbooks/ 中的每个示例重新评分，输出到 out/")
+    d.add_argument("--out", default="out")
+    d.add_argument("--samples", help="示例目录（默认为项目的 workbooks/）")
+    d.add_argument("--limit", type=int, default=20, help="每个工作簿最多显示的单位数")
+    d.set_defaults(func=cmd_demo)
+    a = sub.add_parser("addin", help="Excel 加载项")
+    asub = a.add_subparsers(dest="addin_command", required=True)
+    b = asub.add_parser("build", help="由仓库中的源文件生成 rubricxl.xlam")
+    b.add_argument("-o", "--output", default="out")
+    b.set_defaults(func=cmd_addin_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""What the ribbon buttons and the command line do, as plain functions over a WorkbookHost."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from engine.result import SEVERITY_ERROR, Result
+from engine.score import score
+
+from . import outputs
+from .layout import Book, Issue, read_book
+from .protocol import WorkbookHost
+from .template import template_sheets
+
+Progress = Callable[[str, float], None]
+
+
+def _quiet(stage: str, share: float) -> None:
+    """No progress display."""
+
+
+@dataclass
+class Report:
+    book: Book
+    result: Result
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == SEVERITY_ERROR]
+
+    @property
+    def exit_code(self) -> int:
+        """0: every score computed; 1: 问题 lists errors (the file is still written)."""
+        return 1 if self.errors else 0
+
+
+def evaluate(host: WorkbookHost, progress: Progress = _quiet) -> Report:
+    """Read and score without writing anything (raises ReadError when nothing can be read)."""
+    progress("读取", 0.0)
+    book = read_book(host)
+    progress("评分", 0.4)
+    result = score(book.rubric, book.units)
+    issues = book.issues + [book.issue(p) for p in result.problems]
+    return Report(book, result, issues)
+
+
+def rescore(host: WorkbookHost, progress: Progress = _quiet) -> Report:
+    """重新评分: score the workbook and replace the owned output sheets (nothing else is touched)."""
+    report = evaluate(host, progress)
+    progress("写入", 0.7)
+    sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
+    host.write(sheets, patches, remove=[])
+    progress("完成", 1.0)
+    return report
+
+
+def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:
+    """校验细则: the problems of the rubric and its data; with ``write`` they fill the 问题 sheet."""
+    report = evaluate(host)
+    if write:
+        name = outputs.owned_names(host.sheet_names())["issues"]
+        host.write([outputs.issues_sheet(name, report.issues)], [], remove=[])
+    return report.issues
+
+
+def insert_template(host: WorkbookHost) -> list[str]:
+    """新建细则: add example 细则/数据/设置 sheets that are missing; never replaces a user's sheet."""
+    existing = {n.lower() for n in host.sheet_names()}
+    sheets = [s for s in template_sheets() if s.name.lower() not in existing]
+    if sheets:
+        host.write(sheets, [], remove=[])
+    return [s.name for s in sheets]
+
+
+def explain(host: WorkbookHost) -> str:
+    """说明: the working behind the selected score on 得分 (or the single-unit rubric row)."""
+    where = host.selection()
+    if where is None:
+        return "请先选中「得分」表中的一个分数"
+    sheet, row, col = where
+    report = evaluate(host)
+    result, book = report.result, report.book
+    if book.single and sheet == book.sheets["rubric"]:
+        for ind in result.indicators:
+            if any(v.indicator.row == row + 1 for v in ind.variants):
+                return f"{ind.column}：{ind.explain(0)}"
+    if sheet != outputs.owned_names(host.sheet_names())["scores"]:
+        return "请先选中「得分」表中的一个分数"
+    header = list(result.scores_frame().columns)
+    if row < 1 or row > len(result) or col >= len(header):
+        return "所选单元格不是分数"
+    unit, column = row - 1, header[col]
+    for ind in result.indicators:
+        if ind.column == column:
+            return f"{result.units[unit]} · {column}：{ind.explain(unit)}"
+    if column in result.node_names:
+        k = result.node_names.index(column)
+        reason = result.node_reasons[unit, k]
+        return f"{result.units[unit]} · {column}：由下级指标汇总（{result.settings.method_for(1)}）" + \
+            (f"；{reason}" if reason else "")
+    if column == "总分":
+        return f"{result.units[unit]} · 总分：{result.summary(unit)}"
+    return f"{result.units[unit]} · {column}"

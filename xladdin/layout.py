@@ -1,0 +1,446 @@
+"""Sheets ↔ engine: read 细则/数据/设置 as officials write them, and lay results out as owned sheets.
+
+Reading tolerates what real rubrics contain: title rows above the header, Chinese or English
+headers, merged or blank level cells, numbers as text with full-width digits, 分 and %, blank rows.
+Everything wrong is reported as an Issue naming the sheet and cell; nothing is guessed silently.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from engine.clauses import RuleError
+from engine.language import parse_rule
+from engine.model import GradeScheme, Indicator, NodeSpec, Rubric, Settings
+from engine.numbers import is_blank, normalize_text, parse_number_text, to_decimal
+from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
+from engine.rules.base import UnreadableRule
+from engine.score import Units
+
+from .protocol import ReadError, WorkbookHost
+
+SHEET_NAMES = {
+    "rubric": ("细则", "Rubric"), "data": ("数据", "Data"), "settings": ("设置", "Settings"),
+    "scores": ("得分", "Scores"), "averages": ("平均", "Averages"), "explain": ("评分过程", "Explain"),
+    "issues": ("问题", "Issues"),
+}
+RUBRIC_COLUMNS = {
+    "id": ("编号", "id", "指标编号"), "level1": ("一级指标", "level1"), "level2": ("二级指标", "level2"),
+    "level3": ("三级指标", "level3"), "name": ("指标", "指标名称", "考核指标", "name"),
+    "points": ("分值", "points", "权重分", "满分"), "rule": ("规则", "rule", "计分规则"),
+    "input": ("输入", "input", "inputs"), "criteria": ("评分标准", "criteria", "评分细则", "评分规则"),
+    "group": ("组别", "group", "适用组别"), "weight": ("权重", "weight"), "value": ("业绩值", "value"),
+    "score": ("得分", "score"), "working": ("评分过程", "working", "explain"),
+}
+DATA_COLUMNS = {"unit": ("单位", "unit", "单位名称", "被考核单位"), "group": ("组别", "group"),
+                "parent": ("上级", "parent", "所属上级")}
+SETTING_KEYS = {
+    "grades": ("等级", "grades"), "decimals": ("小数位", "decimals"), "ranking": ("排名", "ranking"),
+    "rank_groups": ("排名分组", "rank_groups"), "aggregate": ("汇总", "aggregate"),
+    "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
+    "round": ("逐级取整", "round_each_level"),
+}
+LEVELS = ("level1", "level2", "level3")
+TOTAL_WORDS = ("合计", "总计", "总分", "total")
+_STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One row of the 问题 sheet."""
+
+    severity: str
+    sheet: str
+    cell: str
+    message: str
+
+    def line(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return f"[{self.severity}] {where}: {self.message}"
+
+
+@dataclass
+class Book:
+    """A workbook read into engine terms, with what is needed to point back at its cells."""
+
+    rubric: Rubric
+    units: Units
+    single: bool
+    sheets: dict[str, str]                           # kind -> actual sheet name (rubric, data, settings)
+    issues: list[Issue] = field(default_factory=list)
+    rubric_header: int = 0
+    rubric_cols: dict[str, int] = field(default_factory=dict)
+    leaf_rows: list[int] = field(default_factory=list)          # 0-based sheet row of each indicator
+    data_rows: list[int] = field(default_factory=list)          # 0-based sheet row of each unit
+    data_cols: dict[str, int] = field(default_factory=dict)     # input column -> 0-based col
+    input_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # single layout: key -> cell
+    setting_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, p: Problem) -> tuple[str, str]:
+        """Sheet and cell an engine problem points at."""
+        if p.setting:
+            r, c = self.setting_cells.get(p.setting, (0, 1))
+            return self.sheets.get("settings", "设置"), cell_ref(r, c + 1)
+        if p.inputs and self.single and p.inputs[0] in self.input_cells:
+            return self.sheets["rubric"], cell_ref(*self.input_cells[p.inputs[0]])
+        if p.unit is not None and not self.single:
+            col = self.data_cols.get(p.inputs[0]) if p.inputs else None
+            return self.sheets["data"], cell_ref(self.data_rows[p.unit], col if col is not None else
+                                                 self.data_cols.get("__unit__", 0))
+        if p.rubric_row is not None:
+            return self.sheets["rubric"], cell_ref(p.rubric_row - 1, self.rubric_cols.get("rule", 0))
+        return self.sheets.get("rubric", "细则"), ""
+
+    def issue(self, p: Problem) -> Issue:
+        sheet, cell = self.locate(p)
+        unit = f"「{self.units.names[p.unit]}」" if p.unit is not None and not self.single else ""
+        return Issue(p.severity, sheet, cell, f"{unit}{p.message}")
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based (row, col) → A1."""
+    letters, c = "", col + 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def find_sheet(host: WorkbookHost, kind: str) -> str | None:
+    names = {normalize_text(n).lower(): n for n in host.sheet_names()}
+    for alias in SHEET_NAMES[kind]:
+        if alias.lower() in names:
+            return names[alias.lower()]
+    return None
+
+
+def _key(text) -> str:
+    return normalize_text(str(text)).replace(" ", "").lower() if not is_blank(text) else ""
+
+
+def find_header(rows: list[list], columns: dict[str, tuple[str, ...]], need: tuple[str, ...],
+                scan: int = 15) -> tuple[int, dict[str, int]] | None:
+    """The first row (of the first `scan`) naming the `need` columns; → (row index, field → col)."""
+    lookup = {_key(a): f for f, aliases in columns.items() for a in aliases}
+    for r, row in enumerate(rows[:scan]):
+        found: dict[str, int] = {}
+        for c, v in enumerate(row):
+            f = lookup.get(_key(v))
+            if f and f not in found:
+                found[f] = c
+        if all(n in found for n in need):
+            return r, found
+    return None
+
+
+def _text(v) -> str:
+    if is_blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return normalize_text(str(v)) if isinstance(v, str) else str(v)
+
+
+def _split_list(v) -> list[str]:
+    return [p.strip() for p in re.split(r"[,、;]", _text(v)) if p.strip()]
+
+
+def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> None:
+    """Copy a merged range's top-left value into its other cells (officials merge level cells)."""
+    for r1, c1, r2, c2 in merged:
+        if r1 >= len(rows) or c1 >= len(rows[r1]):
+            continue
+        value = rows[r1][c1]
+        for r in range(r1, min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            row.extend([None] * (c2 + 1 - len(row)))
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    row[c] = value
+
+
+def read_book(host: WorkbookHost) -> Book:
+    """Read the rubric, the units and the settings. Raises ReadError when there is nothing to score."""
+    rubric_sheet = find_sheet(host, "rubric")
+    if rubric_sheet is None:
+        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表")
+    data_sheet = find_sheet(host, "data")
+    settings_sheet = find_sheet(host, "settings")
+    sheets = {"rubric": rubric_sheet}
+    if data_sheet:
+        sheets["data"] = data_sheet
+    if settings_sheet:
+        sheets["settings"] = settings_sheet
+    issues: list[Issue] = []
+    settings, setting_cells, unit_name = _read_settings(host, settings_sheet, issues)
+    rows = [list(r) for r in host.read(rubric_sheet)]
+    _fill_merged(rows, [m for m in host.merged(rubric_sheet) if m[1] <= 12])
+    header = find_header(rows, RUBRIC_COLUMNS, ("rule",))
+    if header is None:
+        raise ReadError(f"工作表「{rubric_sheet}」中找不到表头（需要「规则」列，以及「分值」「一级指标」等列）")
+    hr, cols = header
+    single = data_sheet is None
+    if single and "value" not in cols:
+        raise ReadError(f"工作簿中没有「数据」工作表，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
+    book = Book(rubric=Rubric(indicators=()), units=Units(np.array([], dtype=object), np.array([], dtype=object)),
+                single=single, sheets=sheets, issues=issues, rubric_header=hr, rubric_cols=cols,
+                setting_cells=setting_cells)
+    indicators, nodes, single_inputs = _read_rubric(rows, hr, cols, rubric_sheet, book)
+    if single:
+        name = unit_name or host.name.rsplit(".", 1)[0]
+        book.units = Units.single(name, single_inputs)
+    else:
+        book.units = _read_data(host, data_sheet, book)
+        indicators = _check_inputs(indicators, book, rubric_sheet)
+    if not indicators:
+        raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
+    book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
+    _check_stated_points(book, rubric_sheet)
+    return book
+
+
+def _read_settings(host, sheet: str | None, issues: list[Issue]):
+    values: dict = {}
+    cells: dict[str, tuple[int, int]] = {}
+    lookup = {_key(a): f for f, aliases in SETTING_KEYS.items() for a in aliases}
+    if sheet:
+        for r, row in enumerate(host.read(sheet)):
+            filled = [(c, v) for c, v in enumerate(row) if not is_blank(v)]
+            if len(filled) < 2:
+                continue
+            (kc, key), (_, value) = filled[0], filled[1]
+            f = lookup.get(_key(key))
+            if f is None:
+                if r > 0 or _key(key) not in ("项目", "设置", "key", "名称", "参数", "设置项"):
+                    issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, kc), f"不认识的设置项「{key}」，已忽略"))
+                continue
+            values[f] = value
+            cells[SETTING_KEYS[f][0]] = (r, kc)
+    kwargs: dict = {}
+    for f, value in values.items():
+        r, c = cells[SETTING_KEYS[f][0]]
+        where = cell_ref(r, c + 1)
+        try:
+            if f == "grades":
+                kwargs["grades"] = GradeScheme.parse(_text(value))
+            elif f == "decimals":
+                kwargs["decimals"] = int(parse_number_text(_text(value)))
+            elif f == "ranking":
+                from engine.model import RANKINGS
+                kwargs["ranking"] = RANKINGS[_text(value).lower()]
+            elif f == "rank_groups":
+                kwargs["rank_groups"] = _text(value)
+            elif f == "aggregate":
+                kwargs["aggregate"], kwargs["aggregate_levels"] = Settings.parse_aggregate(_text(value))
+            elif f == "coefficient":
+                kwargs["coefficient"] = _text(value)
+            elif f == "round":
+                kwargs["round_each_level"] = _text(value) not in ("否", "no", "false", "0", "仅总分")
+        except (ValueError, KeyError) as exc:
+            msg = str(exc) if isinstance(exc, ValueError) else f"排名方式「{value}」无效（可用：competition/dense/ordinal）"
+            issues.append(Issue(SEVERITY_ERROR, sheet, where, f"设置「{SETTING_KEYS[f][0]}」无效：{msg}，已用默认值"))
+    try:
+        settings = Settings(**kwargs)
+    except ValueError as exc:
+        issues.append(Issue(SEVERITY_ERROR, sheet or "设置", "", f"设置无效：{exc}，已用默认值"))
+        settings = Settings()
+    return settings, cells, _text(values.get("unit")) or None
+
+
+def _read_rubric(rows, hr, cols, sheet, book: Book):
+    """Leaves and aggregate nodes, with inherited level cells; single-layout inputs on the side."""
+    levels = [f for f in LEVELS if f in cols] or (["name"] if "name" in cols else [])
+    if "name" in cols and levels != ["name"]:
+        levels = levels + ["name"]
+    if not levels:
+        raise ReadError(f"工作表「{sheet}」缺少指标名称列（一级指标/二级指标/三级指标 或 指标）")
+    get = lambda row, f: row[cols[f]] if f in cols and cols[f] < len(row) else None
+    current: list[str] = [""] * len(levels)
+    last_leaf: tuple[str, ...] | None = None
+    indicators, nodes, single_inputs = [], [], {}
+    seen_ids: dict[str, list[tuple[frozenset | None, int]]] = {}
+    for r in range(hr + 1, len(rows)):
+        row = rows[r]
+        cells = [_text(get(row, f)) for f in levels]
+        rule_text, input_text = _text(get(row, "rule")), _text(get(row, "input"))
+        value_cell = get(row, "value")
+        if not rule_text and not input_text and not any(cells) and is_blank(get(row, "points")):
+            continue
+        at = lambda f: cell_ref(r, cols.get(f, 0))
+        depth = max((k for k, v in enumerate(cells) if v), default=-1)
+        if depth < 0 and rule_text and last_leaf:
+            path = last_leaf                      # a group variant whose name cells are merged
+        else:
+            path = tuple(cells[k] or (current[k] if k < depth else "") for k in range(depth + 1))
+            if any(not p for p in path):
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at(levels[0]), "上级指标名称为空，无法确定层级"))
+                continue
+        points = _decimal(get(row, "points"), sheet, at("points"), book, "分值")
+        weight = _decimal(get(row, "weight"), sheet, at("weight"), book, "权重")
+        groups = frozenset(_split_list(get(row, "group"))) or None
+        if not rule_text:
+            if input_text:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at("rule"), f"指标「{path[-1]}」填了输入但没有规则"))
+                continue
+            if path and path[-1].strip().lower() in TOTAL_WORDS:
+                continue
+            current = list(path) + [""] * (len(levels) - len(path))
+            nodes.append(NodeSpec(path=path, weight=weight, points=points, groups=groups, row=r + 1))
+            continue
+        current = list(path) + [""] * (len(levels) - len(path))
+        last_leaf = path
+        ident = _text(get(row, "id")) or None
+        try:
+            rule = parse_rule(rule_text)
+        except RuleError as exc:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, at("rule"), str(exc)))
+            rule = UnreadableRule(text=rule_text, reason=f"规则无法识别（{exc.reason}）")
+        if ident:
+            for other_groups, other_row in seen_ids.get(ident, []):
+                if groups is None or other_groups is None or groups & other_groups:
+                    book.issues.append(Issue(SEVERITY_ERROR, sheet, at("id"),
+                                             f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
+            seen_ids.setdefault(ident, []).append((groups, r + 1))
+        for severity, message in rule.remarks(points):
+            book.issues.append(Issue(severity, sheet, at("rule"), f"指标「{path[-1]}」：{message}"))
+        if book.single:
+            inputs = _single_inputs(value_cell, ident or f"第{r + 1}行", rule, single_inputs, book, (r, cols["value"]))
+        else:
+            inputs = tuple(_split_list(input_text)) if input_text else ()
+        indicators.append(Indicator(id=ident, path=path, points=points, rule=rule, inputs=inputs, groups=groups,
+                                    weight=weight, criteria=_text(get(row, "criteria")), row=r + 1))
+        book.leaf_rows.append(r)
+    return indicators, nodes, single_inputs
+
+
+def _single_inputs(cell, label: str, rule, store: dict, book: Book, at: tuple[int, int]) -> tuple[str, ...]:
+    """Single-unit layout: the 业绩值 cell holds the inputs, ';'-separated, in the rule's order."""
+    if isinstance(cell, str):
+        parts = [p.strip() for p in normalize_text(cell).split(";")]
+    else:
+        parts = [cell]
+    lo, _ = rule.arity()
+    parts += [None] * max(0, lo - len(parts))
+    keys = []
+    for k, part in enumerate(parts, start=1):
+        key = f"{label}业绩值" + (f"{k}" if len(parts) > 1 else "")
+        store[key] = None if is_blank(part) else part
+        book.input_cells[key] = at
+        keys.append(key)
+    return tuple(keys)
+
+
+def _decimal(v, sheet, where, book: Book, what: str) -> Decimal | None:
+    if is_blank(v):
+        return None
+    try:
+        return to_decimal(v)
+    except ValueError:
+        book.issues.append(Issue(SEVERITY_ERROR, sheet, where, f"{what}「{v}」不是数值"))
+        return None
+
+
+def _read_data(host, sheet: str, book: Book) -> Units:
+    rows = host.read(sheet)
+    header = find_header(rows, DATA_COLUMNS, ("unit",))
+    if header is None:
+        raise ReadError(f"工作表「{sheet}」中找不到表头（需要「单位」列）")
+    hr, cols = header
+    head = rows[hr]
+    names, groups, parents, kept = [], [], [], []
+    seen: dict[str, int] = {}
+    for r in range(hr + 1, len(rows)):
+        row = rows[r]
+        if all(is_blank(v) for v in row):
+            continue
+        unit = _text(row[cols["unit"]]) if cols["unit"] < len(row) else ""
+        if not unit:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]), "此行有数据但缺少单位名称，已跳过"))
+            continue
+        if unit in seen:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]),
+                                     f"单位「{unit}」重复（第{seen[unit] + 1}行已有）"))
+        seen.setdefault(unit, r)
+        names.append(unit)
+        groups.append(_text(row[cols["group"]]) if "group" in cols and cols["group"] < len(row) else "")
+        parents.append(_text(row[cols["parent"]]) if "parent" in cols and cols["parent"] < len(row) else "")
+        kept.append(r)
+    columns: dict[str, np.ndarray] = {}
+    book.data_cols["__unit__"] = cols["unit"]
+    for c, title in enumerate(head):
+        name = _text(title)
+        if not name:
+            continue
+        if name in columns:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(hr, c), f"列名「{name}」重复，只用第一列"))
+            continue
+        values = [rows[r][c] if c < len(rows[r]) else None for r in kept]
+        columns[name] = _column(values)
+        book.data_cols[name] = c
+    book.data_rows = kept
+    return Units(np.array(names, dtype=object), np.array(groups, dtype=object), columns,
+                 np.array(parents, dtype=object))
+
+
+def _column(values: list) -> np.ndarray:
+    """A float column where every cell is a number or blank (the fast path), else raw objects."""
+    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    return np.array(values, dtype=object)
+
+
+def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[Indicator]:
+    """Resolve default inputs (the indicator's own name) and report input columns 数据 lacks."""
+    available = [c for c in book.units.columns]
+    out = []
+    for ind, r in zip(indicators, book.leaf_rows):
+        inputs = ind.inputs
+        if not inputs:
+            inputs = next(((c,) for c in (ind.name, ind.column, ind.id) if c and c in book.units.columns), (ind.name,))
+            ind = ind.model_copy(update={"inputs": inputs})
+        for name in inputs:
+            if name not in book.units.columns:
+                close = difflib.get_close_matches(name, available, n=1, cutoff=0.4)
+                hint = f"，是否应为「{close[0]}」？" if close else ""
+                col = "input" if "input" in book.rubric_cols else "rule"
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, book.rubric_cols[col]),
+                                         f"指标「{ind.name}」的输入列「{name}」在「{book.sheets['data']}」中不存在{hint}"))
+        out.append(ind)
+    return out
+
+
+def _check_stated_points(book: Book, sheet: str) -> None:
+    """Aggregate rows' 分值 (or '(12分)' in a name) against the points of the leaves below them."""
+    groups = sorted({g for g in book.units.groups.tolist()}) or [""]
+    stated = {n.path: (n.points, n.row) for n in book.rubric.nodes if n.points is not None}
+    for ind in book.rubric.indicators:
+        for d in range(1, len(ind.path)):
+            m = _STATED.search(ind.path[d - 1])
+            if m and ind.path[:d] not in stated:
+                stated[ind.path[:d]] = (Decimal(m.group(1)), None)
+    for path, (points, row) in stated.items():
+        for g in groups:
+            leaves = [i for i in book.rubric.indicators if i.path[:len(path)] == path and i.rule.scored
+                      and (i.groups is None or g in i.groups or not g)]
+            if not leaves or any(i.points is None for i in leaves):
+                continue
+            total = sum(i.points for i in _one_per_key(leaves))
+            if total != points:
+                where = cell_ref(row - 1, book.rubric_cols.get("points", 0)) if row else ""
+                scope = f"（组别「{g}」）" if g and len(groups) > 1 else ""
+                book.issues.append(Issue(SEVERITY_HINT, sheet, where,
+                                         f"「{path[-1]}」标明{points}分，其下指标分值合计{total}分{scope}"))
+                break
+
+
+def _one_per_key(leaves: list[Indicator]) -> list[Indicator]:
+    seen, out = set(), []
+    for i in leaves:
+        if i.key not in seen:
+            seen.add(i.key)
+            out.append(i)
+    return out

@@ -1,0 +1,134 @@
+"""Results → owned sheets (得分, 平均, 评分过程, 问题) and the single-unit layout's owned cells."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from engine.aggregate import group_means
+from engine.result import Result
+from engine.rules import RatioRule
+
+from .layout import SHEET_NAMES, Book, Issue
+from .sheetspec import CellPatch, ChartSpec, SheetSpec
+
+OUTPUT_KINDS = ("scores", "averages", "explain", "issues")
+
+
+def owned_names(existing: list[str]) -> dict[str, str]:
+    """Each output's sheet name: an existing sheet under the English alias keeps it, else Chinese."""
+    lower = {n.lower(): n for n in existing}
+    out = {}
+    for kind in OUTPUT_KINDS:
+        zh, en = SHEET_NAMES[kind]
+        out[kind] = zh if zh in existing else lower.get(en.lower(), zh)
+    return out
+
+
+def _cell(v):
+    """A cell value: NaN → blank, numpy scalars → Python, whole floats kept as floats."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (np.floating, float)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def _score_format(decimals: int) -> str:
+    return "0" if decimals == 0 else "0." + "0" * decimals
+
+
+def _is_rate(ind) -> bool:
+    v = ind.variants[0].indicator
+    return len(v.inputs) == 2 or getattr(v.rule, "rate", "ratio") == "change" or isinstance(v.rule, RatioRule)
+
+
+def scores_sheet(name: str, result: Result) -> SheetSpec:
+    frame = result.scores_frame()
+    header = list(frame.columns)
+    dp = result.settings.decimals
+    n_ind = len(result.indicators)
+    formats = {}
+    for k, ind in enumerate(result.indicators):
+        formats[2 + k] = ("0.00%" if _is_rate(ind) else "General") if not ind.scored else _score_format(dp)
+    for k in range(2 + n_ind, 2 + n_ind + len(result.node_names) + 1):
+        formats[k] = _score_format(dp)
+    total_col = header.index("总分")
+    formats[total_col + 2] = formats[total_col + 3] = "0"
+    for col in ("排名", "组内排名"):
+        frame[col] = frame[col].astype("Int64")
+    rows = [header] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = {0: 16, 1: 10, **{c: min(24, max(10, len(str(h)) * 1.6)) for c, h in enumerate(header[2:], start=2)}}
+    return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths=widths, freeze="C2",
+                     color_scale_cols=[total_col],
+                     chart=ChartSpec(title="总分", label_col=0, value_col=total_col) if len(rows) > 1 else None)
+
+
+def averages_sheet(name: str, result: Result) -> SheetSpec:
+    """Mean of every score and aggregate per group and over all units (seed 003's 中心城区/郊区/全市)."""
+    frame = result.scores_frame()
+    cols = [c for c in frame.columns if c not in ("单位", "组别", "等级", "排名", "组内排名")]
+    info = {ind.column for ind in result.indicators if not ind.scored}
+    cols = [c for c in cols if c not in info]
+    values = frame[cols].to_numpy(dtype=float)
+    groups = result.groups.astype(str)
+    dp = result.settings.decimals
+    by_group, overall = group_means(values, groups, dp)
+    rows = [["范围", "单位数"] + cols]
+    labels = [g for g in dict.fromkeys(groups.tolist()) if g]
+    for g in labels:
+        rows.append([g, int((groups == g).sum())] + [_cell(v) for v in by_group.loc[g]])
+    rows.append(["全部", len(groups)] + [_cell(v) for v in overall])
+    formats = {c: _score_format(dp) for c in range(2, len(cols) + 2)}
+    return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths={0: 12}, freeze="B2", autofilter=False)
+
+
+def explain_sheet(name: str, result: Result) -> SheetSpec:
+    rows = [["单位", "指标", "输入", "规则", "得分", "评分过程"]]
+    rows += [[u, ind, inputs, rule, _cell(s), text] for u, ind, inputs, rule, s, text in result.working()]
+    return SheetSpec(name=name, rows=rows, col_formats={4: _score_format(result.settings.decimals)},
+                     col_widths={0: 16, 1: 24, 2: 30, 3: 30, 4: 8, 5: 70})
+
+
+def issues_sheet(name: str, issues: list[Issue]) -> SheetSpec:
+    rows = [["严重程度", "工作表", "单元格", "说明"]]
+    ordered = sorted(issues, key=lambda i: i.severity != "错误")
+    rows += [[i.severity, i.sheet, i.cell, i.message] for i in ordered] or [["提示", "", "", "未发现问题"]]
+    return SheetSpec(name=name, rows=rows, col_widths={0: 10, 1: 12, 2: 8, 3: 90})
+
+
+def single_unit_patch(book: Book, result: Result) -> CellPatch:
+    """The single-unit layout writes each row's 得分 and 评分过程 into the rubric sheet itself."""
+    hr, cols = book.rubric_header, book.rubric_cols
+    last = max(cols.values())
+    score_col = cols.get("score", last + 1)
+    working_col = cols.get("working", max(score_col, last) + 1)
+    cells: dict = {}
+    formats: dict = {}
+    if "score" not in cols:
+        cells[(hr, score_col)] = "得分"
+    if "working" not in cols:
+        cells[(hr, working_col)] = "评分过程"
+    by_row = {}
+    for ind in result.indicators:
+        for v in ind.variants:
+            by_row[v.indicator.row - 1] = ind
+    fmt = _score_format(result.settings.decimals)
+    for r in book.leaf_rows:
+        ind = by_row[r]
+        shown = ind.score[0] if ind.scored else ind.value[0]
+        cells[(r, score_col)] = _cell(shown)
+        cells[(r, working_col)] = ind.explain(0)
+        formats[(r, score_col)] = fmt if ind.scored else ("0.00%" if _is_rate(ind) else "General")
+    return CellPatch(sheet=book.sheets["rubric"], cells=cells, formats=formats)
+
+
+def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) -> tuple[list[SheetSpec], list[CellPatch]]:
+    names = owned_names(existing)
+    sheets = [scores_sheet(names["scores"], result), averages_sheet(names["averages"], result),
+              explain_sheet(names["explain"], result), issues_sheet(names["issues"], issues)]
+    patches = [single_unit_patch(book, result)] if book.single else []
+    return sheets, patches

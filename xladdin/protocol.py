@@ -1,0 +1,31 @@
+"""The few operations a workbook host offers. Handlers see only this, so the command line (files),
+Excel (a live xlwings Book) and xlwings Server/Lite payloads all run the same handler code."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from .sheetspec import CellPatch, SheetSpec
+
+
+class ReadError(Exception):
+    """The workbook cannot be read at all (exit code 2): the message is for the user, in Chinese."""
+
+
+class WorkbookHost(Protocol):
+    name: str
+
+    def sheet_names(self) -> list[str]:
+        """Sheet names in tab order."""
+
+    def read(self, sheet: str) -> list[list]:
+        """The sheet's values from A1 to the last used cell: float, int, str, bool, date or None."""
+
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Merged ranges as 0-based inclusive (first_row, first_col, last_row, last_col)."""
+
+    def write(self, sheets: list[SheetSpec], patches: list[CellPatch], remove: list[str]) -> None:
+        """Replace or add the owned sheets, set the owned cells, drop owned sheets no longer wanted:
+        all or nothing."""
+
+    def selection(self) -> tuple[str, int, int] | None:
+        """The active cell as (sheet, 0-based row, 0-based col), where the host has one."""
