@@ -2,7 +2,7 @@
 
 Ties are decided on the values as displayed: pass `decimals` to round half-up first, so 89.995
 and 90.00 shown as 90.00 share a rank. A NaN value gets no rank. With `groups`, a unit whose group
-is blank (None, NaN or an empty text) belongs to no group and gets no 组内排名 (NaN), rather than being ranked
+is blank (None, NaN or '') belongs to no group and gets no 组内排名 (NaN), rather than being ranked
 against the other ungrouped units as if they formed a group.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ def group_codes(groups, n: int) -> np.ndarray:
     if g.shape != (n,):
         raise ValueError(f"分组个数{g.size}与单位数{n}不一致")
     codes, uniques = pd.factorize(g, use_na_sentinel=True)
-    blank = [i for i, u in enumerate(uniques) if isinstance(u, str) and not u.strip()]
+    blank = [i for i, u in enumerate(uniques) if isinstance(u, str) and u == ""]
     codes = codes.astype(np.int64)
     if blank:
         codes[np.isin(codes, blank)] = -1
