@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +29,11 @@ class Segment:
     options: dict
 
 
+@lru_cache(maxsize=1024)
+def _interval_text(iv: "Interval") -> str:
+    return iv._render()
+
+
 class Interval(BaseModel):
     """A set of numbers as officials word it: 8-10, <6, <=5, >=90%, 3 (one point)."""
 
@@ -47,6 +53,9 @@ class Interval(BaseModel):
         return True
 
     def text(self) -> str:
+        return _interval_text(self)
+
+    def _render(self) -> str:
         f = fmt_pct if self.pct else fmt_num
         if self.lo is not None and self.hi is not None:
             if self.lo == self.hi:

@@ -109,22 +109,42 @@ def round_half_up(value: Decimal, decimals: int) -> Decimal:
 
 def fmt_num(value, decimals: int | None = None) -> str:
     """A number as an evaluator writes it: no exponent, no trailing zeros (1.50 → 1.5, 48.00 → 48)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return "空"
-    d = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    if isinstance(value, Decimal):
+        return _fmt_decimal(value, decimals)
+    x = float(value)
+    if math.isnan(x):
+        return "空"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if decimals is None:
+        text = repr(x)
+        if "e" in text or len(text.partition(".")[2]) > 10:
+            return _fmt_decimal(Decimal(repr(x)), 10)
+    else:
+        y = abs(x) * 10.0 ** decimals
+        if abs(y - math.floor(y) - 0.5) < 1e-6:   # a decimal tie: round it half-up, exactly
+            return _fmt_decimal(Decimal(repr(x)), decimals)
+        text = "%.*f" % (decimals, x)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _fmt_decimal(d: Decimal, decimals: int | None) -> str:
     if decimals is not None:
         d = round_half_up(d, decimals)
     try:
         d = d.normalize(EXACT)
     except InvalidOperation:
-        return str(value)
+        return str(d)
     text = format(d, "f")
     return "0" if text in ("-0", "") else text
 
 
 def fmt_pct(rate, decimals: int = 2) -> str:
     """A fraction as a percent: 0.2124 → 21.24%."""
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+    if rate is None or (not isinstance(rate, Decimal) and math.isnan(rate)):
         return "空"
-    d = rate if isinstance(rate, Decimal) else Decimal(repr(float(rate)))
-    return fmt_num(d * 100, decimals) + "%"
+    return fmt_num(rate * 100, decimals) + "%"

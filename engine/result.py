@@ -70,6 +70,22 @@ class IndicatorResult:
         note = out.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
 
+    def explanations(self, groups: np.ndarray) -> list[str | None]:
+        """The working for every unit; units with the same inputs and score share one text."""
+        cache: dict = {}
+        out: list[str | None] = []
+        raws = [[c.raw for c in v.outcome.cols] for v in self.variants]
+        for i, k in enumerate(self.which.tolist()):
+            if k < 0:
+                out.append(None)
+                continue
+            key = (k, groups[i], self.score[i], *(r[i] for r in raws[k]))
+            text = cache.get(key)
+            if text is None:
+                text = cache[key] = self.explain(i)
+            out.append(text)
+        return out
+
     def inputs_text(self, i: int) -> str:
         v = self.variant(i)
         if v is None:
@@ -127,14 +143,15 @@ class Result:
 
     def working(self):
         """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
+        texts = [ind.explanations(self.groups) for ind in self.indicators]
         for i, unit in enumerate(self.units.tolist()):
-            for ind in self.indicators:
+            for ind, text in zip(self.indicators, texts):
                 v = ind.variant(i)
                 if v is None:
                     continue
                 shown = ind.score[i] if ind.scored else ind.value[i]
                 yield (unit, ind.column, ind.inputs_text(i), v.indicator.rule.text,
-                       None if np.isnan(shown) else shown, ind.explain(i))
+                       None if np.isnan(shown) else shown, text[i])
 
     def summary(self, i: int) -> str:
         """One line per unit for the command line: total, grade, rank."""

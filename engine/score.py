@@ -186,9 +186,10 @@ def _tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings
     names = tuple(r.indicator.column for r in scored) + tuple(p[-1] for p in prefixes) + ("总分",)
     # Weights may differ between unit groups (group variants of a row): one vector per distinct set.
     vectors: dict[tuple, np.ndarray] = {}
-    for i, g in enumerate(units.groups.tolist()):
+    for g in dict.fromkeys(units.groups.tolist()):
         w = tuple(_leaf_weight(r, g) for r in scored) + tuple(_node_weight(rubric, p, g) for p in prefixes) + (1.0,)
-        vectors.setdefault(w, np.zeros(len(units), bool))[i] = True
+        members = units.groups == g
+        vectors[w] = vectors[w] | members if w in vectors else members
     weights = [(mask, np.array(w, dtype=float)) for w, mask in vectors.items()]
     if not weights:
         weights = [(np.zeros(0, bool), np.ones(root + 1))]

@@ -86,9 +86,18 @@ def averages_sheet(name: str, result: Result) -> SheetSpec:
     return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths={0: 12}, freeze="B2", autofilter=False)
 
 
-def explain_sheet(name: str, result: Result) -> SheetSpec:
+EXCEL_ROWS = 1_048_576
+
+
+def explain_sheet(name: str, result: Result, issues: list[Issue]) -> SheetSpec:
+    """One row per unit × indicator; a book too big for one Excel sheet keeps the first rows and says so."""
     rows = [["单位", "指标", "输入", "规则", "得分", "评分过程"]]
-    rows += [[u, ind, inputs, rule, _cell(s), text] for u, ind, inputs, rule, s, text in result.working()]
+    for u, ind, inputs, rule, s, text in result.working():
+        if len(rows) == EXCEL_ROWS:
+            issues.append(Issue("提示", name, "", f"评分过程共{len(result) * len(result.indicators)}行以内，超过Excel单表"
+                                f"{EXCEL_ROWS}行上限，只列出前{EXCEL_ROWS - 1}行；完整过程可用「说明」按钮逐项查看"))
+            break
+        rows.append([u, ind, inputs, rule, _cell(s), text])
     return SheetSpec(name=name, rows=rows, col_formats={4: _score_format(result.settings.decimals)},
                      col_widths={0: 16, 1: 24, 2: 30, 3: 30, 4: 8, 5: 70})
 
@@ -128,7 +137,9 @@ def single_unit_patch(book: Book, result: Result) -> CellPatch:
 
 def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) -> tuple[list[SheetSpec], list[CellPatch]]:
     names = owned_names(existing)
+    issues = list(issues)
     sheets = [scores_sheet(names["scores"], result), averages_sheet(names["averages"], result),
-              explain_sheet(names["explain"], result), issues_sheet(names["issues"], issues)]
+              explain_sheet(names["explain"], result, issues)]
+    sheets.append(issues_sheet(names["issues"], issues))
     patches = [single_unit_patch(book, result)] if book.single else []
     return sheets, patches

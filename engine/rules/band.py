@@ -7,7 +7,6 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
 from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs
@@ -181,67 +180,65 @@ class BandRule(Rule):
                     out.fail(_one(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
 
     def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
+        """Vectorised: check assessor scores against the bands, or turn named levels into scores."""
+        n = ctx.n
         member = self._membership(scores, points)           # (bands, units) bool
-        has_score = ~np.isnan(scores)
-        picked = out.extra.setdefault("picked", np.zeros(ctx.n, dtype=bool))
-        for i in np.flatnonzero(ctx.rows & (out.status == OK)).tolist():
-            k = levels[i]
-            if has_score[i]:
-                if points is not None and (scores[i] > float(points) or scores[i] < 0):
-                    out.fail(_one(ctx.n, i), INVALID, f"得分{fmt_num(scores[i])}超出0-{fmt_num(points)}分")
-                    continue
-                hits = np.flatnonzero(member[:, i])
-                if k >= 0 and not member[k, i]:
-                    b = self.bands[k]
-                    out.fail(_one(ctx.n, i), INVALID,
-                             f"得分{fmt_num(scores[i])}不在「{b.label}」档（{b.range_text()}分）内")
-                    continue
-                if hits.size == 0:
-                    out.fail(_one(ctx.n, i), INVALID,
-                             f"得分{fmt_num(scores[i])}不在任何档次内（{self._all_text()}）")
-                    continue
-                out.fired[i] = k if k >= 0 else hits[0]
-                out.score[i] = scores[i]
-                if hits.size > 1 and k < 0:
-                    out.notes[i] = (f"得分{fmt_num(scores[i])}位于"
-                                    + "、".join(f"「{self.bands[h].label}」" for h in hits) + "档重叠处")
-            elif k >= 0:
-                value = self.picked(self.bands[k], points, ctx.decimals)
-                if value is None:
-                    out.fail(_one(ctx.n, i), INVALID, "未设分值，无法取档次上限")
-                    continue
-                out.fired[i] = k
-                out.score[i] = float(value)
-                picked[i] = True
-        out.value[:] = out.score
+        live = ctx.rows & (out.status == OK)
+        has_score = live & ~np.isnan(scores)
+        named = levels >= 0
+        safe_levels = np.where(named, levels, 0)
+        in_named = member[safe_levels, np.arange(n)]
+        hits = member.sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            outside = has_score & ((scores < 0) | (scores > float(points))) if points is not None \
+                else has_score & (scores < 0)
+        out.fail(outside, INVALID, lambda i: f"得分{fmt_num(scores[i])}超出0-{fmt_num(points)}分")
+        out.fail(has_score & named & ~in_named, INVALID, lambda i: (
+            f"得分{fmt_num(scores[i])}不在「{self.bands[levels[i]].label}」档（{self.bands[levels[i]].range_text()}分）内"))
+        out.fail(has_score & ~named & (hits == 0), INVALID,
+                 lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{self._all_text()}）")
+        ok = has_score & (out.status == OK)
+        out.fired = np.where(ok, np.where(named, levels, np.argmax(member, axis=0)), -1).astype(np.int32)
+        out.score = np.where(ok, scores, np.nan)
+        for i in np.flatnonzero(ok & ~named & (hits > 1)).tolist():
+            out.notes[i] = ("得分" + fmt_num(scores[i]) + "位于"
+                            + "、".join(f"「{self.bands[h].label}」" for h in np.flatnonzero(member[:, i])) + "档重叠处")
+        picks = np.array([np.nan if v is None else float(v)
+                          for v in (self.picked(b, points, ctx.decimals) for b in self.bands)])
+        want = live & ~has_score & named & (out.status == OK)
+        out.fail(want & np.isnan(picks[safe_levels]), INVALID, "未设分值，无法取档次上限")
+        want &= out.status == OK
+        out.score = np.where(want, picks[safe_levels], out.score)
+        out.fired = np.where(want, levels, out.fired).astype(np.int32)
+        out.extra["picked"] = want
+        out.value = out.score.copy()
 
     def _membership(self, scores, points) -> np.ndarray:
-        def kernel(ops, x):
-            rows = []
+        """Which bands each score lies in. Raw scores against written bounds: float order is exact."""
+        rows = []
+        with np.errstate(invalid="ignore"):
             for band in self.bands:
                 lo, lo_open, hi, hi_open = self.bounds(band, points)
-                ok = ops.cmp(x, ">" if lo_open else ">=", ops.const(lo))
+                ok = (scores > float(lo)) if lo_open else (scores >= float(lo))
                 if hi is not None:
-                    ok = ok & ops.cmp(x, "<" if hi_open else "<=", ops.const(hi))
-                rows.append(ok.astype(float) if hasattr(ok, "astype") else ok)
-            return rows
-        valid = ~np.isnan(scores)
-        return np.array(exact.run(kernel, [scores], valid), dtype=float).astype(bool).reshape(len(self.bands), -1)
+                    ok &= (scores < float(hi)) if hi_open else (scores <= float(hi))
+                rows.append(ok)
+        return np.array(rows, dtype=bool).reshape(len(self.bands), -1)
 
     def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
         metric_col = cols[0]
         metric = numeric_inputs([metric_col], out, ctx)[0]
 
-        def kernel(ops, x):
-            chosen = np.full(len(x), -1.0)
+        chosen = np.full(ctx.n, -1, dtype=np.int32)
+        with np.errstate(invalid="ignore"):
             for k in reversed(range(len(self.bands))):
                 g = self.bands[k].gate
-                ok = ops.cmp(x, ">" if g.lo_open else ">=", ops.const(g.lo)) if g.lo is not None else True
+                ok = np.ones(ctx.n, dtype=bool)
+                if g.lo is not None:
+                    ok &= (metric > float(g.lo)) if g.lo_open else (metric >= float(g.lo))
                 if g.hi is not None:
-                    ok = ok & ops.cmp(x, "<" if g.hi_open else "<=", ops.const(g.hi))
-                chosen = np.where(np.asarray(ok, dtype=bool), float(k), chosen)
-            return [chosen]
-        chosen = exact.run(kernel, [metric], ~np.isnan(metric))[0].astype(np.int32)
+                    ok &= (metric < float(g.hi)) if g.hi_open else (metric <= float(g.hi))
+                chosen = np.where(ok, k, chosen)
         out.fail(ctx.rows & ~np.isnan(metric) & (chosen < 0), INVALID,
                  lambda i: f"「{metric_col.name}」={metric_col.text(i)}不满足任何条件")
         out.extra["metric"] = metric

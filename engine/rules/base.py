@@ -60,11 +60,14 @@ class InputColumn:
                 bad[i] = True
         return vals, bad
 
+    @cached_property
+    def texts(self) -> list[str]:
+        """Every cell as the user wrote it ('' for blank), formatted once for the whole column."""
+        return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
+                for v, b in zip(self.raw.tolist(), self.blank.tolist())]
+
     def text(self, i: int) -> str:
-        v = self.raw[i]
-        if isinstance(v, float):
-            return fmt_num(v)
-        return "" if v is None else str(v).strip()
+        return self.texts[i]
 
 
 @dataclass

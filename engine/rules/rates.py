@@ -60,6 +60,7 @@ class RatioRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RatioRule":
+        _no_clauses(text, segments)
         opts = _options(text, segments)
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
@@ -128,6 +129,7 @@ class StepRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
+        _no_clauses(text, segments)
         opts = _options(text, segments)
         for key in ("per", "deduct"):
             if key not in opts:
@@ -365,6 +367,7 @@ class RelativeRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RelativeRule":
+        _no_clauses(text, segments)
         opts = _options(text, segments)
         to = opts.get("to", "max").lower()
         try:
