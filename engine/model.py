@@ -121,6 +121,56 @@ def _level_number(key: str) -> int | None:
     return int(key) if key.isdigit() else None
 
 
+NORMALIZE_NAMES = {"none": "none", "无": "none", "minmax": "minmax", "极差": "minmax", "极差标准化": "minmax",
+                   "zscore": "zscore", "标准分": "zscore", "z分数": "zscore", "best": "distance_to_best",
+                   "distance_to_best": "distance_to_best", "最优": "distance_to_best", "对最优": "distance_to_best",
+                   "benchmark": "ratio_to_benchmark", "ratio_to_benchmark": "ratio_to_benchmark", "对标": "ratio_to_benchmark",
+                   "目标值": "ratio_to_benchmark", "reference": "ratio_to_reference", "ratio_to_reference": "ratio_to_reference",
+                   "基期": "ratio_to_reference", "参照": "ratio_to_reference", "percentile": "percentile",
+                   "百分位": "percentile"}
+LOWER_WORDS = ("逆向", "lower", "越小越好", "低优", "负向", "-")
+
+
+class Normalization(BaseModel):
+    """How an indicator's raw value becomes comparable before aggregation (minmax 0-100, …)."""
+
+    model_config = ConfigDict(frozen=True)
+    method: str
+    higher_is_better: bool = True
+    benchmark: Decimal | None = None
+    reference: str | None = None          # the unit whose value is 100 (base region / year)
+    cap: Decimal | None = None
+    base: Decimal = Decimal(100)
+
+    @classmethod
+    def parse(cls, text: str, direction: str = "") -> "Normalization":
+        """'minmax', 'benchmark=24.097 cap=120', 'reference=浦东新区', '极差'; direction 正向/逆向."""
+        parts = normalize_text(str(text)).split()
+        if not parts:
+            raise ValueError("标准化方法为空")
+        head, _, head_value = parts[0].partition("=")
+        method = NORMALIZE_NAMES.get(head.lower())
+        if method is None:
+            raise ValueError(f"标准化方法「{parts[0]}」无效（可用：minmax、zscore、best、benchmark=、reference=、percentile）")
+        fields: dict = {"method": method, "higher_is_better": not direction.strip().lower().startswith(LOWER_WORDS)}
+        options = dict(p.partition("=")[::2] for p in parts[1:])
+        if head_value:
+            options[{"ratio_to_reference": "reference"}.get(method, "benchmark")] = head_value
+        for key, value in options.items():
+            if key in ("benchmark", "基准", "cap", "上限", "base", "基数"):
+                name = {"基准": "benchmark", "上限": "cap", "基数": "base"}.get(key, key)
+                fields[name] = interval(value).lo
+            elif key in ("reference", "参照"):
+                fields["reference"] = value
+            else:
+                raise ValueError(f"标准化选项「{key}」无效")
+        if method == "ratio_to_benchmark" and fields.get("benchmark") is None:
+            raise ValueError("对标标准化需要基准值，如 benchmark=24.097")
+        if method == "ratio_to_reference" and not fields.get("reference"):
+            raise ValueError("基期标准化需要参照单位，如 reference=浦东新区")
+        return cls(**fields)
+
+
 class Indicator(BaseModel):
     """A leaf row of 细则: one rule, its points, its inputs, the groups it applies to."""
 
@@ -133,6 +183,7 @@ class Indicator(BaseModel):
     groups: frozenset[str] | None = None      # None: every unit
     weight: Decimal | None = None
     criteria: str = ""
+    normalize: Normalization | None = None
     row: int | None = None                    # the 细则 row it came from (1-based), for messages
 
     @field_validator("path")

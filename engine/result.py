@@ -48,6 +48,7 @@ class IndicatorResult:
     value: np.ndarray
     points: np.ndarray                   # full points per unit (NaN: not assessed)
     scored: bool = True
+    raw: np.ndarray | None = None        # the rule's scores before normalisation, where normalised
 
     @property
     def column(self) -> str:
@@ -67,6 +68,9 @@ class IndicatorResult:
             return out.messages.get(i, "无法计算")
         points = v.indicator.points
         text = v.indicator.rule.explain(out, i, points, v.ctx)
+        if self.raw is not None:
+            norm = v.indicator.normalize
+            text += f"；标准化（{norm.method}{'，越小越好' if not norm.higher_is_better else ''}）后为{fmt_num(self.score[i])}"
         note = out.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 import numpy as np
 
 from .aggregate import Tree, aggregate
+from .normalize import normalize
 from .model import Indicator, Rubric
 from .rank import rank
+from .rounding import round_half_up
 from .result import SEVERITY_ERROR, SEVERITY_HINT, IndicatorResult, Problem, Result, Variant
 from .rules import INVALID, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule
 
@@ -54,6 +56,8 @@ def score(rubric: Rubric, units: Units) -> Result:
     n = len(units)
     results = [_score_indicator(key, rows, units, settings.decimals, problems)
                for key, rows in _variants(rubric).items()]
+    for r in results:
+        _normalize(r, units, settings.decimals, problems)
     tree, names, weights = _tree(rubric, results, units, settings)
     scored = [r for r in results if r.scored]
     leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
@@ -113,6 +117,31 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,
                            status=status, value=np.where(assessed, stack("value"), np.nan),
                            points=np.where(assessed, points, np.nan), scored=rows[0].rule.scored)
+
+
+def _normalize(r: IndicatorResult, units: Units, decimals: int, problems: list[Problem]) -> None:
+    """Turn the indicator's raw scores into normalised ones (minmax, benchmark …) before aggregation."""
+    spec = r.indicator.normalize
+    if spec is None or not r.scored:
+        return
+    reference = None
+    if spec.reference is not None:
+        hits = np.flatnonzero(units.names.astype(str) == spec.reference)
+        if not hits.size:
+            problems.append(Problem(SEVERITY_ERROR, f"指标「{r.indicator.name}」的标准化参照单位「{spec.reference}」不在数据表中",
+                                    indicator=r.key, rubric_row=r.indicator.row))
+            r.score = np.full(len(r.score), np.nan)
+            return
+        reference = int(hits[0])
+    res = normalize(np.where(r.which >= 0, r.score, np.nan), spec.method, spec.higher_is_better,
+                    benchmark=None if spec.benchmark is None else float(spec.benchmark), reference=reference,
+                    cap=None if spec.cap is None else float(spec.cap), base=float(spec.base))
+    messages = res.messages()
+    for i in np.flatnonzero((r.which >= 0) & ~res.missing & np.isnan(res.values)).tolist():
+        problems.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」标准化失败：{messages[i]}", unit=i,
+                                indicator=r.key, rubric_row=r.indicator.row))
+    r.raw = r.score
+    r.score = round_half_up(res.values, decimals)
 
 
 def _evaluate(ind: Indicator, units: Units, ctx: Ctx, problems: list[Problem]) -> Outcome:

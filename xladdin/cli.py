@@ -106,6 +106,17 @@ def cmd_demo(args) -> int:
     return worst
 
 
+def cmd_sensitivity(args) -> int:
+    try:
+        host = FileHost(args.book, args.output)
+        report = handlers.sensitivity(host, args.n, args.mode, args.spread, args.seed)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"{host.out}：已写入「敏感性」工作表（{args.n}次权重扰动）")
+    return report.exit_code
+
+
 def cmd_addin_build(args) -> int:
     from .addin_build import build_addin
     path = build_addin(Path(args.output))
@@ -133,6 +144,14 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--samples", help="示例目录（默认为项目的 workbooks/）")
     d.add_argument("--limit", type=int, default=20, help="每个工作簿最多显示的单位数")
     d.set_defaults(func=cmd_demo)
+    s = sub.add_parser("sensitivity", help="排名敏感性：扰动权重，写入「敏感性」工作表")
+    s.add_argument("book")
+    s.add_argument("-n", type=int, default=1000, help="扰动次数（默认1000）")
+    s.add_argument("--mode", choices=["uniform", "dirichlet"], default="uniform")
+    s.add_argument("--spread", type=float, default=0.2, help="均匀扰动的相对幅度（默认0.2，即±20%）")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("-o", "--output")
+    s.set_defaults(func=cmd_sensitivity)
     a = sub.add_parser("addin", help="Excel 加载项")
     asub = a.add_subparsers(dest="addin_command", required=True)
     b = asub.add_parser("build", help="由仓库中的源文件生成 rubricxl.xlam")

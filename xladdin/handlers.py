@@ -7,7 +7,7 @@ from typing import Callable
 from engine.result import SEVERITY_ERROR, Result
 from engine.score import score
 
-from . import outputs
+from . import indices, outputs
 from .layout import Book, Issue, read_book
 from .protocol import WorkbookHost
 from .template import template_sheets
@@ -71,6 +71,15 @@ def insert_template(host: WorkbookHost) -> list[str]:
     if sheets:
         host.write(sheets, [], remove=[])
     return [s.name for s in sheets]
+
+
+def sensitivity(host: WorkbookHost, n_runs: int = 1000, mode: str = "uniform", spread: float = 0.2,
+                seed: int = 0) -> Report:
+    """Rank sensitivity to the weights: writes the 敏感性 sheet (median rank, 5–95% interval)."""
+    report = evaluate(host)
+    sheet = indices.sensitivity_sheet(report.book, report.result, n_runs, mode, spread, seed)
+    host.write([sheet], [], remove=[])
+    return report
 
 
 def explain(host: WorkbookHost) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.clauses import RuleError
 from engine.language import parse_rule
-from engine.model import GradeScheme, Indicator, NodeSpec, Rubric, Settings
+from engine.model import GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
 from engine.numbers import is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
@@ -35,6 +35,7 @@ RUBRIC_COLUMNS = {
     "input": ("输入", "input", "inputs"), "criteria": ("评分标准", "criteria", "评分细则", "评分规则"),
     "group": ("组别", "group", "适用组别"), "weight": ("权重", "weight"), "value": ("业绩值", "value"),
     "score": ("得分", "score"), "working": ("评分过程", "working", "explain"),
+    "normalize": ("标准化", "normalize", "normalise"), "direction": ("方向", "direction", "指标方向"),
 }
 DATA_COLUMNS = {"unit": ("单位", "unit", "单位名称", "被考核单位"), "group": ("组别", "group"),
                 "parent": ("上级", "parent", "所属上级")}
@@ -42,8 +43,15 @@ SETTING_KEYS = {
     "grades": ("等级", "grades"), "decimals": ("小数位", "decimals"), "ranking": ("排名", "ranking"),
     "rank_groups": ("排名分组", "rank_groups"), "aggregate": ("汇总", "aggregate"),
     "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
-    "round": ("逐级取整", "round_each_level"),
+    "round": ("逐级取整", "round_each_level"), "normalize": ("标准化", "normalize"),
+    # read by xladdin/indices.py (classes, rank change, selection, sensitivity)
+    "classes": ("分类", "classes"), "class_groups": ("分类分组", "class_groups"),
+    "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
+    "quotas": ("遴选名额", "quotas"), "vetoes": ("否决条件", "vetoes"), "level_column": ("层级列", "level_column"),
+    "category_column": ("类别列", "category_column"), "county_count": ("所辖县数列", "county_count"),
+    "sensitivity": ("敏感性", "sensitivity"),
 }
+ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round")
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
@@ -79,6 +87,7 @@ class Book:
     data_cols: dict[str, int] = field(default_factory=dict)     # input column -> 0-based col
     input_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # single layout: key -> cell
     setting_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
+    options: dict[str, tuple[object, tuple[int, int]]] = field(default_factory=dict)  # other 设置: raw value, cell
 
     def locate(self, p: Problem) -> tuple[str, str]:
         """Sheet and cell an engine problem points at."""
@@ -176,7 +185,7 @@ def read_book(host: WorkbookHost) -> Book:
     if settings_sheet:
         sheets["settings"] = settings_sheet
     issues: list[Issue] = []
-    settings, setting_cells, unit_name = _read_settings(host, settings_sheet, issues)
+    settings, setting_cells, unit_name, options = _read_settings(host, settings_sheet, issues)
     rows = [list(r) for r in host.read(rubric_sheet)]
     _fill_merged(rows, [m for m in host.merged(rubric_sheet) if m[1] <= 12])
     header = find_header(rows, RUBRIC_COLUMNS, ("rule",))
@@ -188,7 +197,7 @@ def read_book(host: WorkbookHost) -> Book:
         raise ReadError(f"工作簿中没有「数据」工作表，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
     book = Book(rubric=Rubric(indicators=()), units=Units(np.array([], dtype=object), np.array([], dtype=object)),
                 single=single, sheets=sheets, issues=issues, rubric_header=hr, rubric_cols=cols,
-                setting_cells=setting_cells)
+                setting_cells=setting_cells, options=options)
     indicators, nodes, single_inputs = _read_rubric(rows, hr, cols, rubric_sheet, book)
     if single:
         name = unit_name or host.name.rsplit(".", 1)[0]
@@ -221,6 +230,7 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
             values[f] = value
             cells[SETTING_KEYS[f][0]] = (r, kc)
     kwargs: dict = {}
+    options = {f: (v, cells[SETTING_KEYS[f][0]]) for f, v in values.items() if f not in ENGINE_SETTINGS}
     for f, value in values.items():
         r, c = cells[SETTING_KEYS[f][0]]
         where = cell_ref(r, c + 1)
@@ -248,7 +258,7 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
     except ValueError as exc:
         issues.append(Issue(SEVERITY_ERROR, sheet or "设置", "", f"设置无效：{exc}，已用默认值"))
         settings = Settings()
-    return settings, cells, _text(values.get("unit")) or None
+    return settings, cells, _text(values.get("unit")) or None, options
 
 
 def _read_rubric(rows, hr, cols, sheet, book: Book):
@@ -311,10 +321,24 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
             inputs = _single_inputs(value_cell, ident or f"第{r + 1}行", rule, single_inputs, book, (r, cols["value"]))
         else:
             inputs = tuple(_split_list(input_text)) if input_text else ()
+        norm_text = _text(get(row, "normalize")) or book_default_normalize(book)
+        normalization = None
+        if norm_text and norm_text.lower() not in ("none", "无") and rule.scored:
+            try:
+                normalization = Normalization.parse(norm_text, _text(get(row, "direction")))
+            except ValueError as exc:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at("normalize"), f"指标「{path[-1]}」：{exc}"))
         indicators.append(Indicator(id=ident, path=path, points=points, rule=rule, inputs=inputs, groups=groups,
-                                    weight=weight, criteria=_text(get(row, "criteria")), row=r + 1))
+                                    weight=weight, criteria=_text(get(row, "criteria")), normalize=normalization,
+                                    row=r + 1))
         book.leaf_rows.append(r)
     return indicators, nodes, single_inputs
+
+
+def book_default_normalize(book: Book) -> str:
+    """The 设置 标准化 value applies to every indicator whose own 标准化 cell is blank."""
+    value = book.options.get("normalize")
+    return _text(value[0]) if value else ""
 
 
 def _single_inputs(cell, label: str, rule, store: dict, book: Book, at: tuple[int, int]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from engine.aggregate import group_means
 from engine.result import Result
 from engine.rules import RatioRule
 
+from . import indices
 from .layout import SHEET_NAMES, Book, Issue
 from .sheetspec import CellPatch, ChartSpec, SheetSpec
 
@@ -46,8 +47,10 @@ def _is_rate(ind) -> bool:
     return len(v.inputs) == 2 or getattr(v.rule, "rate", "ratio") == "change" or isinstance(v.rule, RatioRule)
 
 
-def scores_sheet(name: str, result: Result) -> SheetSpec:
+def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, str | None]] = ()) -> SheetSpec:
     frame = result.scores_frame()
+    for heading, values, _ in extra:
+        frame[heading] = values
     header = list(frame.columns)
     dp = result.settings.decimals
     n_ind = len(result.indicators)
@@ -58,6 +61,9 @@ def scores_sheet(name: str, result: Result) -> SheetSpec:
         formats[k] = _score_format(dp)
     total_col = header.index("总分")
     formats[total_col + 2] = formats[total_col + 3] = "0"
+    for k, (_, _, fmt) in enumerate(extra):
+        if fmt:
+            formats[total_col + 5 + k] = fmt
     for col in ("排名", "组内排名"):
         frame[col] = frame[col].astype("Int64")
     rows = [header] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
@@ -138,8 +144,10 @@ def single_unit_patch(book: Book, result: Result) -> CellPatch:
 def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) -> tuple[list[SheetSpec], list[CellPatch]]:
     names = owned_names(existing)
     issues = list(issues)
-    sheets = [scores_sheet(names["scores"], result), averages_sheet(names["averages"], result),
+    extra = indices.score_columns(book, result, issues)
+    sheets = [scores_sheet(names["scores"], result, extra), averages_sheet(names["averages"], result),
               explain_sheet(names["explain"], result, issues)]
+    sheets += indices.extra_sheets(book, result, issues)
     sheets.append(issues_sheet(names["issues"], issues))
     patches = [single_unit_patch(book, result)] if book.single else []
     return sheets, patches

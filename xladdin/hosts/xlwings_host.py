@@ -1,0 +1,169 @@
+"""The Excel host: the WorkbookHost protocol over an xlwings Book.
+
+One class serves both engines xlwings offers a ribbon button:
+- ``excel``: a live workbook (``xw.Book.caller()`` from the add-in's VBA dispatcher). Every call
+  is a COM round trip, so sheets are read and written in whole blocks.
+- ``remote``: ``xw.Book(json=payload)`` in xlwings Server and xlwings Lite. Reads come from the
+  payload the Office.js client posted; writes queue actions that Excel applies after the script
+  returns, so a failing script changes nothing.
+
+What each engine cannot do (xlwings 0.37.8), and is therefore skipped:
+- merged ranges on ``remote``: the payload carries none; ``merged`` returns [] (the layout also
+  inherits blank level cells, and merged cells other than the top-left one read blank);
+- autofilter on ``remote``: xlwings can filter an existing autofilter but not create one;
+- freeze panes on Excel for Mac: xlwings implements them only on ``remote``, and the Windows
+  route below goes through the COM window object.
+This module imports no xlwings: it only talks to the Book it is given.
+"""
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+from ..sheetspec import CellPatch, ChartSpec, SheetSpec
+
+COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
+
+
+def _text_safe(value):
+    """A cell value Excel stores as given: Decimal → float, and a str Excel would parse (a number,
+    date, percent, formula, error or TRUE/FALSE) gets the quote prefix that keeps it text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value and (not value[0].isalpha() or value.upper() in ("TRUE", "FALSE")):
+        return "'" + value
+    return value
+
+
+def _points(chars: float) -> float:
+    """Column width in characters (the desktop unit, and SheetSpec's) → points (the remote unit):
+    7 px a character plus 5 px padding at the default 11 pt font, 0.75 pt a pixel."""
+    return round((chars * 7 + 5) * 0.75, 2)
+
+
+class XlwingsHost:
+    """An xlwings Book, live in Excel or posted by xlwings Server/Lite."""
+
+    def __init__(self, book):
+        self.book = book
+        self.name = book.name
+        self.remote = book.app.engine.name == "remote"
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def read(self, sheet: str) -> list[list]:
+        ws = self.book.sheets[sheet]
+        last = ws.used_range.last_cell
+        # Coordinates, not Range objects: the remote engine cannot span a range to a Range.
+        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        if self.remote:
+            return []
+        ws = self.book.sheets[sheet]
+        last = ws.used_range.last_cell
+        found = []
+        for c in range(1, last.column + 1):
+            if ws.range((1, c), (last.row, c)).merge_cells is False:  # one call rules out a column
+                continue
+            r = 1
+            while r <= last.row:
+                cell = ws.range((r, c))
+                if not cell.merge_cells:
+                    r += 1
+                    continue
+                area = cell.merge_area
+                end = area.last_cell
+                if area.column == c:  # each area once, from its first column
+                    found.append((area.row - 1, area.column - 1, end.row - 1, end.column - 1))
+                r = end.row + 1
+        return found
+
+    def write(self, sheets: list[SheetSpec], patches: list[CellPatch], remove: list[str]) -> None:
+        active = self.book.sheets.active
+        existing = {s.name.lower(): s for s in self.book.sheets}
+        for spec in sheets:
+            ws = existing.get(spec.name.lower())
+            if ws is None:
+                ws = self.book.sheets.add(spec.name, after=self.book.sheets[len(self.book.sheets) - 1])
+            else:
+                ws.clear()
+                for chart in reversed(list(ws.charts)):  # last first: deleting renumbers the rest
+                    chart.delete()
+            self._fill(ws, spec)
+        for patch in patches:
+            ws = self.book.sheets[patch.sheet]
+            for (r, c), value in patch.cells.items():
+                ws.range((r + 1, c + 1)).value = _text_safe(value)
+            for (r, c), fmt in patch.formats.items():
+                ws.range((r + 1, c + 1)).number_format = fmt
+        for name in remove:
+            if name.lower() in existing:
+                existing[name.lower()].delete()
+        if active.name.lower() not in {n.lower() for n in remove}:
+            active.activate()
+
+    def _fill(self, ws, spec: SheetSpec) -> None:
+        """Values in one call, then the formats, widths and decorations each engine supports."""
+        width = max((len(row) for row in spec.rows), default=0)
+        if not width:
+            return
+        rows = [[_text_safe(v) for v in row] + [None] * (width - len(row)) for row in spec.rows]
+        n = len(rows)
+        ws.range((1, 1)).value = rows
+        for c, fmt in spec.col_formats.items():
+            if n > 1:
+                ws.range((2, c + 1), (n, c + 1)).number_format = fmt
+        for c, chars in spec.col_widths.items():
+            ws.range((1, c + 1)).column_width = _points(chars) if self.remote else chars
+        if spec.header_bold:
+            ws.range((1, 1), (1, width)).font.bold = True
+        for c in spec.color_scale_cols:
+            if n > 1:
+                ws.range((2, c + 1), (n, c + 1)).conditional_formats.add_color_scale(COLOR_SCALE)
+        if spec.chart is not None:
+            self._chart(ws, spec.chart, n, width)
+        if spec.freeze:
+            self._freeze(ws, spec.freeze)
+        if spec.autofilter and not self.remote and sys.platform.startswith("win"):
+            ws.api.AutoFilterMode = False
+            ws.range((1, 1), (n, width)).api.AutoFilter()
+
+    def _chart(self, ws, chart: ChartSpec, n: int, width: int) -> None:
+        last = n if chart.last_row is None else min(chart.last_row + 1, n)
+        first = chart.first_row + 1
+        if last < first:
+            return
+        col = width + 2 if chart.anchor_col is None else chart.anchor_col
+        # One value column as the source, the labels as categories: the two columns need not touch.
+        made = ws.charts.add(chart_type="column_clustered", plot_by="columns", anchor=ws.range((2, col + 1)),
+                             source=ws.range((first, chart.value_col + 1), (last, chart.value_col + 1)),
+                             width=480, height=288)
+        made.set_x_axis_values(ws.range((first, chart.label_col + 1), (last, chart.label_col + 1)))
+        made.title = chart.title
+        made.legend.visible = False
+
+    def _freeze(self, ws, cell: str) -> None:
+        if self.remote:
+            ws.freeze_panes.freeze_at(cell)
+            return
+        if not sys.platform.startswith("win"):
+            return
+        # xlwings 0.37 freezes panes on the remote engine only; on Windows freeze the sheet's window.
+        target = ws.range(cell)
+        ws.activate()
+        window = self.book.app.api.ActiveWindow
+        window.FreezePanes = False
+        window.ScrollRow, window.ScrollColumn = 1, 1
+        window.SplitRow, window.SplitColumn = target.row - 1, target.column - 1
+        window.FreezePanes = True
+
+    def selection(self) -> tuple[str, int, int] | None:
+        rng = self.book.selection  # None in Excel when a shape or chart is selected
+        if rng is None:
+            return None
+        try:
+            return rng.sheet.name, rng.row - 1, rng.column - 1
+        except TypeError:  # the remote engine's selection of a shape: a Range without cells
+            return None
