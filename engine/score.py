@@ -58,26 +58,36 @@ def score(rubric: Rubric, units: Units) -> Result:
                for key, rows in _variants(rubric).items()]
     for r in results:
         _normalize(r, units, settings.decimals, problems)
-    tree, names, weights = _tree(rubric, results, units, settings)
     scored = [r for r in results if r.scored]
     leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
     assessed = np.column_stack([r.which >= 0 for r in scored]) if scored else np.zeros((n, 0), bool)
     coefficient = _coefficient(units, settings.coefficient, problems)
-    values = np.full((n, tree.n), np.nan)
-    reasons = np.full((n, tree.n), "", dtype=object)
-    for members, w in weights:
-        agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
-                        weights=w, coefficient=None if coefficient is None else coefficient[members])
-        values[members] = agg.values
-        reasons[members] = agg.messages()
+    names: list[str] = []
+    values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
+    reasons = np.full((n, 1), "", dtype=object)
+    if scored:
+        tree, names, weights = _tree(rubric, results, units, settings)
+        values = np.full((n, tree.n), np.nan)
+        reasons = np.full((n, tree.n), "", dtype=object)
+        for members, w in weights:
+            agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
+                            weights=w, coefficient=None if coefficient is None else coefficient[members])
+            values[members] = agg.values
+            reasons[members] = agg.messages()
+    n_leaves = len(scored)
     total = values[:, -1]
     full = np.where(assessed, np.column_stack([r.points for r in scored]), 0).sum(axis=1) if scored \
         else np.zeros(n)
-    rank_groups = units.columns.get(settings.rank_groups, units.groups) \
-        if settings.rank_groups != "组别" else units.groups
+    rank_groups = units.groups
+    if settings.rank_groups != "组别":
+        if settings.rank_groups in units.columns:
+            rank_groups = units.columns[settings.rank_groups]
+        else:
+            problems.append(Problem(SEVERITY_ERROR, f"排名分组列「{settings.rank_groups}」在数据表中不存在，"
+                                    "组内排名按组别计算", setting="排名分组"))
     return Result(
         units=units.names, groups=units.groups, indicators=results,
-        node_names=list(names), nodes=values[:, tree.n_leaves:-1], node_reasons=reasons[:, tree.n_leaves:-1],
+        node_names=list(names), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
         total=total, full=full, grade=settings.grades.grade(total, full),
         rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
         group_rank=rank(total, settings.ranking, groups=rank_groups, decimals=settings.decimals).rank,
@@ -177,7 +187,7 @@ def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
     for r in results:
         for v in r.variants:
             inputs = tuple(c.name for c in v.outcome.cols)
-            rubric_level = not v.outcome.cols
+            rubric_level = not v.outcome.cols or v.indicator.rule.KIND == "unreadable"  # said once, at the rule
             for i, msg in sorted(v.outcome.messages.items()):
                 if v.ctx.rows[i] and not rubric_level:
                     out.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」：{msg}", unit=i,

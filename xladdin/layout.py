@@ -440,13 +440,16 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
 def _check_stated_points(book: Book, sheet: str) -> None:
     """Aggregate rows' 分值 (or '(12分)' in a name) against the points of the leaves below them."""
     groups = sorted({g for g in book.units.groups.tolist()}) or [""]
-    stated = {n.path: (n.points, n.row) for n in book.rubric.nodes if n.points is not None}
+    points_col = book.rubric_cols.get("points", 0)
+    stated = {n.path: (n.points, n.row, points_col) for n in book.rubric.nodes if n.points is not None}
+    levels = [f for f in LEVELS if f in book.rubric_cols]
     for ind in book.rubric.indicators:
         for d in range(1, len(ind.path)):
             m = _STATED.search(ind.path[d - 1])
-            if m and ind.path[:d] not in stated:
-                stated[ind.path[:d]] = (Decimal(m.group(1)), None)
-    for path, (points, row) in stated.items():
+            if m and ind.path[:d] not in stated:   # '(12分)' in a level cell: point at that cell
+                col = book.rubric_cols[levels[d - 1]] if d - 1 < len(levels) else points_col
+                stated[ind.path[:d]] = (Decimal(m.group(1)), ind.row, col)
+    for path, (points, row, col) in stated.items():
         for g in groups:
             leaves = [i for i in book.rubric.indicators if i.path[:len(path)] == path and i.rule.scored
                       and (i.groups is None or g in i.groups or not g)]
@@ -454,7 +457,7 @@ def _check_stated_points(book: Book, sheet: str) -> None:
                 continue
             total = sum(i.points for i in _one_per_key(leaves))
             if total != points:
-                where = cell_ref(row - 1, book.rubric_cols.get("points", 0)) if row else ""
+                where = cell_ref(row - 1, col) if row else ""
                 scope = f"（组别「{g}」）" if g and len(groups) > 1 else ""
                 book.issues.append(Issue(SEVERITY_HINT, sheet, where,
                                          f"「{path[-1]}」标明{points}分，其下指标分值合计{total}分{scope}"))

@@ -29,7 +29,7 @@ def owned_names(existing: list[str]) -> dict[str, str]:
 
 def _cell(v):
     """A cell value: NaN → blank, numpy scalars → Python, whole floats kept as floats."""
-    if v is None or v is pd.NA:
+    if v is None or v is pd.NA or (isinstance(v, str) and not v):
         return None
     if isinstance(v, (np.floating, float)):
         return None if math.isnan(v) else float(v)

@@ -96,6 +96,8 @@ class BandRule(Rule):
         unit = self._unit(decimals)
         top = hi - unit if hi_open else hi
         bottom = lo + unit if lo_open else lo
+        if top < bottom or top < 0:
+            return None                       # e.g. '<0': no score the band allows
         if self.pick == "max":
             return top
         if self.pick == "min":
@@ -206,7 +208,8 @@ class BandRule(Rule):
         picks = np.array([np.nan if v is None else float(v)
                           for v in (self.picked(b, points, ctx.decimals) for b in self.bands)])
         want = live & ~has_score & named & (out.status == OK)
-        out.fail(want & np.isnan(picks[safe_levels]), INVALID, "未设分值，无法取档次上限")
+        out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
+            "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))
         want &= out.status == OK
         out.score = np.where(want, picks[safe_levels], out.score)
         out.fired = np.where(want, levels, out.fired).astype(np.int32)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num
+from ..numbers import fmt_num, fmt_pct
 from .base import INVALID, MISSING, OK, Outcome, Rule, numeric_inputs
 from .rates import _inside, _no_clauses, _options
 
@@ -188,7 +188,7 @@ class CheckRule(Rule):
         if self.targets:
             k = 0
             for j, conds in enumerate(self.targets):
-                vals = "、".join(f"{out.cols[k + c].text(i)}" for c in range(len(conds)))
+                vals = "、".join(_shown(out.cols[k + c], i, cond) for c, cond in enumerate(conds))
                 want = "且".join("是" if c == "是" else c.text() for c in conds)
                 ok = out.extra["points_met"][j][i]
                 parts.append(f"{_circled(j)}{vals}（要求{want}）{'达成' if ok else '未达成'}")
@@ -256,6 +256,13 @@ class ValueRule(Rule):
 
     def explain(self, out, i, points, ctx):
         return f"取值{fmt_num(out.value[i])}"
+
+
+def _shown(col, i: int, cond) -> str:
+    """An input as the condition reads it: 3.2% rather than 0.032 where the target is a percent."""
+    if cond != "是" and cond.pct and isinstance(col.raw[i], (float, np.floating)):
+        return fmt_pct(float(col.raw[i]))
+    return col.text(i)
 
 
 def _all_bool(cols) -> bool:

@@ -73,7 +73,7 @@ class RatioRule(_RateRule):
         two = len(cols) == 2
         if two:
             zero = ctx.rows & (den == 0)
-            vacuous = zero & (num == 0) & (self.over == "full")
+            vacuous = zero & (num == 0) & (self.over != "0")   # nothing to cover: full (K6); a 0 budget: invalid (K7)
             out.fail(zero & ~vacuous, INVALID, f"「{cols[-1].name}」为0，无法计算比率")
         pts = points
 
@@ -255,6 +255,11 @@ class ThresholdRule(_RateRule):
         return cls(text=text, clauses=tuple(clauses), otherwise=otherwise,
                    **_rate_opts(text, segments, _options(text, segments)))
 
+    def share_table(self) -> bool:
+        """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%."""
+        bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
+        return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds)
+
     def remarks(self, points):
         top = max([p for _, p in self.clauses] + ([self.otherwise] if self.otherwise is not None else []))
         return [("错误", f"区间得分{fmt_num(top)}超过分值{fmt_num(points)}")] if points is not None and top > points else []
@@ -271,6 +276,10 @@ class ThresholdRule(_RateRule):
             return [v, fired]
         v, fired = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         fired = fired.astype(np.int32)
+        if self.share_table():
+            with np.errstate(invalid="ignore"):
+                out.fail(ctx.rows & ((v < 0) | (v > 1)), INVALID,
+                         lambda i: f"「{ctx.label}」={_show(v[i], True)}超出0-100%")
         table = np.array([float(p) for _, p in self.clauses] + [np.nan])
         s = table[np.where(fired >= 0, fired, len(self.clauses))]
         if self.otherwise is not None:
