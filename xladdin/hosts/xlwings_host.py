@@ -5,14 +5,16 @@ One class serves both engines xlwings offers a ribbon button:
   is a COM round trip, so sheets are read and written in whole blocks.
 - ``remote``: ``xw.Book(json=payload)`` in xlwings Server and xlwings Lite. Reads come from the
   payload the Office.js client posted; writes queue actions that Excel applies after the script
-  returns, so a failing script changes nothing.
+  returns, so a failing script changes nothing. (Live Excel has no such transaction: an error
+  halfway through a write leaves the sheets written so far.)
 
-What each engine cannot do (xlwings 0.37.8), and is therefore skipped:
+Values, number formats, bold headers, column widths, colour scales, the chart and frozen panes
+are written on both engines. What an engine cannot do (xlwings 0.37.8) is skipped:
 - merged ranges on ``remote``: the payload carries none; ``merged`` returns [] (the layout also
   inherits blank level cells, and merged cells other than the top-left one read blank);
 - autofilter on ``remote``: xlwings can filter an existing autofilter but not create one;
-- freeze panes on Excel for Mac: xlwings implements them only on ``remote``, and the Windows
-  route below goes through the COM window object.
+- freeze panes and autofilter on Excel for Mac: xlwings freezes panes only on ``remote``; on
+  Windows both go through COM (the sheet's window, Range.AutoFilter).
 This module imports no xlwings: it only talks to the Book it is given.
 """
 from __future__ import annotations
@@ -26,8 +28,9 @@ COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's def
 
 
 def _text_safe(value):
-    """A cell value Excel stores as given: Decimal → float, and a str Excel would parse (a number,
-    date, percent, formula, error or TRUE/FALSE) gets the quote prefix that keeps it text."""
+    """A cell value Excel stores as given. Excel parses a written str as if typed ("1" → 1, "50%",
+    "=x", "#N/A", "TRUE"), so a str that does not start with a letter (CJK included), or is
+    TRUE/FALSE, gets the quote prefix that keeps it text. Decimal → float."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str) and value and (not value[0].isalpha() or value.upper() in ("TRUE", "FALSE")):
