@@ -205,6 +205,7 @@ def read_book(host: WorkbookHost) -> Book:
     else:
         book.units = _read_data(host, data_sheet, book)
         indicators = _check_inputs(indicators, book, rubric_sheet)
+        _check_groups(indicators, book)
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
@@ -435,6 +436,21 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
                                          f"指标「{ind.name}」的输入列「{name}」在「{book.sheets['data']}」中不存在{hint}"))
         out.append(ind)
     return out
+
+
+def _check_groups(indicators: list[Indicator], book: Book) -> None:
+    """A unit whose 组别 no rubric row names is assessed on nothing group-specific: say so (a typo
+    such as 黄浦区 for 黄浦 would otherwise silently lower its total)."""
+    named = set().union(*(i.groups for i in indicators if i.groups)) if any(i.groups for i in indicators) else set()
+    if not named:
+        return
+    col = book.data_cols.get("组别", book.data_cols.get("group", book.data_cols["__unit__"]))
+    for k, g in enumerate(book.units.groups.tolist()):
+        if g not in named:
+            what = f"组别「{g}」" if g else "组别为空，"
+            book.issues.append(Issue(SEVERITY_ERROR, book.sheets["data"], cell_ref(book.data_rows[k], col),
+                                     f"单位「{book.units.names[k]}」的{what}不在细则「组别」列中（{'、'.join(sorted(named))}），"
+                                     "按组别区分的指标均不考核"))
 
 
 def _check_stated_points(book: Book, sheet: str) -> None:
