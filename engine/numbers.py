@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 EXACT = Context(prec=40, traps=[])
 
 _EXTRA = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "—": "-", "–": "-", "−": "-",
-                        "～": "~", "、": ",", "‰": "‰", "\u3000": " ", "≪": "<=", "×": "*", "÷": "/"})
+                        "～": "~", "‰": "‰", "\u3000": " ", "≪": "<=", "×": "*", "÷": "/"})
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _UNIT_SUFFIX = re.compile(r"(分|元|万元|亿元|家|个|项|次|人|户|%|‰)$")

@@ -90,7 +90,8 @@ def score(rubric: Rubric, units: Units) -> Result:
         node_names=list(names), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
         total=total, full=full, grade=settings.grades.grade(total, full),
         rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
-        group_rank=rank(total, settings.ranking, groups=rank_groups, decimals=settings.decimals).rank,
+        group_rank=rank(total, settings.ranking, decimals=settings.decimals,
+                        groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
         settings=settings, problems=problems + _unit_problems(results))
 
 

@@ -29,8 +29,8 @@ SHEET_NAMES = {
     "issues": ("问题", "Issues"),
 }
 RUBRIC_COLUMNS = {
-    "id": ("编号", "id", "指标编号"), "level1": ("一级指标", "level1"), "level2": ("二级指标", "level2"),
-    "level3": ("三级指标", "level3"), "name": ("指标", "指标名称", "考核指标", "name"),
+    "id": ("编号", "id", "指标编号"), "level1": ("一级指标", "level1", "考核指标"), "level2": ("二级指标", "level2"),
+    "level3": ("三级指标", "level3"), "name": ("指标", "指标名称", "name"),
     "points": ("分值", "points", "权重分", "满分"), "rule": ("规则", "rule", "计分规则"),
     "input": ("输入", "input", "inputs"), "criteria": ("评分标准", "criteria", "评分细则", "评分规则"),
     "group": ("组别", "group", "适用组别"), "weight": ("权重", "weight"), "value": ("业绩值", "value"),
@@ -155,7 +155,7 @@ def _text(v) -> str:
 
 
 def _split_list(v) -> list[str]:
-    return [p.strip() for p in re.split(r"[,、;]", _text(v)) if p.strip()]
+    return [p.strip() for p in re.split(r"[,、;]", _text(v).replace("、", ",")) if p.strip()]
 
 
 def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> None:

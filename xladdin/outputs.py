@@ -8,7 +8,7 @@ import pandas as pd
 
 from engine.aggregate import group_means
 from engine.result import Result
-from engine.rules import RatioRule
+from engine.rules import InfoRule
 
 from . import indices
 from .layout import SHEET_NAMES, Book, Issue
@@ -43,8 +43,9 @@ def _score_format(decimals: int) -> str:
 
 
 def _is_rate(ind) -> bool:
+    """An unscored (info) indicator shown as a percent."""
     v = ind.variants[0].indicator
-    return len(v.inputs) == 2 or getattr(v.rule, "rate", "ratio") == "change" or isinstance(v.rule, RatioRule)
+    return isinstance(v.rule, InfoRule) and v.rule.shows_percent(len(v.inputs))
 
 
 def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, str | None]] = ()) -> SheetSpec:

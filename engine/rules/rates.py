@@ -421,20 +421,42 @@ class RelativeRule(_RateRule):
 
 
 class InfoRule(_RateRule):
-    """Computed and shown, never scored: the value, or a rate a/b (K23)."""
+    """Computed and shown, never scored: the value, a 是/否 answer, or a rate a/b (K23)."""
 
     KIND: ClassVar[str] = "info"
     NAMES: ClassVar[tuple[str, ...]] = ("不计分", "信息", "仅展示")
-    OPTIONS: ClassVar[dict[str, str]] = dict(RATE_OPTIONS)
+    OPTIONS: ClassVar[dict[str, str]] = {"show": "show", "显示": "show", **RATE_OPTIONS}
     scored: ClassVar[bool] = False
+
+    show: Literal["percent", "number"] | None = None    # default: a percent for a/b, else the number
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "InfoRule":
         _no_clauses(text, segments)
-        return cls(text=text, **_rate_opts(text, segments, _options(text, segments)))
+        opts = _options(text, segments)
+        show = None
+        if "show" in opts:
+            show = {"percent": "percent", "百分比": "percent", "%": "percent", "number": "number",
+                    "数值": "number"}.get(opts["show"].lower())
+            if show is None:
+                raise clause_error(text, segments[0], "show 应为 percent/number")
+        return cls(text=text, show=show, **_rate_opts(text, segments, opts))
+
+    def shows_percent(self, n_inputs: int) -> bool:
+        return self.show == "percent" or (self.show is None and (n_inputs == 2 or self.rate == "change"))
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
+        if len(cols) == 1:                      # a value, or a 是/否 answer shown as it is
+            col = cols[0]
+            vals, bad = col.numbers
+            answers, not_bool = col.booleans
+            out.fail(ctx.rows & col.blank, 1, f"缺少输入「{col.name}」")
+            out.fail(ctx.rows & bad & not_bool, INVALID, lambda i: f"输入「{col.name}」的值「{col.text(i)}」不是数值或是/否")
+            out.value = np.where(out.status == OK, np.where(bad, answers, vals), np.nan)
+            out.extra["answer"] = bad & ~not_bool
+            out.score = out.value.copy()
+            return out
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
         zero = ctx.rows & (den == 0) & (out.status == OK)
         v = exact.run(lambda ops, n, d: [self._rate(ops, n, d)], [num, den], ctx.rows & (out.status == OK))[0]
@@ -448,7 +470,14 @@ class InfoRule(_RateRule):
         cols = out.cols
         if i in out.notes:
             return f"{ctx.label}：{out.notes[i]}（不计分）"
-        shown = rate_text(cols, i, out.value[i], self.rate == "change") if self._pct(cols) else fmt_num(out.value[i])
+        if len(cols) == 1 and out.extra["answer"][i]:
+            return f"{ctx.label}：{cols[0].text(i)}（不计分）"
+        if len(cols) == 2:
+            shown = rate_text(cols, i, out.value[i], self.rate == "change")
+            if not self.shows_percent(2):
+                shown = f"{cols[0].text(i)}÷{cols[1].text(i)}={fmt_num(out.value[i], 4)}"
+        else:
+            shown = fmt_pct(out.value[i]) if self.shows_percent(1) else fmt_num(out.value[i])
         return f"{ctx.label}={shown}（不计分）"
 
 
