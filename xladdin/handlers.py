@@ -41,8 +41,13 @@ def evaluate(host: WorkbookHost, progress: Progress = _quiet) -> Report:
     book = read_book(host)
     progress("评分", 0.4)
     result = score(book.rubric, book.units)
-    issues = book.issues + [book.issue(p) for p in result.problems]
+    issues = book.issues + [book.issue(p) for p in result.problems if not _reported_by_layout(p, book)]
     return Report(book, result, issues)
+
+
+def _reported_by_layout(p, book: Book) -> bool:
+    """The layout already named a missing 数据 column (with the closest existing name)."""
+    return p.unit is None and bool(p.inputs) and all(i not in book.units.columns for i in p.inputs)
 
 
 def rescore(host: WorkbookHost, progress: Progress = _quiet) -> Report:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine.classes import parse_scheme, classify
-from engine.numbers import is_blank, normalize_text, parse_number_text
+from engine.numbers import normalize_text, parse_number_text
 from engine.rank import rank_change
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.rules import InputColumn
@@ -194,9 +194,8 @@ def _vetoes(book: Book, issues: list[Issue]) -> list[tuple[str, str]] | None:
     """否决条件: `列名` or `列名=理由`, `;`-separated → [(column, reason shown)]."""
     out = []
     for part in filter(None, (p.strip() for p in re.split(r"[;；\n]", str(book.options["vetoes"][0])))):
-        name, _, reason = (p.strip() for p in re.split(r"[=＝]", part, maxsplit=1) + ["", ""])[:3] \
-            if re.search(r"[=＝]", part) else (part, "", "")
-        name = normalize_text(name)
+        name, _, reason = part.replace("＝", "=").partition("=")
+        name, reason = normalize_text(name), reason.strip()
         if not name:
             _bad_setting(book, issues, "vetoes", f"「{part}」缺少列名")
             return None

@@ -16,7 +16,7 @@ import numpy as np
 from engine.clauses import RuleError
 from engine.language import parse_rule
 from engine.model import GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
-from engine.numbers import is_blank, normalize_text, parse_number_text, to_decimal
+from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
 from engine.score import Units
@@ -476,7 +476,7 @@ def _check_stated_points(book: Book, sheet: str) -> None:
                 where = cell_ref(row - 1, col) if row else ""
                 scope = f"（组别「{g}」）" if g and len(groups) > 1 else ""
                 book.issues.append(Issue(SEVERITY_HINT, sheet, where,
-                                         f"「{path[-1]}」标明{points}分，其下指标分值合计{total}分{scope}"))
+                                         f"「{path[-1]}」标明{fmt_num(points)}分，其下指标分值合计{fmt_num(total)}分{scope}"))
                 break
 
 

@@ -375,7 +375,9 @@ class _Package:
                             info.external_attr = old.external_attr
                             info.create_system = old.create_system
                         info.compress_type = zipfile.ZIP_DEFLATED
-                        z.writestr(info, self.data[name])
+                        data = self.data[name]
+                        # large parts (a 评分过程 of 100k rows) compress 4× faster at level 1
+                        z.writestr(info, data, compresslevel=1 if len(data) > 1 << 20 else None)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, mode)
