@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 #: Context for exact work: generous precision, no traps (x/0 gives Infinity, 0/0 NaN).
@@ -113,7 +114,11 @@ def fmt_num(value, decimals: int | None = None) -> str:
         return "空"
     if isinstance(value, Decimal):
         return _fmt_decimal(value, decimals)
-    x = float(value)
+    return _fmt_float(float(value), decimals)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fmt_float(x: float, decimals: int | None) -> str:
     if math.isnan(x):
         return "空"
     if math.isinf(x):

@@ -90,6 +90,15 @@ class IndicatorResult:
             out.append(text)
         return out
 
+    def all_inputs_text(self) -> list[str]:
+        """'名称=值；…' for every unit, built column by column."""
+        out = [""] * len(self.which)
+        for k, v in enumerate(self.variants):
+            cols = [(c.name, c.texts) for c in v.outcome.cols]
+            for i in np.flatnonzero(self.which == k).tolist():
+                out[i] = "；".join(f"{name}={texts[i] or '空'}" for name, texts in cols)
+        return out
+
     def inputs_text(self, i: int) -> str:
         v = self.variant(i)
         if v is None:
@@ -147,15 +156,16 @@ class Result:
 
     def working(self):
         """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
-        texts = [ind.explanations(self.groups) for ind in self.indicators]
+        per = [(ind, ind.column, ind.explanations(self.groups), ind.all_inputs_text(),
+                [v.indicator.rule.text for v in ind.variants], ind.score if ind.scored else ind.value)
+               for ind in self.indicators]
         for i, unit in enumerate(self.units.tolist()):
-            for ind, text in zip(self.indicators, texts):
-                v = ind.variant(i)
-                if v is None:
+            for ind, column, texts, inputs, rules, shown in per:
+                k = ind.which[i]
+                if k < 0:
                     continue
-                shown = ind.score[i] if ind.scored else ind.value[i]
-                yield (unit, ind.column, ind.inputs_text(i), v.indicator.rule.text,
-                       None if np.isnan(shown) else shown, text[i])
+                value = shown[i]
+                yield unit, column, inputs[i], rules[k], None if value != value else value, texts[i]
 
     def summary(self, i: int) -> str:
         """One line per unit for the command line: total, grade, rank."""
