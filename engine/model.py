@@ -60,6 +60,8 @@ class GradeScheme(BaseModel):
     def grade(self, totals: np.ndarray, full: np.ndarray | float | None = None) -> np.ndarray:
         """Grade labels ('' where the total is blank). Exact: totals are already rounded decimals."""
         totals = np.asarray(totals, dtype=float)
+        if full is None and any(g.share for g in self.grades):
+            raise ValueError("按百分比划分的等级需要满分")
         out = np.full(totals.shape, "", dtype=object)
         done = np.isnan(totals)
         for g in self.grades:

@@ -37,13 +37,16 @@ class InputColumn:
         if self.raw.dtype.kind in "fiu":
             vals = self.raw.astype(float)
             return vals, np.zeros(len(vals), dtype=bool)
-        vals = np.full(len(self.raw), np.nan)
-        bad = np.zeros(len(self.raw), dtype=bool)
-        for i, v in enumerate(self.raw):
+        parsed: dict = {}                     # each distinct cell is parsed once (True is not 1.0)
+        keys = [(type(v), v) for v in self.raw.tolist()]
+        for key in set(keys):
             try:
-                vals[i] = to_float(v)
-            except ValueError:
-                bad[i] = True
+                parsed[key] = to_float(key[1])
+            except (ValueError, TypeError):
+                parsed[key] = None
+        got = [parsed[k] for k in keys]
+        bad = np.fromiter((g is None for g in got), dtype=bool, count=len(got)) & ~self.blank
+        vals = np.array([np.nan if g is None else g for g in got], dtype=float)
         return vals, bad
 
     @cached_property
