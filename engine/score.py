@@ -66,7 +66,7 @@ def score(rubric: Rubric, units: Units) -> Result:
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
     reasons = np.full((n, 1), "", dtype=object)
     if scored:
-        tree, names, weights = _tree(rubric, results, units, settings)
+        tree, names, weights = build_tree(rubric, results, units, settings)
         values = np.full((n, tree.n), np.nan)
         reasons = np.full((n, tree.n), "", dtype=object)
         for members, w in weights:
@@ -213,7 +213,7 @@ def _coefficient(units: Units, column: str | None, problems: list[Problem]) -> n
     return values
 
 
-def _tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings):
+def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings):
     """The aggregation tree over the scored leaves, and the weight vector(s) to use per unit set."""
     scored = [r for r in results if r.scored]
     paths = [r.indicator.path for r in scored]

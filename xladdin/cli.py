@@ -110,7 +110,7 @@ def cmd_sensitivity(args) -> int:
     try:
         host = FileHost(args.book, args.output)
         report = handlers.sensitivity(host, args.n, args.mode, args.spread, args.seed)
-    except ReadError as exc:
+    except (ReadError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(f"{host.out}：已写入「敏感性」工作表（{args.n}次权重扰动）")

@@ -55,7 +55,9 @@ def rescore(host: WorkbookHost, progress: Progress = _quiet) -> Report:
     report = evaluate(host, progress)
     progress("写入", 0.7)
     sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
-    host.write(sheets, patches, remove=[])
+    made = {s.name for s in sheets}
+    stale = [n for n in host.sheet_names() if n == indices.SELECTION_SHEET and n not in made]
+    host.write(sheets, patches, remove=stale)
     progress("完成", 1.0)
     return report
 
@@ -63,6 +65,7 @@ def rescore(host: WorkbookHost, progress: Progress = _quiet) -> Report:
 def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:
     """校验细则: the problems of the rubric and its data; with ``write`` they fill the 问题 sheet."""
     report = evaluate(host)
+    outputs.build(report.book, report.result, report.issues, host.sheet_names())  # settings problems too
     if write:
         name = outputs.owned_names(host.sheet_names())["issues"]
         host.write([outputs.issues_sheet(name, report.issues)], [], remove=[])

@@ -16,7 +16,7 @@ from engine.numbers import normalize_text, parse_number_text
 from engine.rank import rank_change
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.rules import InputColumn
-from engine.score import _tree  # private: the aggregation tree exactly as scoring builds it
+from engine.score import build_tree
 from engine.select import CITY, COUNTY, select
 from engine.sensitivity import MODES, rank_sensitivity
 
@@ -250,7 +250,7 @@ def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSp
                      SEVERITY_HINT)
 
     vetoes = {}
-    for k, (name, reason) in enumerate(_vetoes(book, issues) if "vetoes" in book.options else []):
+    for k, (name, reason) in enumerate((_vetoes(book, issues) or []) if "vetoes" in book.options else []):
         col = _column(book, issues, "vetoes", name, owner)
         flags = None if col is None else _yes_no(book, issues, col)
         if flags is not None:
@@ -278,7 +278,7 @@ def _selection_spec(chosen, result: Result) -> SheetSpec:
     main = [head] + [[u, c, lv, p or None, _num(s), _num(r), st, why] for u, c, lv, p, s, r, st, why in
                      zip(t["unit"], t["category"], t["level"], t["parent"], t["score"], t["rank"], t["status"],
                          t["reason"])]
-    side = [["类别", "层级", "名额", "入选", "待定", "剩余", "说明"]]
+    side = [["遴选类别", "遴选层级", "名额", "入选", "待定", "剩余", "说明"]]   # headings unique in the row
     side += [[row.category, row.level, row.quota, row.selected, row.pending, row.remaining, row.note or None]
              for row in chosen.summary.itertuples()]
     rows = _side_by_side(main, side)
@@ -347,7 +347,7 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
     if n_runs < 1:
         raise ValueError(f"扰动次数「{n_runs}」无效，应为正整数")
     settings = result.settings
-    tree, _, weights = _tree(book.rubric, result.indicators, book.units, settings)
+    tree, _, weights = build_tree(book.rubric, result.indicators, book.units, settings)
     moving = np.array([p >= 0 and tree.method[p] != "sum" for p in tree.parent])   # weights that matter
     if any(not np.array_equal(w[moving], weights[0][1][moving], equal_nan=True) for _, w in weights[1:]):
         raise ValueError("各组别的加权平均权重不同，暂不能对全部单位做统一的权重扰动")
@@ -355,15 +355,10 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
     leaf = np.column_stack([r.score for r in scored])
     assessed = np.column_stack([r.which >= 0 for r in scored])
     notes = []
-    coefficient = _coefficient(book, settings.coefficient)
-    if coefficient is not None:
-        # rank_sensitivity has no coefficient; sum, weighted and geometric means are all
-        # homogeneous, so scaling the leaves scales the total (up to level-by-level rounding).
-        leaf = leaf * coefficient[:, None]
-        notes.append(f"系数「{settings.coefficient}」按比例计入各末级得分（逐级取整可能带来±0.01的差异）")
     sens = rank_sensitivity(tree, leaf, assessed, n_runs=n_runs, mode=mode, spread=spread, seed=seed,
                             decimals=settings.decimals, method=settings.ranking,
-                            round_each_level=settings.round_each_level)
+                            round_each_level=settings.round_each_level,
+                            coefficient=_coefficient(book, settings.coefficient))
     if not moving.any():
         notes.append("各级汇总均为求和，权重不影响总分，排名不随权重变化")
     head = ["单位", "组别", "总分", "排名", "中位排名", "排名5%分位", "排名95%分位"]

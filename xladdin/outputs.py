@@ -64,7 +64,7 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
     formats[total_col + 2] = formats[total_col + 3] = "0"
     for k, (_, _, fmt) in enumerate(extra):
         if fmt:
-            formats[total_col + 5 + k] = fmt
+            formats[total_col + 4 + k] = fmt
     for col in ("排名", "组内排名"):
         frame[col] = frame[col].astype("Int64")
     rows = [header] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
@@ -143,12 +143,12 @@ def single_unit_patch(book: Book, result: Result) -> CellPatch:
 
 
 def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) -> tuple[list[SheetSpec], list[CellPatch]]:
+    """The owned sheets and cells; problems found on the way (classes, selection) join ``issues``."""
     names = owned_names(existing)
-    issues = list(issues)
     extra = indices.score_columns(book, result, issues)
     sheets = [scores_sheet(names["scores"], result, extra), averages_sheet(names["averages"], result),
               explain_sheet(names["explain"], result, issues)]
     sheets += indices.extra_sheets(book, result, issues)
-    sheets.append(issues_sheet(names["issues"], issues))
+    sheets.append(issues_sheet(names["issues"], list(issues)))
     patches = [single_unit_patch(book, result)] if book.single else []
     return sheets, patches
