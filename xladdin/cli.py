@@ -48,7 +48,8 @@ def cmd_rescore(args) -> int:
     try:
         host = FileHost(args.book, args.output)
         bar = Bar(Path(args.book).name, sys.stderr.isatty() and not args.quiet)
-        report = handlers.rescore(host, bar)
+        previous = FileHost(args.previous) if args.previous else None
+        report = handlers.rescore(host, bar, previous)
     except ReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -131,6 +132,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("book")
     r.add_argument("-o", "--output", help="写入另一个文件（默认覆盖原文件中的输出表）")
     r.add_argument("-q", "--quiet", action="store_true")
+    r.add_argument("--previous", help="上期已评分的工作簿：用其「得分」表的排名计算排名变化")
     r.set_defaults(func=cmd_rescore)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件")
     v.add_argument("book")
@@ -165,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:          # `rubricxl demo | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from engine.result import SEVERITY_ERROR, Result
 from engine.score import score
 
 from . import indices, outputs
 from .layout import Book, Issue, read_book
-from .protocol import WorkbookHost
+from .protocol import ReadError, WorkbookHost
 from .template import template_sheets
 
 Progress = Callable[[str, float], None]
@@ -35,10 +37,14 @@ class Report:
         return 1 if self.errors else 0
 
 
-def evaluate(host: WorkbookHost, progress: Progress = _quiet) -> Report:
-    """Read and score without writing anything (raises ReadError when nothing can be read)."""
+def evaluate(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None) -> Report:
+    """Read and score without writing anything (raises ReadError when nothing can be read).
+
+    ``previous``: last period's rescored workbook; its 得分 ranks become the 上期排名 column."""
     progress("读取", 0.0)
     book = read_book(host)
+    if previous is not None:
+        _previous_ranks(book, previous)
     progress("评分", 0.4)
     result = score(book.rubric, book.units)
     issues = book.issues + [book.issue(p) for p in result.problems if not _reported_by_layout(p, book)]
@@ -50,9 +56,25 @@ def _reported_by_layout(p, book: Book) -> bool:
     return p.unit is None and bool(p.inputs) and all(i not in book.units.columns for i in p.inputs)
 
 
-def rescore(host: WorkbookHost, progress: Progress = _quiet) -> Report:
+def _previous_ranks(book: Book, previous: WorkbookHost) -> None:
+    """Take each unit's 排名 (组内排名 where the book ranks by group) from an earlier 得分 sheet."""
+    sheet = outputs.owned_names(previous.sheet_names())["scores"]
+    if sheet not in previous.sheet_names():
+        raise ReadError(f"上期工作簿「{previous.name}」中没有「得分」工作表")
+    rows = previous.read(sheet)
+    head = [str(v) if v is not None else "" for v in rows[0]] if rows else []
+    if "单位" not in head or "排名" not in head:
+        raise ReadError(f"上期工作簿「{previous.name}」的「得分」表缺少「单位」或「排名」列")
+    grouped = any(book.units.groups.tolist()) and "组内排名" in head
+    unit_col, rank_col = head.index("单位"), head.index("组内排名" if grouped else "排名")
+    ranks = {str(r[unit_col]): r[rank_col] for r in rows[1:] if r and r[unit_col] is not None}
+    book.units.columns["上期排名"] = np.array([ranks.get(str(u)) for u in book.units.names], dtype=object)
+    book.options.setdefault("previous", ("上期排名; " + ("组内" if grouped else "全部"), (0, 0)))
+
+
+def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None) -> Report:
     """重新评分: score the workbook and replace the owned output sheets (nothing else is touched)."""
-    report = evaluate(host, progress)
+    report = evaluate(host, progress, previous)
     progress("写入", 0.7)
     sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
     made = {s.name for s in sheets}
