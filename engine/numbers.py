@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+
+import numpy as np
 from functools import lru_cache
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
@@ -137,6 +139,7 @@ def _fmt_float(x: float, decimals: int | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@lru_cache(maxsize=4096)
 def _fmt_decimal(d: Decimal, decimals: int | None) -> str:
     if decimals is not None:
         d = round_half_up(d, decimals)
@@ -153,3 +156,25 @@ def fmt_pct(rate, decimals: int = 2) -> str:
     if rate is None or (not isinstance(rate, Decimal) and math.isnan(rate)):
         return "空"
     return fmt_num(rate * 100, decimals) + "%"
+
+
+def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str]:
+    """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, then repr per value."""
+    from .rounding import round_half_up as round_array
+    v = np.asarray(values, dtype=float) * (100.0 if pct else 1.0)
+    if pct and decimals is None:
+        decimals = 2
+    v = round_array(v, decimals) if decimals is not None else np.round(v, 10)
+    tail = "%" if pct else ""
+    out = []
+    for x in v.tolist():
+        if x != x:
+            out.append("空")
+            continue
+        t = repr(x)
+        if t.endswith(".0"):
+            t = t[:-2]
+        elif "e" in t or "inf" in t:
+            t = fmt_num(x)
+        out.append(("0" if t == "-0" else t) + tail)
+    return out

@@ -78,12 +78,12 @@ class IndicatorResult:
         """The working for every unit; units with the same inputs and score share one text."""
         cache: dict = {}
         out: list[str | None] = []
-        raws = [[c.raw for c in v.outcome.cols] for v in self.variants]
-        for i, k in enumerate(self.which.tolist()):
+        raws = [[c.raw.tolist() for c in v.outcome.cols] for v in self.variants]
+        for i, (k, g, s) in enumerate(zip(self.which.tolist(), groups.tolist(), self.score.tolist())):
             if k < 0:
                 out.append(None)
                 continue
-            key = (k, groups[i], self.score[i], *(r[i] for r in raws[k]))
+            key = (k, g, s, *[col[i] for col in raws[k]])
             text = cache.get(key)
             if text is None:
                 text = cache[key] = self.explain(i)

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..clauses import RuleError  # noqa: F401  (re-exported)
-from ..numbers import fmt_num, fmt_pct, is_blank, parse_bool, to_float
+from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
 
@@ -66,6 +66,8 @@ class InputColumn:
     @cached_property
     def texts(self) -> list[str]:
         """Every cell as the user wrote it ('' for blank), formatted once for the whole column."""
+        if self.raw.dtype.kind == "f":
+            return [t if t != "空" else "" for t in fmt_nums(self.raw)]
         return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
                 for v, b in zip(self.raw.tolist(), self.blank.tolist())]
 
@@ -101,6 +103,16 @@ class Outcome:
     notes: dict[int, str] = field(default_factory=dict)      # 提示 per unit
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     cols: list[InputColumn] = field(default_factory=list)    # the inputs, for the working
+
+    def shown(self, key: str, decimals: int | None = None, pct: bool = False) -> list[str]:
+        """An array of the outcome ('score', 'value', 'deduction' or an extra) formatted for the
+        working, column-wise once; explain(i) indexes into it."""
+        cache = self.__dict__.setdefault("_shown", {})
+        k = (key, decimals, pct)
+        if k not in cache:
+            values = getattr(self, key) if key in ("score", "value", "deduction") else self.extra[key]
+            cache[k] = fmt_nums(values, decimals, pct)
+        return cache[k]
 
     @classmethod
     def empty(cls, n: int) -> "Outcome":
@@ -180,13 +192,13 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
     return (num - den if change else num), den
 
 
-def rate_text(cols: list[InputColumn], i: int, rate: float, change: bool = False) -> str:
-    """'名称=(a÷b)=94.12%' for amounts, '名称=94.12%' for a given rate."""
-    if len(cols) == 2:
-        a, b = cols[0].text(i), cols[1].text(i)
-        expr = f"({a}-{b})÷{b}" if change else f"{a}÷{b}"
-        return f"{expr}={fmt_pct(rate)}"
-    return fmt_pct(rate)
+def rate_text(out: Outcome, i: int, change: bool = False, key: str = "value") -> str:
+    """'(a÷b)=94.12%' for amounts, '94.12%' for a given rate (the rate is out.<key>)."""
+    rate = out.shown(key, pct=True)[i]
+    if len(out.cols) == 2:
+        a, b = out.cols[0].text(i), out.cols[1].text(i)
+        return f"({a}-{b})÷{b}={rate}" if change else f"{a}÷{b}={rate}"
+    return rate
 
 
 def show(value: float) -> str:

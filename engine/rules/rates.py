@@ -98,15 +98,15 @@ class RatioRule(_RateRule):
 
     def explain(self, out, i, points, ctx):
         cols = out.cols
-        r = out.value[i]
-        head = f"{ctx.label}={rate_text(cols, i, r, self.rate == 'change')}"
-        if len(cols) == 2 and float(cols[1].numbers[0][i]) == 0:
-            return f"{head.split('=')[0]}分母为0且分子为0，视为全部完成，得满分"
+        if len(cols) == 2 and cols[1].numbers[0][i] == 0:
+            return f"{ctx.label}：分母为0且分子为0，视为全部完成，得满分"
+        head = f"{ctx.label}={rate_text(out, i, self.rate == 'change')}"
         if out.extra["above"][i]:
             return f"{head}>100%，" + ("按满分计，得满分" if self.over == "full" else "得0分")
-        if r == 1:
+        if out.value[i] == 1:
             return f"{head}，得满分"
-        return f"{head}<100%，按完成比例得分：{fmt_num(points)}×{fmt_pct(r)}={fmt_num(out.score[i], ctx.decimals)}分"
+        return (f"{head}<100%，按完成比例得分：{fmt_num(points)}×{out.shown('value', pct=True)[i]}"
+                f"={out.shown('score', ctx.decimals)[i]}分")
 
 
 class StepRule(_RateRule):
@@ -201,25 +201,26 @@ class StepRule(_RateRule):
     def explain(self, out, i, points, ctx):
         cols = out.cols
         m, steps, ded = out.value[i], out.extra["steps"][i], out.deduction[i]
-        score = fmt_num(out.score[i], ctx.decimals)
+        score = out.shown("score", ctx.decimals)[i]
         if self.from_ is not None:
             ref_word = "最高值" if self.from_ == "best" else "基准值"
+            ref = out.shown("ref")[i]
             if m == 0:
-                return f"{ctx.label}{cols[0].text(i)}，达到{ref_word}{fmt_num(out.extra['ref'][i])}，得满分"
-            head = f"{ref_word}{fmt_num(out.extra['ref'][i])}，本单位{cols[0].text(i)}，低于{ref_word}{fmt_pct(m)}"
+                return f"{ctx.label}{cols[0].text(i)}，达到{ref_word}{ref}，得满分"
+            head = f"{ref_word}{ref}，本单位{cols[0].text(i)}，低于{ref_word}{out.shown('value', pct=True)[i]}"
             if out.extra["zero"][i]:
                 return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
-            counted = fmt_pct(Decimal(repr(float(steps))) * self.per)
-            return f"{head}，按{counted}计扣{fmt_num(ded)}分，得{score}分"
-        rate = rate_text(cols, i, m, self.rate == "change")
-        head = f"{ctx.label}={rate}" + ("（取绝对值）" if out.extra["negative"][i] else "")
+            counted = fmt_pct(Decimal(int(steps)) * self.per)
+            return f"{head}，按{counted}计扣{out.shown('deduction', ctx.decimals)[i]}分，得{score}分"
+        head = f"{ctx.label}={rate_text(out, i, self.rate == 'change')}" + \
+            ("（取绝对值）" if out.extra["negative"][i] else "")
         if out.extra["zero"][i]:
             return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
         if ded == 0:
             return f"{head}，未满一档，得满分" if m > 0 else f"{head}，得满分"
         each = f"{fmt_pct(self.deduct)}的权重分" if self.deduct_share else f"{fmt_num(self.deduct)}分"
         tail = "，扣完为止" if ded == float(points) else ""
-        return (f"{head}，每{fmt_pct(self.per)}扣{each}，计{fmt_num(steps)}档扣{fmt_num(ded, ctx.decimals)}分"
+        return (f"{head}，每{fmt_pct(self.per)}扣{each}，计{int(steps)}档扣{out.shown('deduction', ctx.decimals)[i]}分"
                 f"{tail}，得{score}分")
 
 
@@ -291,8 +292,7 @@ class ThresholdRule(_RateRule):
         return out
 
     def explain(self, out, i, points, ctx):
-        pct = self.clauses[0][0].pct
-        head = f"{ctx.label}={_show(out.value[i], pct)}"
+        head = f"{ctx.label}={out.shown('value', pct=self.clauses[0][0].pct)[i]}"
         k = out.fired[i]
         cond = self.clauses[k][0].text() if k >= 0 else "其他"
         return f"{head}，满足「{cond}」，{score_text(out.score[i], None, ctx.decimals)}"
@@ -357,8 +357,8 @@ class PassRule(_RateRule):
             return f"{ctx.label}：{cols[0].text(i)}，" + ("得满分" if met else "不得分")
         if len(cols) == 2 and np.isnan(out.value[i]):
             return f"{ctx.label}：分子分母均为0，视为达标，得满分"
-        shown = rate_text(cols, i, out.value[i], self.rate == "change") if len(cols) == 2 else \
-            _show(out.value[i], self.condition.pct)
+        shown = rate_text(out, i, self.rate == "change") if len(cols) == 2 else \
+            out.shown("value", pct=self.condition.pct)[i]
         cond = self.condition.text()
         return f"{ctx.label}={shown}，" + (f"满足「{cond}」，得满分" if met else f"不满足「{cond}」，不得分")
 
@@ -413,11 +413,11 @@ class RelativeRule(_RateRule):
         return out
 
     def explain(self, out, i, points, ctx):
-        v, b = fmt_num(out.value[i]), fmt_num(out.extra["best"][i])
+        v, b = out.shown("value")[i], out.shown("best")[i]
         word = "基准值" if isinstance(self.to, Decimal) else ("最低值" if self.to == "min" else "最高值")
         expr = f"{fmt_num(points)}×{b}÷{v}" if self.to == "min" else f"{fmt_num(points)}×{v}÷{b}"
         capped = "（封顶）" if out.extra["share"][i] > 1 else ""
-        return f"本单位{v}，{word}{b}，得分={expr}={fmt_num(out.score[i], ctx.decimals)}分{capped}"
+        return f"本单位{v}，{word}{b}，得分={expr}={out.shown('score', ctx.decimals)[i]}分{capped}"
 
 
 class InfoRule(_RateRule):
@@ -472,12 +472,12 @@ class InfoRule(_RateRule):
             return f"{ctx.label}：{out.notes[i]}（不计分）"
         if len(cols) == 1 and out.extra["answer"][i]:
             return f"{ctx.label}：{cols[0].text(i)}（不计分）"
-        if len(cols) == 2:
-            shown = rate_text(cols, i, out.value[i], self.rate == "change")
-            if not self.shows_percent(2):
-                shown = f"{cols[0].text(i)}÷{cols[1].text(i)}={fmt_num(out.value[i], 4)}"
+        if len(cols) == 2 and self.shows_percent(2):
+            shown = rate_text(out, i, self.rate == "change")
+        elif len(cols) == 2:
+            shown = f"{cols[0].text(i)}÷{cols[1].text(i)}={out.shown('value', 4)[i]}"
         else:
-            shown = fmt_pct(out.value[i]) if self.shows_percent(1) else fmt_num(out.value[i])
+            shown = out.shown("value", pct=self.shows_percent(1))[i]
         return f"{ctx.label}={shown}（不计分）"
 
 
