@@ -117,6 +117,12 @@ def _value(v) -> tuple[str | None, str | None]:
     raise TypeError(f"unsupported cell value {v!r} ({t.__name__})")
 
 
+def _inline(text: str) -> str:
+    """The <is> payload of an inline-string cell."""
+    space = ' xml:space="preserve"' if _keeps_space(text) else ""
+    return f"<is><t{space}>{_xml_text(text)}</t></is>"
+
+
 def _cell_xml(ref: str, style: str, v) -> str:
     if type(v) is float and v - v == 0.0:  # finite float, the common case: skip _value
         return f'<c r="{ref}"{style}><v>{v!r}</v></c>'
@@ -126,8 +132,7 @@ def _cell_xml(ref: str, style: str, v) -> str:
     if kind == "n":
         return f'<c r="{ref}"{style}><v>{payload}</v></c>'
     if kind == "inlineStr":
-        space = ' xml:space="preserve"' if _keeps_space(payload) else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml_text(payload)}</t></is></c>'
+        return f'<c r="{ref}"{style} t="inlineStr">{_inline(payload)}</c>'
     return f'<c r="{ref}"{style} t="{kind}"><v>{payload}</v></c>'
 
 
@@ -547,13 +552,21 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
             out.append(f'<col min="{c + 1}" max="{c + 1}" width="{float(spec.col_widths[c])!r}" customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
+    texts: dict[str, str] = {}          # unit names, rule texts repeat: escape each once
+
+    def cell(ref: str, style: str, v) -> str:
+        if type(v) is str and len(v) <= 32767:
+            frag = texts.get(v)
+            if frag is None:
+                frag = texts[v] = _inline(v)
+            return f'<c r="{ref}"{style} t="inlineStr">{frag}</c>'
+        return _cell_xml(ref, style, v)
+
     for ri, row in enumerate(rows):
         rn = str(ri + 1)
         out.append(f'<row r="{rn}">')
-        if ri == 0:
-            out.extend(_cell_xml(letters[ci] + rn, head_s, v) for ci, v in enumerate(row) if v is not None)
-        else:
-            out.extend(_cell_xml(letters[ci] + rn, data_s[ci], v) for ci, v in enumerate(row) if v is not None)
+        styles_row = [head_s] * ncols if ri == 0 else data_s
+        out.extend(cell(letters[ci] + rn, styles_row[ci], v) for ci, v in enumerate(row) if v is not None)
         out.append("</row>")
     out.append("</sheetData>")
     if spec.autofilter and nrows:
