@@ -113,7 +113,7 @@ class Result:
     indicators: list[IndicatorResult]
     node_names: list[str]
     nodes: np.ndarray                    # (U, K) aggregate values, parents after children, root excluded
-    node_reasons: np.ndarray             # (U, K) Chinese reasons where blank
+    node_reasons: np.ndarray             # (U, K) reason codes where blank (engine.aggregate.REASONS)
     total: np.ndarray
     full: np.ndarray                     # full points each unit could reach
     grade: np.ndarray
@@ -124,6 +124,11 @@ class Result:
 
     def __len__(self) -> int:
         return len(self.units)
+
+    def node_reason(self, unit: int, k: int) -> str:
+        """Why aggregate k of a unit is blank ('' when it is not)."""
+        from .aggregate import REASONS
+        return REASONS[int(self.node_reasons[unit, k])]
 
     @property
     def errors(self) -> list[Problem]:

@@ -64,16 +64,16 @@ def score(rubric: Rubric, units: Units) -> Result:
     coefficient = _coefficient(units, settings.coefficient, problems)
     names: list[str] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
-    reasons = np.full((n, 1), "", dtype=object)
+    reasons = np.zeros((n, 1), dtype=np.int8)
     if scored:
         tree, names, weights = build_tree(rubric, results, units, settings)
         values = np.full((n, tree.n), np.nan)
-        reasons = np.full((n, tree.n), "", dtype=object)
+        reasons = np.zeros((n, tree.n), dtype=np.int8)
         for members, w in weights:
             agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
                             weights=w, coefficient=None if coefficient is None else coefficient[members])
             values[members] = agg.values
-            reasons[members] = agg.messages()
+            reasons[members] = agg.reason
     n_leaves = len(scored)
     total = values[:, -1]
     full = np.where(assessed, np.column_stack([r.points for r in scored]), 0).sum(axis=1) if scored \
@@ -119,7 +119,11 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
         ctx = Ctx(rows=rows_mask, peers=peers, groups=units.groups, decimals=decimals, label=ind.label)
         variants.append(Variant(ind, _evaluate(ind, units, ctx, problems), ctx))
     pick = np.clip(which, 0, None)
-    stack = lambda attr: np.array([getattr(v.outcome, attr) for v in variants])[pick, np.arange(n)]
+
+    def stack(attr: str) -> np.ndarray:
+        if len(variants) == 1:
+            return getattr(variants[0].outcome, attr)
+        return np.array([getattr(v.outcome, attr) for v in variants])[pick, np.arange(n)]
     assessed = which >= 0
     score = np.where(assessed, stack("score"), np.nan)
     status = np.where(assessed, stack("status"), NOT_ASSESSED).astype(np.int8)

@@ -135,7 +135,7 @@ def explain(host: WorkbookHost) -> str:
             return f"{result.units[unit]} · {column}：{ind.explain(unit)}"
     if column in result.node_names:
         k = result.node_names.index(column)
-        reason = result.node_reasons[unit, k]
+        reason = result.node_reason(unit, k)
         return f"{result.units[unit]} · {column}：由下级指标汇总（{result.settings.method_for(1)}）" + \
             (f"；{reason}" if reason else "")
     if column == "总分":
