@@ -868,14 +868,8 @@ class _Sheet:
         return self.rel is not None and self.rel.get("Type") == RT_WORKSHEET and self.part is not None
 
 
-def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], remove: Iterable[str]) -> None:
-    patches = list(patches)
-    for s in sheets:
-        _check_spec(s)
-    wanted = [s.name.casefold() for s in sheets]
-    if len(set(wanted)) != len(wanted):
-        raise ValueError("要写入的工作表名重复：" + "、".join(s.name for s in sheets))
-
+def _workbook(pkg: _Package) -> tuple[str, etree._Element, etree._Element, list["_Sheet"]]:
+    """The workbook part, its root, its <sheets> element and the sheets in tab order."""
     if pkg.find("[Content_Types].xml") is None:
         raise pkg.bad("缺少 [Content_Types].xml")
     wb_part = next((t for rel, t in pkg.relationships("") if rel.get("Type") == RT_DOC and t), None)
@@ -893,6 +887,35 @@ def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], 
     for el in sheets_el.findall(f"{{{M}}}sheet"):
         rel, target = rels_by_id.get(el.get(f"{{{R}}}id"), (None, None))
         current.append(_Sheet(el, rel, pkg.find(target) if target else None))
+    return wb_part, wb, sheets_el, current
+
+
+_UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+def uncached_formulas(src: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Formula cells of a sheet that carry no computed value (a file never opened in Excel/WPS):
+    (0-based row, col) → '=formula'. Readers that only see values would take them for blanks."""
+    pkg = _Package.load(Path(src))
+    target = next((s for s in _workbook(pkg)[3] if s.name.casefold() == sheet.casefold()), None)
+    if target is None or not target.part:
+        return {}
+    xml = pkg.data[target.part]
+    if b"<f" not in xml:
+        return {}
+    return {(int(row) - 1, _parse_ref(col.decode() + "1")[1]): "=" + (f.decode("utf-8", "replace") if f else "…")
+            for col, row, f in _UNCACHED.findall(xml)}
+
+
+def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], remove: Iterable[str]) -> None:
+    patches = list(patches)
+    for s in sheets:
+        _check_spec(s)
+    wanted = [s.name.casefold() for s in sheets]
+    if len(set(wanted)) != len(wanted):
+        raise ValueError("要写入的工作表名重复：" + "、".join(s.name for s in sheets))
+
+    wb_part, wb, sheets_el, current = _workbook(pkg)
     old_titles = [s.name for s in current if s.is_worksheet]
     by_name = {s.name.casefold(): s for s in current}
 

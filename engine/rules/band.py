@@ -1,6 +1,7 @@
 """K1–K3: bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -122,7 +123,10 @@ class BandRule(Rule):
         if not self.gated:
             gaps = self._gaps(points)
             if gaps:
-                out.append(("提示", "档次之间有空档：" + "、".join(gaps) + "；落在空档内的得分将报错"))
+                whole = all(re.fullmatch(r"\((\d+),(\d+)\)", g) and int(g[1:].split(",")[0]) + 1
+                            == int(g[:-1].split(",")[1]) for g in gaps)
+                tail = "（只有小数得分会落入；得分为整数时不受影响）" if whole else ""
+                out.append(("提示", "档次之间有空档：" + "、".join(gaps) + "；落在空档内的得分将报错" + tail))
         return out
 
     def _gaps(self, points: Decimal | None) -> list[str]:

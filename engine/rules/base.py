@@ -165,9 +165,16 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
     for col in cols:
         vals, bad = col.numbers
         out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
-        out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"输入「{c.name}」的值「{c.text(i)}」不是数值")
+        out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
         values.append(vals)
     return values
+
+
+def not_a_number(col: InputColumn, i: int) -> str:
+    text = col.text(i)
+    if text.startswith("="):
+        return f"输入「{col.name}」是尚未计算的公式「{text}」：请在 Excel 或 WPS 中打开并保存后再评分"
+    return f"输入「{col.name}」的值「{text}」不是数值"
 
 
 def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) -> None:

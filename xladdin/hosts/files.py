@@ -8,7 +8,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..protocol import ReadError
 from ..sheetspec import CellPatch, SheetSpec
-from ..xlsxpkg import PackageError, write_package
+from ..xlsxpkg import PackageError, uncached_formulas, write_package
 
 
 class FileHost:
@@ -35,7 +35,11 @@ class FileHost:
                 rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise ReadError(f"无法读取工作表「{sheet}」：{exc}") from None
-            self._cache[sheet] = [[None if v == "" else v for v in row] for row in rows]
+            rows = [[None if v == "" else v for v in row] for row in rows]
+            for (r, c), formula in uncached_formulas(self.path, sheet).items():
+                if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
+                    rows[r][c] = formula       # shown as what it is, never read as a blank
+            self._cache[sheet] = rows
         return self._cache[sheet]
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
