@@ -71,7 +71,7 @@ def _subs(code: str) -> dict[str, tuple[str, str]]:
 
 def test_vba_read_back_equals_the_repository_sources(vba_modules):
     sources = {path.stem: path.read_text(encoding="utf-8") for path in SOURCE_DIR.glob("*.bas")}
-    assert set(sources) == {"xlwings", "Rubricxl"}
+    assert set(sources) == {"xlwings", "Rubricxl", "xlwings_udfs"}
     for name, text in sources.items():
         assert _lines(vba_modules[name]) == _lines(text), name
     # Excel binds the workbook and its one sheet to these document modules by code name.
@@ -90,6 +90,16 @@ def test_every_button_calls_a_ribbon_callback_that_exists(package, vba_modules):
         scope, params = found[0]
         assert scope == "public"
         assert re.fullmatch(r"(ByRef )?control As IRibbonControl", params, re.IGNORECASE)
+
+
+def test_worksheet_functions_ship_with_the_addin(vba_modules):
+    # the wrappers xlwings' Import Functions generates (tests/test_udfs_vba.py checks they are
+    # exactly that) are part of the add-in, each calling Python's udfs module
+    for name in ("BAND_SCORE", "RATIO_SCORE", "STEP_SCORE", "THRESHOLD_SCORE", "RULE_SCORE", "RULE_EXPLAIN",
+                 "GRADE", "GROUP_RANK", "COMPOSITE_INDEX"):
+        assert re.search(rf"^Function {name}\(", vba_modules["xlwings_udfs"], re.MULTILINE), name
+        assert f'XLPy.CallUDF("udfs", "{name}"' in vba_modules["xlwings_udfs"]
+    assert re.search(r"^Function XLPy\(\)", vba_modules["xlwings"], re.MULTILINE)
 
 
 def test_dispatcher_hands_the_button_tag_to_python(vba_modules):

@@ -5,7 +5,7 @@
 what Excel would receive: the .bas text (written by ``generate_vba_wrapper``) handed to
 ``VBComponents.Import`` and the ``MacroOptions`` (category, help text, argument help).
 
-The .bas text is compared with tests/golden/udfs.bas. To rewrite the golden file after a
+The .bas text is compared with xladdin/addin/xlwings_udfs.bas, the module the add-in ships. To rewrite the golden file after a
 deliberate change: RUBRICXL_UPDATE_GOLDEN=1 python -m pytest tests/test_udfs_vba.py, then review
 the diff by eye. The properties Excel needs are also checked directly.
 """
@@ -23,7 +23,8 @@ import pytest
 
 import udfs
 
-GOLDEN = Path(__file__).parent / "golden" / "udfs.bas"
+# The golden file is the module the add-in ships, so the functions work without Import Functions.
+GOLDEN = Path(__file__).parent.parent / "xladdin" / "addin" / "xlwings_udfs.bas"
 FUNCTIONS = {"BAND_SCORE", "RATIO_SCORE", "STEP_SCORE", "THRESHOLD_SCORE", "RULE_SCORE", "RULE_EXPLAIN",
              "GRADE", "GROUP_RANK", "COMPOSITE_INDEX"}
 
