@@ -17,6 +17,7 @@ import numpy as np
 from .numbers import EXACT
 
 EPS = 1e-9
+SMALL = 16      # up to this many units, kernels run on decimals directly
 
 
 class FloatOps:
@@ -165,14 +166,24 @@ def to_decimal_array(values: np.ndarray) -> np.ndarray:
 
 def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarray],
         valid: np.ndarray) -> list[np.ndarray]:
-    """Run ``kernel(ops, *columns)`` in float64, then redo near-boundary valid units exactly."""
+    """Run ``kernel(ops, *columns)`` in float64, then redo near-boundary valid units exactly.
+
+    A handful of cells (a worksheet function on one cell) goes straight to decimals: cheaper than
+    the float pass and its bookkeeping."""
     n = len(valid)
-    ops = FloatOps(n)
     cols = [np.asarray(c, dtype=float) for c in columns]
+    if 0 < n <= SMALL and valid.all():
+        dec = [to_decimal_array(c) for c in cols]
+        return [_floats(d, n) for d in kernel(DecimalOps(), *dec)]
+    ops = FloatOps(n)
     out = [np.array(o, dtype=float, copy=True) for o in kernel(ops, *cols)]
     redo = np.flatnonzero(ops.near & valid)
     if redo.size:
         dec = [to_decimal_array(c[redo]) for c in cols]
         for o, d in zip(out, kernel(DecimalOps(), *dec)):
-            o[redo] = np.asarray([float(v) for v in np.broadcast_to(np.asarray(d, dtype=object), redo.shape)])
+            o[redo] = _floats(d, redo.size)
     return out
+
+
+def _floats(values, n: int) -> np.ndarray:
+    return np.array([float(v) for v in np.broadcast_to(np.asarray(values, dtype=object), (n,))], dtype=float)
