@@ -183,7 +183,7 @@ class Indicator(BaseModel):
     rule: Rule
     inputs: tuple[str, ...]
     groups: frozenset[str] | None = None      # None: every unit
-    weight: Decimal | None = None
+    weight: Decimal | None = Field(None, ge=0)
     criteria: str = ""
     normalize: Normalization | None = None
     row: int | None = None                    # the 细则 row it came from (1-based), for messages
@@ -227,7 +227,7 @@ class NodeSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     path: tuple[str, ...]
-    weight: Decimal | None = None
+    weight: Decimal | None = Field(None, ge=0)
     points: Decimal | None = None
     groups: frozenset[str] | None = None
     row: int | None = None

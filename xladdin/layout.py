@@ -204,6 +204,8 @@ def read_book(host: WorkbookHost) -> Book:
         book.units = Units.single(name, single_inputs)
     else:
         book.units = _read_data(host, data_sheet, book)
+        if not len(book.units):
+            raise ReadError(f"工作表「{data_sheet}」中没有单位（表头下没有填写单位名称的行）")
         indicators = _check_inputs(indicators, book, rubric_sheet)
         _check_groups(indicators, book)
     if not indicators:
@@ -285,6 +287,9 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
         depth = max((k for k, v in enumerate(cells) if v), default=-1)
         if depth < 0 and rule_text and last_leaf:
             path = last_leaf                      # a group variant whose name cells are merged
+        elif depth < 0:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, at(levels[0]), "此行缺少指标名称，已跳过"))
+            continue
         else:
             path = tuple(cells[k] or (current[k] if k < depth else "") for k in range(depth + 1))
             if any(not p for p in path):
@@ -292,6 +297,9 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                 continue
         points = _decimal(get(row, "points"), sheet, at("points"), book, "分值")
         weight = _decimal(get(row, "weight"), sheet, at("weight"), book, "权重")
+        if weight is not None and weight < 0:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, at("weight"), f"权重「{fmt_num(weight)}」不能为负，按空白处理"))
+            weight = None
         groups = frozenset(_split_list(get(row, "group"))) or None
         if not rule_text:
             if input_text:

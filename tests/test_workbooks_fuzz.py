@@ -1,0 +1,77 @@
+"""Whatever officials type into 细则/数据/设置, rubricxl answers with a result and 问题 rows, or a
+clear ReadError (exit 2) — never a traceback. Random workbooks, real files, the real handlers."""
+from pathlib import Path
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from xladdin import handlers
+from xladdin.hosts.files import FileHost
+from xladdin.protocol import ReadError
+
+RULES = ["band 好=8-10; 较好=6-7; 一般=<6", "band >=90% => 7-10; <90% => <=6", "ratio", "ratio over=0",
+         "step per=5% deduct=1 from=best round=up", "step per=1% deduct=5%w round=down zero_at=20%",
+         "threshold >=90%: 3; >=80%: 2.5; else: 0", "deduct each=0.5", "deduct each=0.1-0.5", "check n=3",
+         "pass <=100%", "pass 是", "manual", "relative to=max", "info", "value", "band 好=8-", "foo",
+         "step per=0", "档次 好＝8－10", "", None]
+CELLS = st.one_of(st.none(), st.integers(-5, 200), st.floats(-10, 1e6, allow_nan=False),
+                  st.sampled_from(["是", "否", "90%", "８分", "较好", "好 9", "1,234.5", "=A1", " ", "abc", "—"]),
+                  st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=6))
+SETTINGS = st.fixed_dictionaries({}, optional={
+    "等级": st.sampled_from(["优>=90; 良>=80; 中>=60; 差", "A>=x", "优>=90%; 差", ""]),
+    "小数位": st.sampled_from([0, 2, "二", -1, 11]),
+    "排名": st.sampled_from(["competition", "dense", "密集", "bogus"]),
+    "汇总": st.sampled_from(["求和", "加权平均", "一级=几何平均; 二级=求和", "五级=求和", "乱写"]),
+    "系数": st.sampled_from(["系数", "不存在的列"]),
+    "分类": st.sampled_from(["A<=25%; B<=70%; C<=95%; D", "A<=x"]),
+    "遴选名额": st.sampled_from(["市=3; 县=13", "乱"]),
+})
+
+
+@st.composite
+def workbooks(draw):
+    inputs = ["甲", "乙", "丙"]
+    rubric = [["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别", "权重"]]
+    for k in range(draw(st.integers(1, 6))):
+        rubric.append([draw(st.sampled_from([f"{k}", "1", None])), draw(st.sampled_from(["A", "B", None])),
+                       draw(st.sampled_from([f"指标{k}", None, "A"])), draw(CELLS), draw(st.sampled_from(RULES)),
+                       draw(st.sampled_from(["甲", "甲, 乙", "丁", None, "乙,丙"])),
+                       draw(st.sampled_from([None, "一组", "一组、二组", "三组"])), draw(CELLS)])
+    data = [["单位", "组别", *inputs, "系数"]]
+    for u in range(draw(st.integers(0, 5))):
+        data.append([draw(st.sampled_from([f"单位{u}", "单位0", None])), draw(st.sampled_from(["一组", "二组", None])),
+                     *[draw(CELLS) for _ in inputs], draw(CELLS)])
+    return rubric, data, draw(SETTINGS)
+
+
+def _write(path: Path, rubric, data, conf) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "细则"
+    for row in rubric:
+        ws.append(row)
+    ws2 = wb.create_sheet("数据")
+    for row in data:
+        ws2.append(row)
+    if conf:
+        ws3 = wb.create_sheet("设置")
+        for key, value in conf.items():
+            ws3.append([key, value])
+    wb.save(path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(workbooks())
+def test_any_workbook_rescores_or_says_why(tmp_path_factory, book):
+    path = tmp_path_factory.mktemp("fuzz") / "book.xlsx"
+    _write(path, *book)
+    try:
+        report = handlers.rescore(FileHost(path))
+    except ReadError as exc:
+        assert str(exc)                                  # a sentence for the user, nothing written
+        return
+    assert report.exit_code in (0, 1)
+    names = openpyxl.load_workbook(path).sheetnames
+    assert {"得分", "平均", "评分过程", "问题"} <= set(names)
+    for issue in report.issues:
+        assert issue.severity in ("错误", "提示") and issue.message
