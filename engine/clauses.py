@@ -45,13 +45,6 @@ class Interval(BaseModel):
     hi_open: bool = False
     pct: bool = False   # written as a percent, and shown as one
 
-    def contains(self, x: Decimal) -> bool:
-        if self.lo is not None and (x < self.lo or (self.lo_open and x == self.lo)):
-            return False
-        if self.hi is not None and (x > self.hi or (self.hi_open and x == self.hi)):
-            return False
-        return True
-
     def text(self) -> str:
         return _interval_text(self)
 

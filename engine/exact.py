@@ -151,11 +151,6 @@ _PY_COMPARE = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda 
                "<": lambda a, b: a < b, "=": lambda a, b: a == b}
 
 
-def compare_scalar(a, op: str, b) -> bool:
-    """One exact comparison of two numbers (Decimal or float)."""
-    return bool(_PY_COMPARE[op](a, b))
-
-
 def to_decimal_array(values: np.ndarray) -> np.ndarray:
     """Object array of the decimal strings' values (NaN → Decimal NaN)."""
     out = np.empty(len(values), dtype=object)

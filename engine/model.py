@@ -238,6 +238,3 @@ class Rubric(BaseModel):
     indicators: tuple[Indicator, ...]
     nodes: tuple[NodeSpec, ...] = ()
     settings: Settings = Field(default_factory=Settings)
-
-    def leaf_keys(self) -> list[str]:
-        return list(dict.fromkeys(ind.key for ind in self.indicators))

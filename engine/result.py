@@ -99,12 +99,6 @@ class IndicatorResult:
                 out[i] = "；".join(f"{name}={texts[i] or '空'}" for name, texts in cols)
         return out
 
-    def inputs_text(self, i: int) -> str:
-        v = self.variant(i)
-        if v is None:
-            return ""
-        return "；".join(f"{c.name}={c.text(i) or '空'}" for c in v.outcome.cols)
-
 
 @dataclass
 class Result:

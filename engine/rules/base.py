@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..clauses import RuleError  # noqa: F401  (re-exported)
-from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
+from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
 
@@ -206,10 +206,6 @@ def rate_text(out: Outcome, i: int, change: bool = False, key: str = "value") ->
         a, b = out.cols[0].text(i), out.cols[1].text(i)
         return f"({a}-{b})÷{b}={rate}" if change else f"{a}÷{b}={rate}"
     return rate
-
-
-def show(value: float) -> str:
-    return fmt_num(value)
 
 
 def score_text(score: float, points: Decimal | None, decimals: int) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct
-from .base import (INVALID, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs, rate_columns, rate_text,
+from .base import (INVALID, OK, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_text,
                    score_text)
 
 
@@ -41,9 +41,6 @@ class _RateRule(Rule):
     def _rate(self, ops, num, den):
         r = ops.div(num, den)
         return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
-
-    def _pct(self, cols) -> bool:
-        return len(cols) == 2 or self.rate == "change"
 
 
 RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate"}
