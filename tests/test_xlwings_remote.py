@@ -39,7 +39,7 @@ from xladdin import handlers, ribbon
 from xladdin.hosts.files import FileHost
 from xladdin.hosts.xlwings_host import XlwingsHost
 from xladdin.template import DATA_HEADER, DATA_ROWS, RUBRIC_HEADER, template_sheets
-from xladdin.xlsxpkg import new_package
+from xladdin.xlsxpkg import new_package, uncached_formulas
 
 pytestmark = pytest.mark.remote
 if not xw.__pro__:
@@ -328,7 +328,12 @@ def test_read_returns_the_values_calamine_reads(workbook):
     remote, local = XlwingsHost(remote_book(workbook)), FileHost(workbook)
     assert remote.sheet_names() == local.sheet_names()
     for sheet in local.sheet_names():
-        assert _trimmed(remote.read(sheet)) == _trimmed(local.read(sheet)), sheet
+        # A formula never calculated (the sample's 合计 =SUM, written by openpyxl) has no value to
+        # post; the file host shows it as its formula text so that it is never taken for a blank.
+        rows = [list(row) for row in local.read(sheet)]
+        for r, c in uncached_formulas(workbook, sheet):
+            rows[r][c] = None
+        assert _trimmed(remote.read(sheet)) == _trimmed(rows), sheet
 
 
 def test_read_is_two_dimensional_for_a_single_cell_and_a_single_row(tmp_path):
