@@ -17,6 +17,7 @@ if __package__ in (None, ""):                       # run as a script: make `wor
     sys.path.insert(0, str(HERE.parent))
 
 from workbooks.build_samples import INVENTED, Table, save, settings_table  # noqa: E402
+from workbooks.build_samples import build as build_samples  # noqa: E402
 
 RUBRIC_HEADER = ["编号", "一级指标", "二级指标", "组别", "分值", "规则", "输入", "评分标准"]
 RUBRIC_WIDTHS = {"编号": 6, "一级指标": 14, "二级指标": 34, "组别": 10, "分值": 6, "规则": 22, "输入": 22,
@@ -284,8 +285,7 @@ SAMPLES = {
 
 def build(out_dir: Path = HERE) -> list[Path]:
     """Write every sample workbook of this module into out_dir; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [save(make(), out_dir / name) for name, make in SAMPLES.items()]
+    return build_samples(out_dir, SAMPLES)
 
 
 if __name__ == "__main__":

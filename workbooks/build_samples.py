@@ -605,10 +605,10 @@ SAMPLES = {
 }
 
 
-def build(out_dir: Path = HERE) -> list[Path]:
-    """Write every sample workbook into out_dir; returns their paths."""
+def build(out_dir: Path = HERE, samples: dict | None = None) -> list[Path]:
+    """Write every sample workbook (of ``samples``, default this module's) into out_dir; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [save(make(), out_dir / name) for name, make in SAMPLES.items()]
+    return [save(make(), out_dir / name) for name, make in (samples or SAMPLES).items()]
 
 
 if __name__ == "__main__":
