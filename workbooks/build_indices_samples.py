@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 if __package__ in (None, ""):                       # run as a script: make `workbooks` importable
     sys.path.insert(0, str(HERE.parent))
 
-from workbooks.build_samples import INVENTED, Table, save, settings_table  # noqa: E402
+from workbooks.build_samples import INVENTED, Table, settings_table  # noqa: E402
 from workbooks.build_samples import build as build_samples  # noqa: E402
 
 RUBRIC_HEADER = ["编号", "一级指标", "二级指标", "组别", "分值", "规则", "输入", "评分标准"]
