@@ -159,22 +159,24 @@ def fmt_pct(rate, decimals: int = 2) -> str:
 
 
 def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str]:
-    """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, then repr per value."""
+    """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, each distinct value
+    formatted once (scores and best values repeat a lot)."""
     from .rounding import round_half_up as round_array
     v = np.asarray(values, dtype=float) * (100.0 if pct else 1.0)
     if pct and decimals is None:
         decimals = 2
     v = round_array(v, decimals) if decimals is not None else np.round(v, 10)
     tail = "%" if pct else ""
-    out = []
-    for x in v.tolist():
+    distinct, where = np.unique(v, return_inverse=True)
+    texts = []
+    for x in distinct.tolist():
         if x != x:
-            out.append("空")
+            texts.append("空")
             continue
         t = repr(x)
         if t.endswith(".0"):
             t = t[:-2]
         elif "e" in t or "inf" in t:
             t = fmt_num(x)
-        out.append(("0" if t == "-0" else t) + tail)
-    return out
+        texts.append(("0" if t == "-0" else t) + tail)
+    return [texts[k] for k in where.tolist()]

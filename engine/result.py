@@ -63,32 +63,30 @@ class IndicatorResult:
         v = self.variant(i)
         if v is None:
             return "本单位不考核此项"
-        out = v.outcome
-        if out.status[i] != OK:
-            return out.messages.get(i, "无法计算")
-        points = v.indicator.points
-        text = v.indicator.rule.explain(out, i, points, v.ctx)
+        if v.outcome.status[i] != OK:
+            return v.outcome.messages.get(i, "无法计算")
+        return self._finish(v, i, v.indicator.rule.explain(v.outcome, i, v.indicator.points, v.ctx))
+
+    def explanations(self) -> list[str | None]:
+        """The working for every unit, written a variant (a column) at a time."""
+        texts: list[str | None] = [None] * len(self.which)
+        for k, v in enumerate(self.variants):
+            rows = np.flatnonzero(self.which == k)
+            ok = rows[v.outcome.status[rows] == OK].tolist()
+            many = v.indicator.rule.explain_many(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
+            for i, text in zip(ok, many):
+                texts[i] = self._finish(v, i, text)
+            for i in rows[v.outcome.status[rows] != OK].tolist():
+                texts[i] = v.outcome.messages.get(i, "无法计算")
+        return texts
+
+    def _finish(self, v: Variant, i: int, text: str) -> str:
+        """Add the normalisation step and any 提示 to a unit's working."""
         if self.raw is not None:
             norm = v.indicator.normalize
             text += f"；标准化（{norm.method}{'，越小越好' if not norm.higher_is_better else ''}）后为{fmt_num(self.score[i])}"
-        note = out.notes.get(i)
+        note = v.outcome.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
-
-    def explanations(self, groups: np.ndarray) -> list[str | None]:
-        """The working for every unit; units with the same inputs and score share one text."""
-        cache: dict = {}
-        out: list[str | None] = []
-        raws = [[c.raw.tolist() for c in v.outcome.cols] for v in self.variants]
-        for i, (k, g, s) in enumerate(zip(self.which.tolist(), groups.tolist(), self.score.tolist())):
-            if k < 0:
-                out.append(None)
-                continue
-            key = (k, g, s, *[col[i] for col in raws[k]])
-            text = cache.get(key)
-            if text is None:
-                text = cache[key] = self.explain(i)
-            out.append(text)
-        return out
 
     def all_inputs_text(self) -> list[str]:
         """'名称=值；…' for every unit, built column by column."""
@@ -155,7 +153,7 @@ class Result:
 
     def working(self):
         """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
-        per = [(ind, ind.column, ind.explanations(self.groups), ind.all_inputs_text(),
+        per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
                 [v.indicator.rule.text for v in ind.variants], ind.score if ind.scored else ind.value)
                for ind in self.indicators]
         for i, unit in enumerate(self.units.tolist()):

@@ -151,6 +151,21 @@ class Rule(BaseModel):
     def explain(self, out: Outcome, i: int, points: Decimal | None, ctx: Ctx) -> str:
         raise NotImplementedError
 
+    def explain_many(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
+        """The working of many scored units; units with the same inputs and score share one text
+        (kinds whose working depends on peers or continuous values override this)."""
+        cache: dict = {}
+        raws = [c.raw.tolist() for c in out.cols]
+        scores = out.score.tolist()
+        res = []
+        for i in idx:
+            key = (scores[i], *[r[i] for r in raws])
+            text = cache.get(key)
+            if text is None:
+                text = cache[key] = self.explain(out, i, points, ctx)
+            res.append(text)
+        return res
+
     def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
         """Rubric-level (severity, message) about the rule itself, e.g. overlapping bands."""
         return []
@@ -199,13 +214,15 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
     return (num - den if change else num), den
 
 
-def rate_text(out: Outcome, i: int, change: bool = False, key: str = "value") -> str:
-    """'(a÷b)=94.12%' for amounts, '94.12%' for a given rate (the rate is out.<key>)."""
-    rate = out.shown(key, pct=True)[i]
-    if len(out.cols) == 2:
-        a, b = out.cols[0].text(i), out.cols[1].text(i)
-        return f"({a}-{b})÷{b}={rate}" if change else f"{a}÷{b}={rate}"
-    return rate
+def rate_texts(out: Outcome, change: bool = False) -> list[str]:
+    """'(a÷b)=94.12%' for amounts, '94.12%' for a given rate, for every unit (the rate is out.value)."""
+    rates = out.shown("value", pct=True)
+    if len(out.cols) != 2:
+        return rates
+    a, b = out.cols[0].texts, out.cols[1].texts
+    if change:
+        return [f"({x}-{y})÷{y}={r}" for x, y, r in zip(a, b, rates)]
+    return [f"{x}÷{y}={r}" for x, y, r in zip(a, b, rates)]
 
 
 def score_text(score: float, points: Decimal | None, decimals: int) -> str:
@@ -214,6 +231,14 @@ def score_text(score: float, points: Decimal | None, decimals: int) -> str:
     if score == 0:
         return "不得分"
     return f"得{fmt_num(score, decimals)}分"
+
+
+class ColumnWorking:
+    """Mixin for kinds that write their working for a whole column at once (explain_many); the
+    working of one unit is the same code on a column of one."""
+
+    def explain(self, out: Outcome, i: int, points: Decimal | None, ctx: Ctx) -> str:
+        return self.explain_many(out, [i], points, ctx)[0]
 
 
 class UnreadableRule(Rule):

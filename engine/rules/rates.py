@@ -10,7 +10,7 @@ import numpy as np
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct
-from .base import (INVALID, OK, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_text,
+from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_texts,
                    score_text)
 
 
@@ -29,7 +29,7 @@ def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.
     return best
 
 
-class _RateRule(Rule):
+class _RateRule(ColumnWorking, Rule):
     """A rule whose input is a value, a rate, or two amounts making a rate."""
 
     rate_dp: int | None = None
@@ -93,17 +93,23 @@ class RatioRule(_RateRule):
                      lambda i: f"「{cols[0].name}」{cols[0].text(i)}大于「{cols[-1].name}」{cols[-1].text(i)}，数据有误")
         return out
 
-    def explain(self, out, i, points, ctx):
-        cols = out.cols
-        if len(cols) == 2 and cols[1].numbers[0][i] == 0:
-            return f"{ctx.label}：分母为0且分子为0，视为全部完成，得满分"
-        head = f"{ctx.label}={rate_text(out, i, self.rate == 'change')}"
-        if out.extra["above"][i]:
-            return f"{head}>100%，" + ("按满分计，得满分" if self.over == "full" else "得0分")
-        if out.value[i] == 1:
-            return f"{head}，得满分"
-        return (f"{head}<100%，按完成比例得分：{fmt_num(points)}×{out.shown('value', pct=True)[i]}"
-                f"={out.shown('score', ctx.decimals)[i]}分")
+    def explain_many(self, out, idx, points, ctx):
+        rates = rate_texts(out, self.rate == "change")
+        pct, scores = out.shown("value", pct=True), out.shown("score", ctx.decimals)
+        dens = out.cols[1].numbers[0].tolist() if len(out.cols) == 2 else None
+        above, value, full = out.extra["above"].tolist(), out.value.tolist(), fmt_num(points)
+        tail = "按满分计，得满分" if self.over == "full" else "得0分"
+        res = []
+        for i in idx:
+            if dens is not None and dens[i] == 0:
+                res.append(f"{ctx.label}：分母为0且分子为0，视为全部完成，得满分")
+            elif above[i]:
+                res.append(f"{ctx.label}={rates[i]}>100%，{tail}")
+            elif value[i] == 1:
+                res.append(f"{ctx.label}={rates[i]}，得满分")
+            else:
+                res.append(f"{ctx.label}={rates[i]}<100%，按完成比例得分：{full}×{pct[i]}={scores[i]}分")
+        return res
 
 
 class StepRule(_RateRule):
@@ -195,30 +201,37 @@ class StepRule(_RateRule):
                          raw=num, negative=(num < 0) if self.from_ is None else np.zeros(ctx.n, bool))
         return out
 
-    def explain(self, out, i, points, ctx):
-        cols = out.cols
-        m, steps, ded = out.value[i], out.extra["steps"][i], out.deduction[i]
-        score = out.shown("score", ctx.decimals)[i]
+    def explain_many(self, out, idx, points, ctx):
+        m, steps, ded = out.value.tolist(), out.extra["steps"].tolist(), out.deduction.tolist()
+        zero = out.extra["zero"].tolist()
+        scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
+        zero_at = fmt_pct(self.zero_at) if self.zero_at is not None else ""
+        counted = lambda k: fmt_pct(Decimal(int(k)) * self.per)     # noqa: E731  (a step count as a percent)
+        res = []
         if self.from_ is not None:
-            ref_word = "最高值" if self.from_ == "best" else "基准值"
-            ref = out.shown("ref")[i]
-            if m == 0:
-                return f"{ctx.label}{cols[0].text(i)}，达到{ref_word}{ref}，得满分"
-            head = f"{ref_word}{ref}，本单位{cols[0].text(i)}，低于{ref_word}{out.shown('value', pct=True)[i]}"
-            if out.extra["zero"][i]:
-                return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
-            counted = fmt_pct(Decimal(int(steps)) * self.per)
-            return f"{head}，按{counted}计扣{out.shown('deduction', ctx.decimals)[i]}分，得{score}分"
-        head = f"{ctx.label}={rate_text(out, i, self.rate == 'change')}" + \
-            ("（取绝对值）" if out.extra["negative"][i] else "")
-        if out.extra["zero"][i]:
-            return f"{head}≥{fmt_pct(self.zero_at)}，不得分"
-        if ded == 0:
-            return f"{head}，未满一档，得满分" if m > 0 else f"{head}，得满分"
+            word = "最高值" if self.from_ == "best" else "基准值"
+            refs, gaps, own = out.shown("ref"), out.shown("value", pct=True), out.cols[0].texts
+            for i in idx:
+                if m[i] == 0:
+                    res.append(f"{ctx.label}{own[i]}，达到{word}{refs[i]}，得满分")
+                    continue
+                head = f"{word}{refs[i]}，本单位{own[i]}，低于{word}{gaps[i]}"
+                res.append(f"{head}≥{zero_at}，不得分" if zero[i] else
+                           f"{head}，按{counted(steps[i])}计扣{deds[i]}分，得{scores[i]}分")
+            return res
+        rates, negative = rate_texts(out, self.rate == "change"), out.extra["negative"].tolist()
         each = f"{fmt_pct(self.deduct)}的权重分" if self.deduct_share else f"{fmt_num(self.deduct)}分"
-        tail = "，扣完为止" if ded == float(points) else ""
-        return (f"{head}，每{fmt_pct(self.per)}扣{each}，计{int(steps)}档扣{out.shown('deduction', ctx.decimals)[i]}分"
-                f"{tail}，得{score}分")
+        per, full = fmt_pct(self.per), float(points)
+        for i in idx:
+            head = f"{ctx.label}={rates[i]}" + ("（取绝对值）" if negative[i] else "")
+            if zero[i]:
+                res.append(f"{head}≥{zero_at}，不得分")
+            elif ded[i] == 0:
+                res.append(f"{head}，未满一档，得满分" if m[i] > 0 else f"{head}，得满分")
+            else:
+                tail = "，扣完为止" if ded[i] == full else ""
+                res.append(f"{head}，每{per}扣{each}，计{int(steps[i])}档扣{deds[i]}分{tail}，得{scores[i]}分")
+        return res
 
 
 class ThresholdRule(_RateRule):
@@ -288,11 +301,12 @@ class ThresholdRule(_RateRule):
         out.value, out.fired = v, fired
         return out
 
-    def explain(self, out, i, points, ctx):
-        head = f"{ctx.label}={out.shown('value', pct=self.clauses[0][0].pct)[i]}"
-        k = out.fired[i]
-        cond = self.clauses[k][0].text() if k >= 0 else "其他"
-        return f"{head}，满足「{cond}」，{score_text(out.score[i], None, ctx.decimals)}"
+    def explain_many(self, out, idx, points, ctx):
+        values, fired = out.shown("value", pct=self.clauses[0][0].pct), out.fired.tolist()
+        said = [f"满足「{iv.text()}」，{score_text(float(p), None, ctx.decimals)}" for iv, p in self.clauses]
+        if self.otherwise is not None:
+            said.append(f"满足「其他」，{score_text(float(self.otherwise), None, ctx.decimals)}")
+        return [f"{ctx.label}={values[i]}，{said[fired[i]]}" for i in idx]
 
 
 class PassRule(_RateRule):
@@ -347,17 +361,17 @@ class PassRule(_RateRule):
         out.score = np.where(out.status == OK, np.where(met, float(points), 0.0), np.nan)
         return out
 
-    def explain(self, out, i, points, ctx):
-        cols = out.cols
-        met = out.extra["met"][i]
+    def explain_many(self, out, idx, points, ctx):
+        met, two = out.extra["met"].tolist(), len(out.cols) == 2
         if self.expect is not None:
-            return f"{ctx.label}：{cols[0].text(i)}，" + ("得满分" if met else "不得分")
-        if len(cols) == 2 and np.isnan(out.value[i]):
-            return f"{ctx.label}：分子分母均为0，视为达标，得满分"
-        shown = rate_text(out, i, self.rate == "change") if len(cols) == 2 else \
-            out.shown("value", pct=self.condition.pct)[i]
+            own = out.cols[0].texts
+            return [f"{ctx.label}：{own[i]}，" + ("得满分" if met[i] else "不得分") for i in idx]
+        shown = rate_texts(out, self.rate == "change") if two else out.shown("value", pct=self.condition.pct)
+        vacuous = np.isnan(out.value).tolist()
         cond = self.condition.text()
-        return f"{ctx.label}={shown}，" + (f"满足「{cond}」，得满分" if met else f"不满足「{cond}」，不得分")
+        yes, no = f"满足「{cond}」，得满分", f"不满足「{cond}」，不得分"
+        return [f"{ctx.label}：分子分母均为0，视为达标，得满分" if two and vacuous[i] else
+                f"{ctx.label}={shown[i]}，{yes if met[i] else no}" for i in idx]
 
 
 class RelativeRule(_RateRule):
@@ -409,12 +423,17 @@ class RelativeRule(_RateRule):
         out.extra.update(best=best, share=share)
         return out
 
-    def explain(self, out, i, points, ctx):
-        v, b = out.shown("value")[i], out.shown("best")[i]
+    def explain_many(self, out, idx, points, ctx):
+        values, bests, scores = out.shown("value"), out.shown("best"), out.shown("score", ctx.decimals)
+        capped = (out.extra["share"] > 1).tolist()
         word = "基准值" if isinstance(self.to, Decimal) else ("最低值" if self.to == "min" else "最高值")
-        expr = f"{fmt_num(points)}×{b}÷{v}" if self.to == "min" else f"{fmt_num(points)}×{v}÷{b}"
-        capped = "（封顶）" if out.extra["share"][i] > 1 else ""
-        return f"本单位{v}，{word}{b}，得分={expr}={out.shown('score', ctx.decimals)[i]}分{capped}"
+        full = fmt_num(points)
+        res = []
+        for i in idx:
+            v, b = values[i], bests[i]
+            expr = f"{full}×{b}÷{v}" if self.to == "min" else f"{full}×{v}÷{b}"
+            res.append(f"本单位{v}，{word}{b}，得分={expr}={scores[i]}分{'（封顶）' if capped[i] else ''}")
+        return res
 
 
 class InfoRule(_RateRule):
@@ -463,19 +482,25 @@ class InfoRule(_RateRule):
         out.score = out.value.copy()
         return out
 
-    def explain(self, out, i, points, ctx):
+    def explain_many(self, out, idx, points, ctx):
         cols = out.cols
-        if i in out.notes:
-            return f"{ctx.label}：{out.notes[i]}（不计分）"
-        if len(cols) == 1 and out.extra["answer"][i]:
-            return f"{ctx.label}：{cols[0].text(i)}（不计分）"
         if len(cols) == 2 and self.shows_percent(2):
-            shown = rate_text(out, i, self.rate == "change")
+            shown = rate_texts(out, self.rate == "change")
         elif len(cols) == 2:
-            shown = f"{cols[0].text(i)}÷{cols[1].text(i)}={out.shown('value', 4)[i]}"
+            a, b, q = cols[0].texts, cols[1].texts, out.shown("value", 4)
+            shown = [f"{x}÷{y}={z}" for x, y, z in zip(a, b, q)]
         else:
-            shown = out.shown("value", pct=self.shows_percent(1))[i]
-        return f"{ctx.label}={shown}（不计分）"
+            shown = out.shown("value", pct=self.shows_percent(1))
+        answer = out.extra["answer"].tolist() if len(cols) == 1 else None
+        res = []
+        for i in idx:
+            if i in out.notes:
+                res.append(f"{ctx.label}：{out.notes[i]}（不计分）")
+            elif answer is not None and answer[i]:
+                res.append(f"{ctx.label}：{cols[0].texts[i]}（不计分）")
+            else:
+                res.append(f"{ctx.label}={shown[i]}（不计分）")
+        return res
 
 
 def _inside(ops, v, iv: Interval):
