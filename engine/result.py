@@ -74,8 +74,9 @@ class IndicatorResult:
             rows = np.flatnonzero(self.which == k)
             ok = rows[v.outcome.status[rows] == OK].tolist()
             many = v.indicator.rule.explain_many(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
+            plain = self.raw is None and not v.outcome.notes
             for i, text in zip(ok, many):
-                texts[i] = self._finish(v, i, text)
+                texts[i] = text if plain else self._finish(v, i, text)
             for i in rows[v.outcome.status[rows] != OK].tolist():
                 texts[i] = v.outcome.messages.get(i, "无法计算")
         return texts
@@ -92,9 +93,12 @@ class IndicatorResult:
         """'名称=值；…' for every unit, built column by column."""
         out = [""] * len(self.which)
         for k, v in enumerate(self.variants):
-            cols = [(c.name, c.texts) for c in v.outcome.cols]
+            parts = [[f"{c.name}={t or '空'}" for t in c.texts] for c in v.outcome.cols]
+            joined = parts[0] if len(parts) == 1 else ["；".join(p) for p in zip(*parts)] if parts else None
+            if joined is None:
+                continue
             for i in np.flatnonzero(self.which == k).tolist():
-                out[i] = "；".join(f"{name}={texts[i] or '空'}" for name, texts in cols)
+                out[i] = joined[i]
         return out
 
 
