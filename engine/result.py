@@ -1,6 +1,8 @@
 """What scoring returns: every score with its working, every problem, totals, grades, ranks."""
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +13,17 @@ from .numbers import fmt_num
 from .rules import OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
+
+
+@contextmanager
+def _gc_paused():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -157,9 +170,10 @@ class Result:
 
     def working(self):
         """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
-        per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
-                [v.indicator.rule.text for v in ind.variants], ind.score if ind.scored else ind.value)
-               for ind in self.indicators]
+        with _gc_paused():      # millions of new strings, no cycles: the collector would only rescan them
+            per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
+                    [v.indicator.rule.text for v in ind.variants], ind.score if ind.scored else ind.value)
+                   for ind in self.indicators]
         for i, unit in enumerate(self.units.tolist()):
             for ind, column, texts, inputs, rules, shown in per:
                 k = ind.which[i]

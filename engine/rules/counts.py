@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num, fmt_pct
-from .base import INVALID, MISSING, OK, Outcome, Rule, numeric_inputs
+from ..numbers import fmt_num, fmt_nums
+from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, numeric_inputs
 from .rates import _inside, _no_clauses, _options
 
 
@@ -87,7 +87,7 @@ class DeductRule(Rule):
         return f"发现扣分事项{fmt_num(n)}次，{what}{tail}，得{fmt_num(out.score[i], ctx.decimals)}分"
 
 
-class CheckRule(Rule):
+class CheckRule(ColumnWorking, Rule):
     """Equal shares for n points met (K12/K13); each point may be a numeric target (K14)."""
 
     KIND: ClassVar[str] = "check"
@@ -182,22 +182,31 @@ class CheckRule(Rule):
         out.extra["points_met"] = np.array(flags)
         return met
 
-    def explain(self, out, i, points, ctx):
-        met, n = fmt_num(out.value[i]), self.n
-        parts = []
-        if self.targets:
-            k = 0
-            for j, conds in enumerate(self.targets):
-                vals = "、".join(_shown(out.cols[k + c], i, cond) for c, cond in enumerate(conds))
-                want = "且".join("是" if c == "是" else c.text() for c in conds)
-                ok = out.extra["points_met"][j][i]
-                parts.append(f"{_circled(j)}{vals}（要求{want}）{'达成' if ok else '未达成'}")
-                k += len(conds)
-        head = ("；".join(parts) + "；") if parts else ""
-        base = fmt_num(out.extra["base"][i], ctx.decimals)
-        if out.extra["given"][i]:
-            return f"{head}达成{met}/{n}项（应得{base}-{fmt_num(points)}分），评定得{fmt_num(out.score[i], ctx.decimals)}分"
-        return f"{head}达成{met}/{n}项，得{fmt_num(points)}×{met}/{n}={base}分"
+    def explain_many(self, out, idx, points, ctx):
+        n, full = self.n, fmt_num(points)
+        met, base = out.shown("value"), out.shown("base", ctx.decimals)
+        scores, given = out.shown("score", ctx.decimals), out.extra["given"].tolist()
+        points_said = self._points_said(out) if self.targets else None
+        res = []
+        for i in idx:
+            head = "；".join(p[i] for p in points_said) + "；" if points_said else ""
+            if given[i]:
+                res.append(f"{head}达成{met[i]}/{n}项（应得{base[i]}-{full}分），评定得{scores[i]}分")
+            else:
+                res.append(f"{head}达成{met[i]}/{n}项，得{full}×{met[i]}/{n}={base[i]}分")
+        return res
+
+    def _points_said(self, out) -> list[list[str]]:
+        """Per target point, for every unit: '①3.2%（要求>=5%）未达成'."""
+        said, k = [], 0
+        for j, conds in enumerate(self.targets):
+            shown = [_shown_column(out.cols[k + c], cond) for c, cond in enumerate(conds)]
+            want = "且".join("是" if c == "是" else c.text() for c in conds)
+            flags = out.extra["points_met"][j].tolist()
+            said.append([f"{_circled(j)}{'、'.join(col[i] for col in shown)}（要求{want}）{'达成' if ok else '未达成'}"
+                         for i, ok in enumerate(flags)])
+            k += len(conds)
+        return said
 
 
 class ManualRule(Rule):
@@ -258,11 +267,12 @@ class ValueRule(Rule):
         return f"取值{fmt_num(out.value[i])}"
 
 
-def _shown(col, i: int, cond) -> str:
-    """An input as the condition reads it: 3.2% rather than 0.032 where the target is a percent."""
-    if cond != "是" and cond.pct and isinstance(col.raw[i], (float, np.floating)):
-        return fmt_pct(float(col.raw[i]))
-    return col.text(i)
+def _shown_column(col, cond) -> list[str]:
+    """A column as the condition reads it: 3.2% rather than 0.032 where the target is a percent."""
+    if cond == "是" or not cond.pct:
+        return col.texts
+    pct = fmt_nums(col.numbers[0], pct=True)
+    return [p if isinstance(raw, (float, np.floating)) else t for p, raw, t in zip(pct, col.raw.tolist(), col.texts)]
 
 
 def _all_bool(cols) -> bool:
