@@ -206,7 +206,7 @@ class StepRule(_RateRule):
         zero = out.extra["zero"].tolist()
         scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
         zero_at = fmt_pct(self.zero_at) if self.zero_at is not None else ""
-        counted = lambda k: fmt_pct(Decimal(int(k)) * self.per)     # noqa: E731  (a step count as a percent)
+        counted = {k: fmt_pct(Decimal(int(k)) * self.per) for k in set(steps) if k == k}   # steps as a percent
         res = []
         if self.from_ is not None:
             word = "最高值" if self.from_ == "best" else "基准值"
@@ -217,7 +217,7 @@ class StepRule(_RateRule):
                     continue
                 head = f"{word}{refs[i]}，本单位{own[i]}，低于{word}{gaps[i]}"
                 res.append(f"{head}≥{zero_at}，不得分" if zero[i] else
-                           f"{head}，按{counted(steps[i])}计扣{deds[i]}分，得{scores[i]}分")
+                           f"{head}，按{counted[steps[i]]}计扣{deds[i]}分，得{scores[i]}分")
             return res
         rates, negative = rate_texts(out, self.rate == "change"), out.extra["negative"].tolist()
         each = f"{fmt_pct(self.deduct)}的权重分" if self.deduct_share else f"{fmt_num(self.deduct)}分"
