@@ -83,7 +83,7 @@ def parse_rule(text: str) -> Rule:
         raise
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise RuleError(text, None, f"选项 {'.'.join(map(str, err['loc']))} 无效：{err['msg']}") from None
+        raise RuleError(text, None, f"选项 {'.'.join(map(str, err['loc']))} 的值无效") from None
     except (ValueError, ArithmeticError) as exc:
         raise RuleError(text, None, str(exc)) from None
 

@@ -241,7 +241,10 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
             if f == "grades":
                 kwargs["grades"] = GradeScheme.parse(_text(value))
             elif f == "decimals":
-                kwargs["decimals"] = int(parse_number_text(_text(value)))
+                places = parse_number_text(_text(value))
+                if places != int(places) or not 0 <= places <= 10:
+                    raise ValueError(f"小数位应为0到10的整数，而不是「{_text(value)}」")
+                kwargs["decimals"] = int(places)
             elif f == "ranking":
                 from engine.model import RANKINGS
                 kwargs["ranking"] = RANKINGS[_text(value).lower()]
