@@ -297,3 +297,19 @@ def test_console_entry_point(book, tmp_path):
     run = subprocess.run([sys.executable, "-m", "xladdin.cli", "validate", str(book)], capture_output=True,
                          text=True, encoding="utf-8", env=env, timeout=120)
     assert run.returncode == 0 and "未发现问题" in run.stdout
+
+
+def test_an_internal_error_is_one_plain_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    """A bug of ours must not show officials a traceback, and must not touch the file."""
+    from xladdin import cli, handlers
+    book = tmp_path / "book.xlsx"
+    assert cli.main(["new", str(book)]) == 0
+    before = book.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("模拟的程序错误")
+    monkeypatch.setattr(handlers, "score", broken)
+    assert cli.main(["rescore", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "内部错误" in err and "模拟的程序错误" in err and "Traceback" not in err
+    assert book.read_bytes() == before

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -172,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:          # `rubricxl demo | head`: the reader left; not an error
         sys.stderr.close()
         return 0
+    except Exception as exc:         # a bug of ours: say so plainly (RUBRICXL_DEBUG=1 shows the traceback)
+        if os.environ.get("RUBRICXL_DEBUG"):
+            raise
+        print(f"错误：rubricxl 内部错误（{type(exc).__name__}: {exc}）。文件未被修改；"
+              "请将此信息和工作簿反馈给维护者（设置 RUBRICXL_DEBUG=1 可显示详细信息）", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ def run(tag: str, book) -> str:
             message, mode = action(XlwingsHost(book)), "info"
         except ReadError as exc:
             message, mode = str(exc), "critical"
+        except Exception as exc:     # a bug of ours: a plain message box, not a traceback
+            message, mode = f"rubricxl 内部错误（{type(exc).__name__}: {exc}），工作簿未被修改，请反馈给维护者", "critical"
     book.app.alert(message, title=TITLE, mode=mode)
     return message
 
