@@ -67,3 +67,19 @@ def test_libreoffice_reads_the_same_scores(rescored, tmp_path):
     # 甲 loses 1 on 1 (好 9 of 10), 2 on 2 (8 of 10), 0.8 on 4 (48/50 of 20), 0.59 on 5 (94.05% of
     # 10 = 9.405 → 9.41 half-up), 1.5 on 6 (3 whole 1% steps × 5% of 10), nothing on 3, 7, 8: 94.11.
     assert theirs[0]["单位"] == "示例单位甲" and theirs[0]["总分"] == pytest.approx(94.11, abs=1e-9)
+
+
+def test_libreoffice_keeps_the_chart_and_the_colour_scale(rescored, tmp_path):
+    """The 总分 chart and colour scale are real Excel objects: LibreOffice reads them and writes
+    them back (a picture or a broken part would be dropped on the way)."""
+    import re
+    import zipfile
+    book = rescored[0]
+    back = tmp_path / "back"
+    _soffice(tmp_path, "xlsx", back, [book])
+    with zipfile.ZipFile(back / book.name) as z:
+        charts = [z.read(n).decode("utf-8") for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
+        sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(charts) == 1 and "barChart" in charts[0]
+    assert "得分" in charts[0] and "$A$2:$A$4" in charts[0]      # 单位 labels of the template's 3 units
+    assert any("colorScale" in s for s in sheets)
