@@ -409,6 +409,7 @@ def test_k9_explanation_of_spending_without_budget_is_readable():
     ind, _ = score_one(K9, 2, [5], [0], name="公用经费控制率")
     text = ind.explain(0)
     assert "不得分" in text and "NaN" not in text and "nan" not in text.lower()
+    assert "∞" not in text and "为0" in text and "5" in text      # budget 0, spent 5: said in words
 
 
 # --- K10: threshold table ---------------------------------------------------------------------------

@@ -367,11 +367,19 @@ class PassRule(_RateRule):
             own = out.cols[0].texts
             return [f"{ctx.label}：{own[i]}，" + ("得满分" if met[i] else "不得分") for i in idx]
         shown = rate_texts(out, self.rate == "change") if two else out.shown("value", pct=self.condition.pct)
-        vacuous = np.isnan(out.value).tolist()
+        vacuous, infinite = np.isnan(out.value).tolist(), np.isinf(out.value).tolist()
         cond = self.condition.text()
         yes, no = f"满足「{cond}」，得满分", f"不满足「{cond}」，不得分"
-        return [f"{ctx.label}：分子分母均为0，视为达标，得满分" if two and vacuous[i] else
-                f"{ctx.label}={shown[i]}，{yes if met[i] else no}" for i in idx]
+        res = []
+        for i in idx:
+            if two and vacuous[i]:
+                res.append(f"{ctx.label}：分子分母均为0，视为达标，得满分")
+            elif two and infinite[i]:      # spending against a budget of 0: no rate, but clearly over
+                a, b = out.cols
+                res.append(f"{ctx.label}：「{b.name}」为0而「{a.name}」为{a.texts[i]}，{yes if met[i] else no}")
+            else:
+                res.append(f"{ctx.label}={shown[i]}，{yes if met[i] else no}")
+        return res
 
 
 class RelativeRule(_RateRule):
