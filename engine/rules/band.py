@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -104,6 +105,11 @@ class BandRule(Rule):
         if self.pick == "min":
             return bottom
         return round_half_up((bottom + top) / 2, decimals)
+
+    @lru_cache(maxsize=64)
+    def _picks(self, points: Decimal | None, decimals: int) -> tuple[float, ...]:
+        """The score a named level gives, per band (NaN where the band allows none)."""
+        return tuple(np.nan if v is None else float(v) for v in (self.picked(b, points, decimals) for b in self.bands))
 
     def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
         out = []
@@ -209,8 +215,7 @@ class BandRule(Rule):
         for i in np.flatnonzero(ok & ~named & (hits > 1)).tolist():
             out.notes[i] = ("得分" + fmt_num(scores[i]) + "位于"
                             + "、".join(f"「{self.bands[h].label}」" for h in np.flatnonzero(member[:, i])) + "档重叠处")
-        picks = np.array([np.nan if v is None else float(v)
-                          for v in (self.picked(b, points, ctx.decimals) for b in self.bands)])
+        picks = np.array(self._picks(points, ctx.decimals))
         want = live & ~has_score & named & (out.status == OK)
         out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
             "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))

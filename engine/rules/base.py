@@ -122,6 +122,8 @@ class Outcome:
 
     def fail(self, mask: np.ndarray, status: int, message) -> None:
         """Blank the score of every unit in mask and record why (message: str or callable(i))."""
+        if not mask.any():
+            return
         idx = np.flatnonzero(mask & (self.status == OK))
         self.status[idx] = status
         self.score[idx] = np.nan
