@@ -75,3 +75,45 @@ def test_any_workbook_rescores_or_says_why(tmp_path_factory, book):
     assert {"得分", "平均", "评分过程", "问题"} <= set(names)
     for issue in report.issues:
         assert issue.severity in ("错误", "提示") and issue.message
+
+
+@st.composite
+def self_evaluations(draw):
+    """The single-unit layout: no 数据 sheet, inputs in 业绩值 (';'-separated)."""
+    rubric = [["一级指标", "二级指标", "三级指标", "分值", "规则", "业绩值", "得分", "评分过程"]]
+    for k in range(draw(st.integers(1, 6))):
+        rubric.append([draw(st.sampled_from(["A决策(12分)", "B过程", None])), draw(st.sampled_from(["A1", None])),
+                       draw(st.sampled_from([f"A1{k}指标", None])), draw(CELLS), draw(st.sampled_from(RULES)),
+                       draw(st.one_of(CELLS, st.sampled_from(["2; 1.5", "93367667.77; 77011000", "是; 24; 5028",
+                                                              "3.2%; 8600; 7.5%", ";", "较好 7"]))),
+                       draw(st.one_of(st.none(), st.just("=SUM(A1)"), st.just(1))), None])
+    rubric.append(["合计", None, None, 100, None, None, None, None])
+    return rubric, None, draw(st.fixed_dictionaries({}, optional={"单位": st.sampled_from(["南京市工信局", ""])}))
+
+
+def _write_single(path: Path, rubric, _data, conf) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "细则"
+    for row in rubric:
+        ws.append(row)
+    if conf:
+        ws3 = wb.create_sheet("设置")
+        for key, value in conf.items():
+            ws3.append([key, value])
+    wb.save(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(self_evaluations())
+def test_any_self_evaluation_rescores_or_says_why(tmp_path_factory, book):
+    path = tmp_path_factory.mktemp("fuzz1") / "book.xlsx"
+    _write_single(path, *book)
+    try:
+        report = handlers.rescore(FileHost(path))
+    except ReadError as exc:
+        assert str(exc)
+        return
+    assert report.exit_code in (0, 1)
+    sheet = openpyxl.load_workbook(path)["细则"]
+    assert sheet.cell(1, 7).value == "得分" and sheet.cell(1, 8).value == "评分过程"
