@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from .clauses import RuleError, Segment
 from .numbers import normalize_text
+from .rules import KINDS, KINDS_BY_NAME
 from .rules.base import Rule
 
 
@@ -63,7 +64,6 @@ def _kind_name(t: str, cls: type[Rule]) -> str:
 
 @lru_cache(maxsize=1)
 def _names_longest_first() -> list[tuple[str, type[Rule]]]:
-    from .rules import KINDS
     pairs = [(n, cls) for cls in KINDS for n in (cls.KIND, *cls.NAMES)]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
@@ -73,7 +73,6 @@ def parse_rule(text: str) -> Rule:
     """Parse one rule cell. Raises RuleError (never anything else) for malformed text."""
     if not isinstance(text, str) or not text.strip():
         raise RuleError(str(text or ""), None, "规则为空")
-    from .rules import KINDS_BY_NAME
     try:
         kind, _ = split(text, {})
         cls = KINDS_BY_NAME[kind]

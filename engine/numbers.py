@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import lru_cache
 
 import numpy as np
-from functools import lru_cache
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from .rounding import round_half_up as round_array
 
 #: Context for exact work: generous precision, no traps (x/0 gives Infinity, 0/0 NaN).
 EXACT = Context(prec=40, traps=[])
@@ -161,7 +163,6 @@ def fmt_pct(rate, decimals: int = 2) -> str:
 def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str]:
     """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, each distinct value
     formatted once (scores and best values repeat a lot)."""
-    from .rounding import round_half_up as round_array
     v = np.asarray(values, dtype=float) * (100.0 if pct else 1.0)
     if pct and decimals is None:
         decimals = 2

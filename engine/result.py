@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .aggregate import REASONS
 from .model import Indicator, Settings
 from .numbers import fmt_num
 from .rules import OK, Ctx, Outcome
@@ -136,7 +137,6 @@ class Result:
 
     def node_reason(self, unit: int, k: int) -> str:
         """Why aggregate k of a unit is blank ('' when it is not)."""
-        from .aggregate import REASONS
         return REASONS[int(self.node_reasons[unit, k])]
 
     @property

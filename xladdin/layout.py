@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.clauses import RuleError
 from engine.language import parse_rule
-from engine.model import GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
+from engine.model import RANKINGS, GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
@@ -246,7 +246,6 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                     raise ValueError(f"小数位应为0到10的整数，而不是「{_text(value)}」")
                 kwargs["decimals"] = int(places)
             elif f == "ranking":
-                from engine.model import RANKINGS
                 kwargs["ranking"] = RANKINGS[_text(value).lower()]
             elif f == "rank_groups":
                 kwargs["rank_groups"] = _text(value)

@@ -1,6 +1,7 @@
 """One class per rule kind; each parses its clauses, scores a column of units and explains a score."""
 from .band import BandRule
-from .base import INVALID, MISSING, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule, RuleError
+from ..clauses import RuleError
+from .base import INVALID, MISSING, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule
 from .counts import CheckRule, DeductRule, ManualRule, ValueRule
 from .rates import InfoRule, PassRule, RatioRule, RelativeRule, StepRule, ThresholdRule
 

@@ -9,7 +9,6 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ..clauses import RuleError  # noqa: F401  (re-exported)
 from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
