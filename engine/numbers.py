@@ -9,15 +9,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import numpy as np
 
+from .rounding import EXACT, round_decimal_half_up
 from .rounding import round_half_up as round_array
-
-#: Context for exact work: generous precision, no traps (x/0 gives Infinity, 0/0 NaN).
-EXACT = Context(prec=40, traps=[])
 
 _EXTRA = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "—": "-", "–": "-", "−": "-",
                         "～": "~", "‰": "‰", "\u3000": " ", "≪": "<=", "×": "*", "÷": "/"})
@@ -107,11 +105,6 @@ def parse_bool(value) -> bool:
     raise ValueError(f"「{value}」应为 是/否")
 
 
-def round_half_up(value: Decimal, decimals: int) -> Decimal:
-    """Excel's ROUND: halves go away from zero (Python's round goes to even)."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=EXACT)
-
-
 def fmt_num(value, decimals: int | None = None) -> str:
     """A number as an evaluator writes it: no exponent, no trailing zeros (1.50 → 1.5, 48.00 → 48)."""
     if value is None:
@@ -144,7 +137,7 @@ def _fmt_float(x: float, decimals: int | None) -> str:
 @lru_cache(maxsize=4096)
 def _fmt_decimal(d: Decimal, decimals: int | None) -> str:
     if decimals is not None:
-        d = round_half_up(d, decimals)
+        d = round_decimal_half_up(d, decimals)
     try:
         d = d.normalize(EXACT)
     except InvalidOperation:
