@@ -15,7 +15,11 @@ from .protocol import ReadError
 from .template import template_sheets
 from .xlsxpkg import PackageError, new_package
 
-SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+def samples_folder() -> Path:
+    """The sample workbooks: installed with the package (xladdin/samples), or the repo's workbooks/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "samples"
+    return installed if any(installed.glob("*.xlsx")) else here.parent / "workbooks"
 
 
 class Bar:
@@ -112,7 +116,7 @@ def _new_into(out: Path, force: bool) -> int:
 
 
 def cmd_demo(args) -> int:
-    folder = Path(args.samples) if args.samples else SAMPLES
+    folder = Path(args.samples) if args.samples else samples_folder()
     books = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
     if not books:
         print(f"错误：「{folder}」中没有示例工作簿", file=sys.stderr)
