@@ -25,7 +25,7 @@ _UNIT_SUFFIX = re.compile(r"(分|元|万元|亿元|家|个|项|次|人|户|%|‰
 
 TRUE_WORDS = frozenset({"是", "符合", "达成", "达到", "已达成", "完成", "已完成", "有", "y", "yes", "true",
                         "√", "✓", "✔", "1", "满分"})
-FALSE_WORDS = frozenset({"否", "不符合", "未达成", "未达到", "未完成", "无", "n", "no", "false", "×", "✗",
+FALSE_WORDS = frozenset({"否", "不", "不是", "不符合", "未达成", "未达到", "未完成", "无", "n", "no", "false", "×", "✗",
                          "✘", "0"})
 
 
@@ -103,6 +103,16 @@ def parse_bool(value) -> bool:
         if s in FALSE_WORDS:
             return False
     raise ValueError(f"「{value}」应为 是/否")
+
+
+def yes_no_word(text: str) -> bool | None:
+    """A 是/否 word in rule or setting text (是, 符合, 否, yes …): True/False; None for anything else.
+
+    Digits are not words here: in `pass 1` the 1 is a number to compare with."""
+    s = normalize_text(text).lower()
+    if s.isdigit():
+        return None
+    return True if s in TRUE_WORDS else False if s in FALSE_WORDS else None
 
 
 def fmt_num(value, decimals: int | None = None) -> str:

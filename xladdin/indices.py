@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from engine.classes import parse_scheme, classify
-from engine.numbers import normalize_text, parse_bool, parse_number_text
+from engine.numbers import normalize_text, parse_bool, parse_number_text, yes_no_word
 from engine.rank import rank_change
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.rules import InputColumn
@@ -359,10 +359,11 @@ def _side_by_side(main: list[list], side: list[list]) -> list[list]:
 def _sensitivity_params(book: Book, issues: list[Issue]) -> dict | None:
     """设置 敏感性: 是 (defaults), 否, or `次数=1000; 方式=uniform; 幅度=20%; 种子=0`."""
     text = _setting(book, "sensitivity")
-    if text.lower() in ("否", "no", "false", "0", "不"):
+    answer = yes_no_word(text) if text not in ("0", "1") else text == "1"
+    if answer is False:
         return None
     params = dict(SENSITIVITY_DEFAULTS)
-    if text.lower() in ("是", "yes", "true", "1"):
+    if answer:
         return params
     for part in filter(None, (p.strip() for p in re.split(r"[;,\n]", text))):
         key, _, value = (p.strip() for p in part.partition("="))
