@@ -121,6 +121,13 @@ def test_output_into_folders_that_do_not_exist_yet(tmp_path, capsys):
     assert sheet_rows(target, "得分")[0]["总分"] == 95
 
 
+def test_output_named_xls(tmp_path, capsys):
+    book = small_book(tmp_path / "b.xlsx")
+    code, _, err = run_cli(capsys, "rescore", book, "-o", tmp_path / "b.xls")
+    assert code == 2 and err.strip() == "错误：输出文件「b.xls」应以 .xlsx 或 .xlsm 结尾（rubricxl 写出的是 Excel 工作簿）"
+    assert not (tmp_path / "b.xls").exists()
+
+
 # ------------------------------------------------------------------ new never overwrites data
 
 def test_new_on_a_workbook_full_of_data_even_with_force(tmp_path, capsys):

@@ -58,6 +58,8 @@ def lock_files(path: Path) -> list[Path]:
 
 def check_writable(out: Path) -> None:
     """Replace a workbook only when nobody has it open and it is not read-only; create folders."""
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise ReadError(f"输出文件「{out.name}」应以 .xlsx 或 .xlsm 结尾（rubricxl 写出的是 Excel 工作簿）")
     locks = lock_files(out)
     if locks:
         raise ReadError(f"「{out.name}」正在 Excel、WPS 或 LibreOffice 中打开（发现锁定文件「{locks[0].name}」），"
