@@ -2,8 +2,30 @@ Attribute VB_Name = "Rubricxl"
 Option Explicit
 
 ' Ribbon callback shared by every button of the rubricxl tab (customUI.xml).
-' The button's tag names the action; Python (xladdin.ribbon.dispatch) does the work
-' on the active workbook through the xlwings module's RunPython.
+' The button's tag names the action; Python (xladdin.ribbon.dispatch) does the work on the
+' active workbook through the xlwings module's RunPython, and refuses politely what it can
+' judge: a read-only workbook, a workbook without a rubric, an xlwings other than the one
+' this add-in was built for (XLWINGS_VERSION, the version in the DLL name the module loads).
+' What Python cannot be asked about is refused here: no workbook open, or a workbook in
+' Protected View (ActiveWorkbook is Nothing; RunPython would stop with error 91).
+' Chinese text comes from the generated module RubricxlText, so this source stays ASCII.
 Public Sub RubricxlButton(control As IRibbonControl)
-    RunPython "import xladdin.ribbon as r; r.dispatch('" & control.Tag & "')"
+    If InProtectedView() Then
+        MsgBox RubricxlText.Message("protected_view"), vbExclamation, RubricxlText.Message("title")
+        Exit Sub
+    End If
+    If ActiveWorkbook Is Nothing Then
+        MsgBox RubricxlText.Message("no_workbook"), vbExclamation, RubricxlText.Message("title")
+        Exit Sub
+    End If
+    RunPython "import xladdin.ribbon as r; r.dispatch('" & control.Tag & "', '" & XLWINGS_VERSION _
+        & "', " & IIf(ActiveWorkbook.ReadOnly, "True", "False") & ")"
 End Sub
+
+' Late bound: ActiveProtectedViewWindow is missing before Excel 2010, which then reports False.
+Private Function InProtectedView() As Boolean
+    Dim host As Object
+    Set host = Application
+    On Error Resume Next
+    InProtectedView = Not host.ActiveProtectedViewWindow Is Nothing
+End Function
