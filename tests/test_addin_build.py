@@ -133,8 +133,8 @@ def test_dispatcher_refuses_without_a_workbook_or_in_protected_view(vba_modules)
     checks = [i for i in range(start, run) if "If " in body[i]]
     assert [body[i].strip() for i in checks] == ["If InProtectedView() Then", "If ActiveWorkbook Is Nothing Then"]
     for i, key in zip(checks, ("protected_view", "no_workbook")):
-        assert body[i + 1].strip() == (f'MsgBox RubricxlText.Message("{key}"), vbExclamation, '
-                                       'RubricxlText.Message("title")')
+        assert body[i + 1].strip() == (f'MsgBox RubricxlText.MessageText("{key}"), vbExclamation, '
+                                       'RubricxlText.MessageText("title")')
         assert body[i + 2].strip() == "Exit Sub"
     messages, _ = vba_text.run(vba_modules["RubricxlText"])
     assert messages["title"] == "评分"

@@ -1,7 +1,7 @@
 """Read back what the add-in's generated VBA module says, by running its few statement forms.
 
 The module spells Chinese with ChrW, so a test cannot grep for it: this evaluates the string
-assignments (``s = "a" & ChrW(&H8BC4&) & s``), ``Select Case`` of Message, ``ReDim`` and each
+assignments (``s = "a" & ChrW(&H8BC4&) & s``), ``Select Case`` of MessageText, ``ReDim`` and each
 ``Application.MacroOptions`` line exactly as VBA would, independently of the generator.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _value(expr: str, variables: dict[str, str]) -> str:
 
 
 def run(code: str) -> tuple[dict[str, str], dict[str, dict]]:
-    """(Message's text by key, MacroOptions by function name) of the generated module."""
+    """(MessageText's text by key, MacroOptions by function name) of the generated module."""
     variables: dict[str, str] = {}
     messages: dict[str, str] = {}
     registered: dict[str, dict] = {}

@@ -250,7 +250,7 @@ def text_module(functions: Sequence[FunctionHelp]) -> str:
         "' the system's ANSI code page).",
         "Option Explicit",
         "",
-        "Public Function Message(which As String) As String",
+        "Public Function MessageText(which As String) As String",
         "    Dim s As String",
         "    Select Case which",
     ]
@@ -259,7 +259,7 @@ def text_module(functions: Sequence[FunctionHelp]) -> str:
         lines += _assign("s", text, " " * 12)
     lines += [
         "    End Select",
-        "    Message = s",
+        "    MessageText = s",
         "End Function",
         "",
         "' Called by ThisWorkbook's Workbook_Open: the function wizard lists every worksheet function",
@@ -279,7 +279,11 @@ def text_module(functions: Sequence[FunctionHelp]) -> str:
             lines += _assign(f"argHelp({number})", text, "    ")
         lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{function.name}\", "
                      "Description:=desc, Category:=category, ArgumentDescriptions:=argHelp")
-    lines += ["    On Error GoTo 0", "End Sub"]
+    lines += [
+        "    ThisWorkbook.Saved = True  ' MacroOptions marks the add-in changed; there is nothing to save",
+        "    On Error GoTo 0",
+        "End Sub",
+    ]
     return _crlf("\n".join(lines))
 
 

@@ -11,11 +11,11 @@ Option Explicit
 ' Chinese text comes from the generated module RubricxlText, so this source stays ASCII.
 Public Sub RubricxlButton(control As IRibbonControl)
     If InProtectedView() Then
-        MsgBox RubricxlText.Message("protected_view"), vbExclamation, RubricxlText.Message("title")
+        MsgBox RubricxlText.MessageText("protected_view"), vbExclamation, RubricxlText.MessageText("title")
         Exit Sub
     End If
     If ActiveWorkbook Is Nothing Then
-        MsgBox RubricxlText.Message("no_workbook"), vbExclamation, RubricxlText.Message("title")
+        MsgBox RubricxlText.MessageText("no_workbook"), vbExclamation, RubricxlText.MessageText("title")
         Exit Sub
     End If
     RunPython "import xladdin.ribbon as r; r.dispatch('" & control.Tag & "', '" & XLWINGS_VERSION _
