@@ -87,10 +87,16 @@ def settings(python: str = sys.executable) -> tuple[tuple[str, str], ...]:
     return ((INTERPRETER_KEY, python), ("PYTHONPATH", str(ROOT)))
 
 
-def package_root(module_file: str) -> Path:
-    """The folder a package's ``__init__.py`` (or a module's .py) makes importable."""
+def is_ours(module_file: str) -> bool:
+    """Whether a package's ``__init__.py`` (or a module's .py) lies in this installation's folder.
+    Compared case-folded on Windows: xlwings' prepare_sys_path lower-cases the paths it adds."""
     path = Path(module_file).resolve()
-    return path.parent.parent if path.name == "__init__.py" else path.parent
+    root = path.parent.parent if path.name == "__init__.py" else path.parent
+    return os.path.normcase(root) == os.path.normcase(ROOT)
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 def foreign_imports() -> dict[str, str]:
@@ -98,7 +104,7 @@ def foreign_imports() -> dict[str, str]:
     found = {}
     for name in PACKAGES:
         module = importlib.import_module(name)
-        if package_root(module.__file__) != ROOT:
+        if not is_ours(module.__file__):
             found[name] = module.__file__
     return found
 
@@ -118,7 +124,7 @@ def probe(python: str, pythonpath: str) -> dict:
     args = ";".join(["false", "", "", "", "", "", pythonpath])
     cwd = Path(python).parent if Path(python).is_file() else None  # xlwings cds there first
     done = subprocess.run([python, "-B", "-c", PROBE, args, *PACKAGES], capture_output=True,
-                          text=True, encoding="utf-8", timeout=120, cwd=cwd)
+                          text=True, encoding="utf-8", errors="replace", timeout=120, cwd=cwd)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"退出码 {done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -165,7 +171,7 @@ def _config_findings(config: dict[str, str], installed: str) -> list[Finding]:
     elif not Path(python).is_file():
         findings.append(Finding(False, f"{INTERPRETER_KEY} 指向的 {python} 不存在：请用要使用的 Python 运行 "
                                        "rubricxl addin install"))
-    elif Path(python).resolve() != Path(sys.executable).resolve():
+    elif not _same_file(python, sys.executable):
         findings.append(Finding(None, f"{INTERPRETER_KEY} = {python}，与运行本检查的 {sys.executable} 不同；"
                                       "下面的导入检查用前者"))
     else:
@@ -206,12 +212,12 @@ def _import_findings(found: dict) -> list[Finding]:
         file = found["modules"].get(name)
         if file is None:
             findings.append(Finding(False, f"{found['python']} 无法导入 {name}：{found.get('errors', {}).get(name)}"))
-        elif package_root(file) != ROOT:
+        elif not is_ours(file):
             findings.append(Finding(False, f"{name} 从 {file} 导入，而不是本安装（{ROOT}）：同名的包遮住了 "
                                            "rubricxl 的包。请给它改名或移走"))
         else:
             findings.append(Finding(True, f"{name} 从本安装导入：{file}"))
-        others = sorted({f for f in found["others"].get(name, []) if package_root(f) != ROOT})
+        others = sorted({f for f in found["others"].get(name, []) if not is_ours(f)})
         for other in others:
             findings.append(Finding(None, f"sys.path 上另有一个 {name}：{other}。现在它排在后面，不会被导入；"
                                           "若它所在的文件夹被放到前面，就会遮住 rubricxl 的包"))
