@@ -144,13 +144,33 @@ def test_dispatcher_refuses_without_a_workbook_or_in_protected_view(vba_modules)
     assert "InProtectedView = Not host.ActiveProtectedViewWindow Is Nothing" in vba_modules["Rubricxl"]
 
 
-def test_workbook_open_registers_the_functions(vba_modules):
-    assert re.search(r"^Private Sub Workbook_Open\(\)\r?\n    RubricxlText\.RegisterFunctions\r?\nEnd Sub",
-                     vba_modules["ThisWorkbook"], re.MULTILINE)
+def test_workbook_open_registers_the_functions_and_checks_python(vba_modules):
+    assert re.search(r"^Private Sub Workbook_Open\(\)\r?\n    RubricxlText\.RegisterFunctions\r?\n"
+                     r"    Rubricxl\.CheckPython\r?\nEnd Sub", vba_modules["ThisWorkbook"], re.MULTILINE)
     assert _subs(vba_modules["RubricxlText"])["registerfunctions"] == ("public", "")
     # a failing MacroOptions (older Excel) must not stop the add-in from loading
     body = vba_modules["RubricxlText"].split("Public Sub RegisterFunctions()")[1]
     assert body.index("On Error Resume Next") < body.index("Application.MacroOptions")
+
+
+def test_startup_check_looks_for_the_dll_the_xlwings_module_loads(vba_modules):
+    """After `pip install -U xlwings` the DLL named after XLWINGS_VERSION is gone: CheckPython
+    looks for that very name where the xlwings module loads it from, and says so in Chinese."""
+    check = vba_modules["Rubricxl"].split("Public Sub CheckPython()")[1].split("End Sub")[0]
+    assert check.index("On Error GoTo done") < check.index("GetConfigFromSheet(ThisWorkbook)")
+    version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', vba_modules["xlwings"]).group(1)
+    for bits in ("64", "32"):
+        ours = re.search(rf'dll = "xlwings{bits}-" & XLWINGS_VERSION & ".dll"', check)
+        assert ours, bits
+        assert f'Const XLPyDLLName As String = "xlwings{bits}-{version}.dll"' in vba_modules["xlwings"]
+    # the same two folders as XLPyLoadDLL: beside the interpreter, and one up (a virtualenv)
+    assert 'FileExists(ParentFolder(python) & "\\" & dll)' in check
+    assert 'FileExists(ParentFolder(ParentFolder(python)) & "\\" & dll)' in check
+    assert "LoadLibrary(ParentFolder(PYTHON_WIN) + \"\\\" + XLPyDLLName)" in vba_modules["xlwings"]
+    assert "LoadLibrary(ParentFolder(ParentFolder(PYTHON_WIN)) + \"\\\" + XLPyDLLName)" in vba_modules["xlwings"]
+    messages, _ = vba_text.run(vba_modules["RubricxlText"])
+    for key in ("python_missing", "dll_missing"):
+        assert "rubricxl addin install" in messages[key] and f'MessageText("{key}")' in check
 
 
 def test_ribbon_tab_and_buttons(package):

@@ -29,3 +29,32 @@ Private Function InProtectedView() As Boolean
     On Error Resume Next
     InProtectedView = Not host.ActiveProtectedViewWindow Is Nothing
 End Function
+
+' Called by Workbook_Open. After `pip install -U xlwings`, or with Python moved or removed, the
+' DLL this add-in's xlwings module loads (its name holds XLWINGS_VERSION) is gone, and every
+' function cell would show "Could not load xlwings64-<version>.dll": say so once, in Chinese,
+' when Excel starts. It looks where the xlwings module looks (beside the interpreter, or one
+' folder up for a virtual environment). Windows only; silent on any error and when the add-in
+' sets no interpreter (built by `rubricxl addin build`, not installed).
+Public Sub CheckPython()
+    #If Not Mac Then
+    Dim settings As Object, python As String, dll As String
+    On Error GoTo done
+    Set settings = GetConfigFromSheet(ThisWorkbook)
+    If Not settings.Exists("INTERPRETER_WIN") Then Exit Sub
+    python = settings.Item("INTERPRETER_WIN")
+    If Not FileExists(python) Then
+        MsgBox RubricxlText.MessageText("python_missing") & vbCrLf & python, vbExclamation, RubricxlText.MessageText("title")
+        Exit Sub
+    End If
+    #If Win64 Then
+        dll = "xlwings64-" & XLWINGS_VERSION & ".dll"
+    #Else
+        dll = "xlwings32-" & XLWINGS_VERSION & ".dll"
+    #End If
+    If FileExists(ParentFolder(python) & "\" & dll) Then Exit Sub
+    If FileExists(ParentFolder(ParentFolder(python)) & "\" & dll) Then Exit Sub
+    MsgBox RubricxlText.MessageText("dll_missing") & vbCrLf & dll, vbExclamation, RubricxlText.MessageText("title")
+done:
+    #End If
+End Sub
