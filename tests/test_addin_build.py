@@ -26,7 +26,8 @@ from oletools.olevba import VBA_Parser, decompress_stream
 from python_calamine import CalamineWorkbook
 
 from tests import vba_text
-from xladdin.addin_build import SOURCE_DIR, build_addin, compound_file, compress, function_help
+from xladdin.addin_build import (SOURCE_DIR, FunctionHelp, build_addin, compound_file, compress, function_help,
+                                 text_module)
 
 CUI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -403,6 +404,18 @@ def test_a_worksheet_function_without_argument_help_fails_the_build(tmp_path):
         'def F(a, b):\n    """说明"""\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"udfs\.py 中的函数 F 的参数 b 没有 @xw\.arg\(doc=…\) 说明"):
         function_help(source)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_survives_the_chrw_spelling(text):
+    # quotes, control characters, CJK and characters beyond the BMP (two ChrW: UTF-16 surrogates)
+    help_text = FunctionHelp("F", "评分", text, (("a", text),))
+    module = text_module([help_text])
+    assert module.isascii()
+    assert max(len(line) for line in module.splitlines()) < 1023  # VBA's longest line
+    _, registered = vba_text.run(module)
+    assert registered == {"F": {"Description": text, "Category": "评分", "ArgumentDescriptions": [text]}}
 
 
 def test_a_config_key_given_twice_fails_the_build(tmp_path):

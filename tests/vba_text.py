@@ -14,7 +14,8 @@ _MACRO = re.compile(r"""^\s*Application\.MacroOptions Macro:="'" & ThisWorkbook\
                     r"Description:=(\w+), Category:=(\w+), ArgumentDescriptions:=(\w+)$")
 
 
-def _value(expr: str, variables: dict[str, str]) -> str:
+def value(expr: str, variables: dict[str, str]) -> str:
+    """The string a VBA expression of literals, ChrW calls and variables joined by & evaluates to."""
     units: list[str] = []
     pos = 0
     while pos < len(expr):
@@ -57,5 +58,5 @@ def run(code: str) -> tuple[dict[str, str], dict[str, dict]]:
                                                          for i in range(1, variables[args] + 1)]}
         elif (match := _ASSIGN.match(line)) and not stripped.startswith(("Dim ", "'")):
             target, expr = match.groups()
-            variables[target] = _value(expr, variables)
+            variables[target] = value(expr, variables)
     return messages, registered
