@@ -706,13 +706,11 @@ def build_addin(out_dir: Path, source_dir: Path = SOURCE_DIR,
                 settings: Sequence[tuple[str, str]] = ()) -> Path:
     """Write ``rubricxl.xlam`` into ``out_dir`` (created if missing); returns its path.
 
-    The file is written beside its final name and then renamed, so a failed build never leaves
-    half an add-in where Excel would load it."""
+    The whole file is built in memory first, so a failed build leaves the folder as it was. No
+    temporary file is written beside it: Excel opens every file in XLSTART, whatever its name."""
     data = addin_bytes(read_sources(source_dir), settings)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ADDIN_FILENAME
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    path.write_bytes(data)
     return path
