@@ -126,3 +126,46 @@ def test_check_warns_of_a_foreign_engine_later_on_the_path(tmp_path, monkeypatch
     hints = [f.text for f in findings if f.ok is None and "engine" in f.text]
     assert hints == [f"sys.path 上另有一个 engine：{shadow / 'engine' / '__init__.py'}。现在它排在后面，不会被导入；"
                      "若它所在的文件夹被放到前面，就会遮住 rubricxl 的包"]
+
+
+class FakeRegistry:
+    """winreg over a dict: key path -> {value name: data}; subkeys are the paths below."""
+
+    HKEY_CURRENT_USER = "HKCU"
+
+    def __init__(self, values: dict[str, dict[str, str]]):
+        self.values = values
+
+    def OpenKey(self, key, sub):
+        path = f"{key}\\{sub}"
+        if not any(k == path or k.startswith(path + "\\") for k in self.values):
+            raise OSError(path)
+        return path
+
+    def EnumKey(self, key, i):
+        children = sorted({k[len(key) + 1:].split("\\")[0] for k in self.values if k.startswith(key + "\\")})
+        if i >= len(children):
+            raise OSError
+        return children[i]
+
+    def EnumValue(self, key, i):
+        items = sorted(self.values.get(key, {}).items())
+        if i >= len(items):
+            raise OSError
+        return items[i][0], items[i][1], 1
+
+
+def test_an_old_copy_ticked_in_the_addins_dialog_is_found(monkeypatch, tmp_path):
+    """Before `addin install`, the docs said to browse to out\\rubricxl.xlam in the add-ins dialog:
+    that copy would load beside the one in XLSTART (two 评分 tabs)."""
+    xlstart = tmp_path / "XLSTART"
+    registry = FakeRegistry({
+        r"HKCU\Software\Microsoft\Office\16.0\Excel\Options": {
+            "OPEN": rf'/R "{tmp_path / "out" / "rubricxl.xlam"}"',
+            "OPEN1": r'"C:\tools\other.xlam"',
+            "OPEN2": f'"{xlstart / "rubricxl.xlam"}"',      # the installed one itself
+            "Font": "Calibri,11"},
+        r"HKCU\Software\Microsoft\Office\16.0\Common": {},
+    })
+    monkeypatch.setitem(sys.modules, "winreg", registry)
+    assert addin_install.other_copies(xlstart) == [str(tmp_path / "out" / "rubricxl.xlam")]

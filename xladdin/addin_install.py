@@ -150,6 +150,11 @@ def check(folder: Path | None) -> list[Finding]:
         findings += _config_findings(config, xlwings.__version__)
         python = config.get(INTERPRETER_KEY) or sys.executable
         pythonpath = config.get("PYTHONPATH", "")
+        if sys.platform == "win32":
+            findings += [Finding(False, f"Excel 还会加载另一个 rubricxl.xlam：{path}（在“加载项”对话框中勾选的旧副本）。"
+                                        "两个副本会带来两个“评分”选项卡和同名函数冲突：请在 Excel 的“文件 → 选项 → 加载项 → "
+                                        "转到…”中取消勾选它")
+                         for path in other_copies(addin.parent)]
     findings += _dll_findings(python, xlwings.__version__)
     if not Path(python).is_file():
         return findings
@@ -202,6 +207,47 @@ def _dll_findings(python: str, version: str) -> list[Finding]:
         return [Finding(True, f"找到 xlwings{{64,32}}-{version}.dll")]
     return [Finding(False, f"在 {folders[0]} 及其上级文件夹中找不到 {names[0]}：工作表函数会显示“找不到文件”。"
                            f"请用这个 Python 重新安装 xlwings（{python} -m pip install --force-reinstall xlwings=={version}）")]
+
+
+def other_copies(folder: Path) -> list[str]:
+    """Windows: rubricxl.xlam files that Excel also loads from elsewhere (ticked in the add-ins
+    dialog, as older instructions said). Excel lists them as OPEN, OPEN1, … values under
+    HKCU\\Software\\Microsoft\\Office\\<version>\\Excel\\Options, e.g. ``/R "D:\\xl\\rubricxl.xlam"``."""
+    import winreg
+
+    from .addin_build import ADDIN_FILENAME
+
+    found = []
+    try:
+        office = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r"Software\Microsoft\Office")
+    except OSError:
+        return found
+    versions, i = [], 0
+    while True:
+        try:
+            versions.append(winreg.EnumKey(office, i))
+        except OSError:
+            break
+        i += 1
+    for version in versions:
+        try:
+            options = winreg.OpenKey(office, version + r"\Excel\Options")
+        except OSError:
+            continue
+        i = 0
+        while True:
+            try:
+                name, data, _ = winreg.EnumValue(options, i)
+            except OSError:
+                break
+            i += 1
+            if not name.upper().startswith("OPEN") or not isinstance(data, str):
+                continue
+            path = data.rsplit('"', 2)[-2] if data.count('"') >= 2 else data.split()[-1]
+            if (Path(path).name.lower() == ADDIN_FILENAME
+                    and os.path.normcase(os.path.abspath(Path(path).parent)) != os.path.normcase(os.path.abspath(folder))):
+                found.append(path)
+    return sorted(set(found))
 
 
 def _import_findings(found: dict) -> list[Finding]:
