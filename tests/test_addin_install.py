@@ -115,6 +115,27 @@ def test_check_catches_a_foreign_engine_package_that_shadows_ours(tmp_path, monk
     assert [f.text for f in findings if f.ok and "udfs" in f.text] == [f"udfs 从本安装导入：{ROOT / 'udfs' / '__init__.py'}"]
 
 
+def test_a_udfs_py_and_engine_beside_the_workbook_do_not_replace_ours(installed, tmp_path, monkeypatch):
+    """A colleague keeps a udfs.py and an engine/ folder beside the assessment workbook. Excel
+    hands xlwings' prepare_sys_path the add-in's settings and the workbook's path: with the
+    installed settings ours are imported; with xlwings' defaults (the workbook's folder first, no
+    PYTHONPATH) theirs would be."""
+    folder = tmp_path / "考核"
+    (folder / "engine").mkdir(parents=True)
+    (folder / "engine" / "__init__.py").write_text("")
+    (folder / "udfs.py").write_text("")
+    workbook, addin = str(folder / "考核.xlsx"), str(installed[0] / "rubricxl.xlam")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))          # ours importable in both runs
+    config = config_of(Path(addin))
+    installed_run = addin_install.probe(sys.executable, addin_install.sys_path_args(
+        config["ADD_WORKBOOK_TO_PYTHONPATH"], workbook, addin, config["PYTHONPATH"]))
+    assert installed_run["modules"]["engine"] == str(ROOT / "engine" / "__init__.py")
+    assert installed_run["modules"]["udfs"] == str(ROOT / "udfs" / "__init__.py")
+    defaults_run = addin_install.probe(sys.executable, addin_install.sys_path_args("true", workbook, addin, ""))
+    assert defaults_run["modules"]["engine"] == str(folder / "engine" / "__init__.py")
+    assert defaults_run["modules"]["udfs"] == str(folder / "udfs.py")
+
+
 def test_check_warns_of_a_foreign_engine_later_on_the_path(tmp_path, monkeypatch):
     shadow = tmp_path / "elsewhere"
     (shadow / "engine").mkdir(parents=True)

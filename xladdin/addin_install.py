@@ -119,9 +119,16 @@ def read_config(addin: Path) -> dict[str, str]:
     return {str(row[0]).upper(): str(row[1]) for row in rows if row and row[0] != ""}
 
 
-def probe(python: str, pythonpath: str) -> dict:
-    """Import our packages in ``python`` with the sys.path xlwings would give it (see PROBE)."""
-    args = ";".join(["false", "", "", "", "", "", pythonpath])
+def sys_path_args(add_workbook: str, workbook: str, addin: str, pythonpath: str) -> str:
+    """The string xlwings' VBA hands to ``xlwings.utils.prepare_sys_path`` (RunPython and the UDF
+    server alike): ADD_WORKBOOK_TO_PYTHONPATH; the active workbook; the add-in; three OneDrive/
+    SharePoint settings; PYTHONPATH."""
+    return ";".join([add_workbook, workbook, addin, "", "", "", pythonpath])
+
+
+def probe(python: str, args: str) -> dict:
+    """Import our packages in ``python`` with the sys.path that xlwings builds from ``args``
+    (``sys_path_args``), started from the interpreter's folder as xlwings starts it (see PROBE)."""
     cwd = Path(python).parent if Path(python).is_file() else None  # xlwings cds there first
     done = subprocess.run([python, "-B", "-c", PROBE, args, *PACKAGES], capture_output=True,
                           text=True, encoding="utf-8", errors="replace", timeout=120, cwd=cwd)
@@ -159,7 +166,7 @@ def check(folder: Path | None) -> list[Finding]:
     if not Path(python).is_file():
         return findings
     try:
-        found = probe(python, pythonpath)
+        found = probe(python, sys_path_args("false", "", "", pythonpath))
     except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
         return findings + [Finding(False, f"无法用 {python} 运行检查：{exc}")]
     return findings + _import_findings(found)
