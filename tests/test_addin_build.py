@@ -196,7 +196,7 @@ def test_config_sheet_names_the_udf_module_and_keeps_the_workbook_folder_off_sys
     assert {key.upper(): value for key, value in rows} == {
         "UDF MODULES": "udfs", "ADD_WORKBOOK_TO_PYTHONPATH": "false",
         "RUBRICXL_XLWINGS_VERSION": xlwings.__version__}
-    # xlwings.bas looks for the sheet PROJECT_NAME & ".conf", so the constant must be "xlwings".
+    # the xlwings module looks for the sheet PROJECT_NAME & ".conf", so the constant must be "xlwings".
     assert 'Public Const PROJECT_NAME As String = "xlwings"' in vba_modules["xlwings"]
     # and it reads these keys by these names
     for key in ("UDF MODULES", "ADD_WORKBOOK_TO_PYTHONPATH", "INTERPRETER_WIN", "PYTHONPATH"):
