@@ -65,13 +65,24 @@ class InputColumn:
     @cached_property
     def texts(self) -> list[str]:
         """Every cell as the user wrote it ('' for blank), formatted once for the whole column."""
-        if self.raw.dtype.kind == "f":
-            return [t if t != "空" else "" for t in fmt_nums(self.raw)]
-        return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
-                for v, b in zip(self.raw.tolist(), self.blank.tolist())]
+        return _as_written(self.raw, self.blank)
 
     def text(self, i: int) -> str:
         return self.texts[i]
+
+    def texts_at(self, idx: np.ndarray) -> dict[int, str]:
+        """The cells at ``idx`` as the user wrote them, without formatting the whole column
+        (a few slips in 200,000 units should cost a few formats, not 200,000)."""
+        if "texts" in self.__dict__:
+            return {i: self.texts[i] for i in idx.tolist()}
+        return dict(zip(idx.tolist(), _as_written(self.raw[idx], self.blank[idx])))
+
+
+def _as_written(raw: np.ndarray, blank: np.ndarray) -> list[str]:
+    if raw.dtype.kind == "f":
+        return [t if t != "空" else "" for t in fmt_nums(raw)]
+    return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
+            for v, b in zip(raw.tolist(), blank.tolist())]
 
 
 @dataclass
@@ -220,8 +231,11 @@ def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, 
     if limit is None:
         return
     with np.errstate(invalid="ignore"):
-        off = ctx.rows & (np.abs(values) > limit * (1 + 1e-12))
-    out.fail(off, INVALID, lambda i: f"「{col.name}」={col.text(i)}：本规则按百分比读取，"
+        off = ctx.rows & (np.abs(values) > limit * (1 + 1e-12)) & (out.status == OK)
+    if not off.any():
+        return
+    typed = col.texts_at(np.flatnonzero(off))
+    out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}：本规则按百分比读取，"
                                      f"是否应为{fmt_pct(values[i] / 100)}？")
 
 
