@@ -9,9 +9,11 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from .. import conditions
 from ..clauses import Interval, Segment, clause_error, interval
+from ..conditions import Condition, parse_condition
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
-from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs
+from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -24,6 +26,7 @@ class Band(BaseModel):
     label: str                 # the level name, or the gate condition's text
     scores: Interval           # allowed scores
     gate: Interval | None = None
+    when: Condition | None = None   # a condition on several inputs (x1>x2 且 x3=是), or 其他
 
     def range_text(self) -> str:
         return self.scores.text()
@@ -41,7 +44,16 @@ class BandRule(Rule):
 
     @property
     def gated(self) -> bool:
-        return self.bands[0].gate is not None
+        return self.bands[0].gate is not None or self.bands[0].when is not None
+
+    @property
+    def conditional(self) -> bool:
+        """Gated on conditions over several inputs (x1>x2 且 x3=是) rather than on one metric."""
+        return self.bands[0].when is not None
+
+    def condition_inputs(self) -> int:
+        """How many inputs the conditions read (x1 … xk); the assessor's score may follow."""
+        return max([max(b.when.inputs(), default=0) + 1 for b in self.bands if b.when is not None] or [1])
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "BandRule":
@@ -56,7 +68,9 @@ class BandRule(Rule):
             try:
                 if "=>" in seg.clause:
                     cond, _, rng = seg.clause.partition("=>")
-                    bands.append(Band(label=cond.strip(), gate=interval(cond), scores=interval(rng)))
+                    when = parse_condition(cond)
+                    bands.append(Band(label=cond.strip(), gate=when.simple, when=None if when.simple else when,
+                                      scores=interval(rng)))
                 elif "=" in seg.clause:
                     label, _, rng = seg.clause.partition("=")
                     if not label.strip():
@@ -68,14 +82,20 @@ class BandRule(Rule):
                 raise clause_error(text, seg, str(exc)) from None
         if not bands:
             raise clause_error(text, Segment(1, "", {}), "至少需要一个档次")
-        if len({b.gate is None for b in bands}) > 1:
+        if len({b.gate is None and b.when is None for b in bands}) > 1:
             raise clause_error(text, segments[-1], "不能混用「档次=区间」和「条件 => 区间」")
+        if any(b.when is not None for b in bands):     # one condition form throughout: x1 for a bare interval
+            bands = [b if b.when is not None else b.model_copy(update={"gate": None, "when": parse_condition(b.label)})
+                     for b in bands]
         labels = [b.label for b in bands if b.gate is None]
         if len(set(labels)) != len(labels):
             raise clause_error(text, segments[0], "档次名称重复")
         return cls(text=text, bands=tuple(bands), pick=pick)
 
     def arity(self) -> tuple[int, int]:
+        if self.conditional:
+            k = self.condition_inputs()
+            return (k, k + 1)
         return (1, 2)
 
     # -- geometry of the bands ---------------------------------------------------------------
@@ -237,7 +257,24 @@ class BandRule(Rule):
                 rows.append(ok)
         return np.array(rows, dtype=bool).reshape(len(self.bands), -1)
 
+    def _evaluate_conditions(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
+        """The first band whose condition over the inputs x1 … xk holds; then the score, if given."""
+        k = self.condition_inputs()
+        numbers, answers = condition_inputs([b.when for b in self.bands], cols[:k], out, ctx)
+        chosen = np.full(ctx.n, -1, dtype=np.int32)
+        for b in reversed(range(len(self.bands))):
+            chosen = np.where(conditions.evaluate(self.bands[b].when, numbers, answers), b, chosen)
+        out.fail(ctx.rows & (chosen < 0), INVALID, "不满足任何条件")
+        scores = np.full(ctx.n, np.nan)
+        if len(cols) > k:
+            scores, bad = cols[k].numbers
+            out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[k].name}」的值「{cols[k].text(i)}」不是数值")
+        self._score(scores.copy(), chosen, points, ctx, out)
+        return out
+
     def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
+        if self.conditional:
+            return self._evaluate_conditions(cols, points, ctx, out)
         metric_col = cols[0]
         metric = numeric_inputs([metric_col], out, ctx)[0]
 
@@ -269,6 +306,11 @@ class BandRule(Rule):
         k = out.fired[i]
         band = self.bands[k]
         score = fmt_num(out.score[i], ctx.decimals)
+        if self.conditional:
+            k = self.condition_inputs()
+            shown = "，".join(f"{c.name}={c.text(i)}" for c in out.cols[:k])
+            head = f"{shown}，满足「{band.label}」，适用{band.range_text()}分档"
+            return f"{head}，{PICK_WORDS[self.pick]}得{score}分" if out.extra["picked"][i] else f"{head}，评定得分{score}分"
         if self.gated:
             metric = out.extra["metric"][i]
             shown = fmt_pct(metric) if band.gate.pct else fmt_num(metric)

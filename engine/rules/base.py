@@ -9,6 +9,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from .. import conditions
 from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
@@ -184,6 +185,24 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
         out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
         values.append(vals)
     return values
+
+
+def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
+    """(numbers, answers) per input for conditions over x1 … xk: an input a condition compares with
+    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID)."""
+    yes_no = set().union(*(conditions.needs_answer(c) for c in conds if c is not None))
+    numbers, answers = [], []
+    for j, col in enumerate(cols):
+        if j in yes_no:
+            vals, bad = col.booleans
+            out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+            out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+            answers.append(vals)
+            numbers.append(np.full(ctx.n, np.nan))
+        else:
+            numbers.append(numeric_inputs([col], out, ctx)[0])
+            answers.append(np.full(ctx.n, np.nan))
+    return numbers, answers
 
 
 def not_a_number(col: InputColumn, i: int) -> str:

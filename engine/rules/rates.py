@@ -2,15 +2,17 @@
 relative, info (K23). A rate may be given as one cell or computed exactly from two amounts."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import ClassVar, Literal
 
 import numpy as np
 
-from .. import exact
+from .. import conditions, exact
+from ..conditions import Condition, parse_condition
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct
-from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_texts,
+from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, numeric_inputs, rate_columns, rate_texts,
                    score_text)
 
 
@@ -318,6 +320,7 @@ class PassRule(_RateRule):
 
     condition: Interval | None = None
     expect: bool | None = None          # for 是/否 inputs
+    when: Condition | None = None       # a condition over several inputs (x1>x2)
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "PassRule":
@@ -330,16 +333,25 @@ class PassRule(_RateRule):
         if word in ("是", "否", "符合", "达成"):
             return cls(text=text, expect=word != "否", **opts)
         try:
+            if re.search(r"x\d", word, re.IGNORECASE):
+                return cls(text=text, when=parse_condition(word), **opts)
             return cls(text=text, condition=interval(word), **opts)
         except ValueError as exc:
             raise clause_error(text, seg, str(exc)) from None
 
     def arity(self) -> tuple[int, int]:
+        if self.when is not None:
+            k = max(self.when.inputs()) + 1
+            return (k, k)
         return (1, 1) if self.expect is not None else (1, 2)
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        if self.expect is not None:
+        if self.when is not None:
+            numbers, answers = condition_inputs([self.when], cols, out, ctx)
+            met = conditions.evaluate(self.when, numbers, answers)
+            out.value = met.astype(float)
+        elif self.expect is not None:
             vals, bad = cols[0].booleans
             out.fail(ctx.rows & cols[0].blank, 1, f"缺少输入「{cols[0].name}」")
             out.fail(ctx.rows & bad, INVALID, lambda i: f"「{cols[0].name}」应填 是/否，而不是「{cols[0].text(i)}」")
@@ -363,6 +375,10 @@ class PassRule(_RateRule):
 
     def explain_many(self, out, idx, points, ctx):
         met, two = out.extra["met"].tolist(), len(out.cols) == 2
+        if self.when is not None:
+            said = f"「{self.when.text}」"
+            return ["，".join(f"{c.name}={c.text(i)}" for c in out.cols)
+                    + (f"，满足{said}，得满分" if met[i] else f"，不满足{said}，不得分") for i in idx]
         if self.expect is not None:
             own = out.cols[0].texts
             return [f"{ctx.label}：{own[i]}，" + ("得满分" if met[i] else "不得分") for i in idx]
