@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import conditions
+from ..clauses import number
 from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
@@ -185,6 +186,29 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
         out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
         values.append(vals)
     return values
+
+
+NO_FLOOR_WORDS = ("none", "不限", "无", "无下限")
+
+
+def parse_floor(text: str) -> Decimal | Literal["none"]:
+    """floor=: a number (may be negative) or none/不限 (no floor)."""
+    return "none" if text.strip().lower() in NO_FLOOR_WORDS else number(text, "最低分")
+
+
+def floor_of(floor, points) -> Decimal | None:
+    """The lowest score (None: no floor). Default 0 (扣完为止); a row worth 0 points is a pure
+    deduction item whose score is minus its deduction, so it has no floor by default."""
+    if floor is None:
+        return None if points is not None and points == 0 else Decimal(0)
+    return None if floor == "none" else floor
+
+
+def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
+    """'0.5' → (0.5, False) points; '5%w' → (0.05, True) a share of the row's points."""
+    t = text.strip()
+    share = t.lower().endswith("w")
+    return number(t[:-1] if share else t, what), share
 
 
 def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):

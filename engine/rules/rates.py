@@ -12,7 +12,8 @@ from .. import conditions, exact
 from ..conditions import Condition, parse_condition
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct
-from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, numeric_inputs, rate_columns, rate_texts,
+from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, floor_of, numeric_inputs,
+                   parse_floor, points_or_share, rate_columns, rate_texts,
                    score_text)
 
 
@@ -122,7 +123,11 @@ class StepRule(_RateRule):
     OPTIONS: ClassVar[dict[str, str]] = {"per": "per", "每": "per", "deduct": "deduct", "扣": "deduct",
                                          "from": "from_", "基准": "from_", "round": "round", "取整": "round",
                                          "zero_at": "zero_at", "归零": "zero_at", "among": "among",
-                                         "比较范围": "among", **RATE_OPTIONS}
+                                         "比较范围": "among", "at": "at", "目标": "at", "起点": "at",
+                                         "add": "add", "加": "add", "base": "base", "起点分": "base",
+                                         "基础分": "base", "cap": "cap", "最高扣": "cap", "最多扣": "cap",
+                                         "add_cap": "add_cap", "最多加": "add_cap", "floor": "floor",
+                                         "最低": "floor", "下限": "floor", **RATE_OPTIONS}
 
     per: Decimal
     deduct: Decimal
@@ -131,6 +136,15 @@ class StepRule(_RateRule):
     round: Literal["up", "down"] = "down"
     zero_at: Decimal | None = None
     among: Literal["all", "group"] = "all"
+    at: Decimal | None = None           # a target: steps are the distance from it, in the value's units
+    add: Decimal | None = None          # per step above the target (two-way)
+    add_share: bool = False
+    base: Decimal | None = None         # the score at the target (default: the points)
+    base_share: bool = False
+    cap: Decimal | None = None          # the most taken off (最高扣)
+    add_cap: Decimal | None = None      # the most added (最多加)
+    floor: Decimal | Literal["none"] | None = None
+    pct: bool = True                    # per (and at) written as percents: the working shows percents
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
@@ -141,9 +155,7 @@ class StepRule(_RateRule):
                 raise clause_error(text, segments[0] if segments else Segment(1, "", {}), f"缺少 {key}=")
         try:
             per = number(opts["per"], "步长")
-            d_text = opts["deduct"].strip()
-            share = d_text.lower().endswith("w")
-            deduct = number(d_text[:-1] if share else d_text, "扣分")
+            deduct, share = points_or_share(opts["deduct"], "扣分")
             frm = opts.get("from_")
             frm = None if frm is None else "best" if frm.lower() in ("best", "max", "最高", "最优") else number(frm, "基准值")
             rnd = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
@@ -153,19 +165,59 @@ class StepRule(_RateRule):
             if opts.get("among", "all") not in among:
                 raise ValueError(f"among 应为 all/group，而不是「{opts['among']}」")
             zero = number(opts["zero_at"], "归零值") if "zero_at" in opts else None
+            extra = {"at": number(opts["at"], "目标值")} if "at" in opts else {}
+            for key, what in (("add", "加分"), ("base", "起点分")):
+                if key in opts:
+                    extra[key], extra[f"{key}_share"] = points_or_share(opts[key], what)
+            for key, what in (("cap", "最高扣分"), ("add_cap", "最多加分")):
+                if key in opts:
+                    extra[key] = number(opts[key], what)
+            if "floor" in opts:
+                extra["floor"] = parse_floor(opts["floor"])
         except ValueError as exc:
             raise clause_error(text, segments[0], str(exc)) from None
         if per <= 0:
             raise clause_error(text, segments[0], "per 必须大于0")
+        if "at" in extra and frm is not None:
+            raise clause_error(text, segments[0], "at=（目标值）与 from=（基准）只能用一个")
+        if ("add" in extra or "base" in extra) and "at" not in extra:
+            raise clause_error(text, segments[0], "add=/base= 需要 at=（目标值），如 at=100%")
+        extra["pct"] = "%" in opts["per"] or "%" in opts.get("at", "")
         return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
                    round=rnd[opts.get("round", "down").lower()], zero_at=zero,
-                   among=among[opts.get("among", "all")], **_rate_opts(text, segments, opts))
+                   among=among[opts.get("among", "all")], **extra, **_rate_opts(text, segments, opts))
 
     def arity(self) -> tuple[int, int]:
         return (1, 1) if self.from_ is not None else (1, 2)
 
+    def _steps(self, ops, m):
+        q = ops.div(m, ops.const(self.per))
+        return ops.ceil(q) if self.round == "up" else ops.floor(q)
+
+    def _share(self, ops, full, value, share: bool):
+        return full * ops.const(value) if share else ops.const(value)
+
+    def _two_way(self, ops, v, full, pts, decimals: int):
+        """From the target: base at it, + add per step above, − deduct per step below, within
+        [floor, points]. Returns the kernel's columns: score, value, signed steps, deduction, zero."""
+        diff = v - ops.const(self.at)
+        down = self._steps(ops, ops.maximum(diff * -1, ops.const(0)))
+        up = self._steps(ops, ops.maximum(diff, ops.const(0))) if self.add is not None else down * 0
+        base = self._share(ops, full, self.base, self.base_share) if self.base is not None else full
+        minus = down * self._share(ops, full, self.deduct, self.deduct_share)
+        plus = up * self._share(ops, full, self.add, self.add_share) if self.add is not None else minus * 0
+        if self.cap is not None:
+            minus = ops.minimum(minus, ops.const(self.cap))
+        if self.add_cap is not None:
+            plus = ops.minimum(plus, ops.const(self.add_cap))
+        s = ops.minimum(base + plus - minus, full)
+        floor = floor_of(self.floor, pts)
+        s = ops.maximum(s, ops.const(floor)) if floor is not None else s
+        return [ops.round(s, decimals), v, up - down, full - s, v != v]
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
+        two = len(cols) == 2
         if self.from_ is None:
             num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
             out.fail(ctx.rows & (den == 0), INVALID, f"「{cols[-1].name}」为0，无法计算比率")
@@ -183,18 +235,23 @@ class StepRule(_RateRule):
         pts = points
 
         def kernel(ops, n, d):
+            full = ops.const(pts)
+            if self.at is not None:
+                return self._two_way(ops, self._rate(ops, n, d) if two else n, full, pts, ctx.decimals)
             if self.from_ is None:
                 m = ops.abs(self._rate(ops, n, d))
             else:
                 m = ops.maximum(ops.div(d - n, d), ops.const(0))     # shortfall relative to the reference
-            q = ops.div(m, ops.const(self.per))
-            steps = ops.ceil(q) if self.round == "up" else ops.floor(q)
-            full = ops.const(pts)
+            steps = self._steps(ops, m)
             each = full * ops.const(self.deduct) if self.deduct_share else ops.const(self.deduct)
-            ded = ops.minimum(steps * each, full)
+            ded = steps * each
+            if self.cap is not None:
+                ded = ops.minimum(ded, ops.const(self.cap))
             zero = ops.cmp(m, ">=", ops.const(self.zero_at)) if self.zero_at is not None else m != m
-            ded = ops.where(zero, full, ded)
-            return [ops.round(full - ded, ctx.decimals), m, steps, ded, zero]
+            s = ops.where(zero, full * 0, full - ded)
+            floor = floor_of(self.floor, pts)
+            s = ops.maximum(s, ops.const(floor)) if floor is not None else s
+            return [ops.round(s, ctx.decimals), m, steps, full - s, zero]
         s, m, steps, ded, zero = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         ok = out.status == OK
         out.score = np.where(ok, s, np.nan)
@@ -203,7 +260,41 @@ class StepRule(_RateRule):
                          raw=num, negative=(num < 0) if self.from_ is None else np.zeros(ctx.n, bool))
         return out
 
+    def _points_text(self, value: Decimal, share: bool, points) -> str:
+        if share and points is not None:
+            return f"{fmt_num(value * points)}分（{fmt_pct(value)}的分值）"
+        return f"{fmt_pct(value)}的分值" if share else f"{fmt_num(value)}分"
+
+    def _explain_two_way(self, out, idx, points, ctx) -> list[str]:
+        f = fmt_pct if self.pct else fmt_num
+        at = f(self.at)
+        shown = rate_texts(out, self.rate == "change") if len(out.cols) == 2 else \
+            out.shown("value", pct=self.pct)
+        steps, scores = out.extra["steps"].tolist(), out.shown("score", ctx.decimals)
+        v = out.value.tolist()
+        start = "" if self.base is None else f"起点{self._points_text(self.base, self.base_share, points)}，"
+        res = []
+        for i in idx:
+            head = f"{ctx.label}={shown[i]}"
+            k = int(steps[i])
+            top = "（以分值为上限）" if out.score[i] == float(points) and (k > 0 or self.base is not None) else ""
+            if k == 0:
+                where = "达到" if v[i] >= float(self.at) else "低于"
+                tail = "，未满一档" if v[i] != float(self.at) and (v[i] < float(self.at) or self.add is not None) else ""
+                res.append(f"{head}，{where}目标{at}{tail}，{start}得{scores[i]}分")
+            elif k > 0:
+                res.append(f"{head}，高于目标{at}，{start}计{k}档，每档加{self._points_text(self.add, self.add_share, points)}"
+                           + (f"，最多加{fmt_num(self.add_cap)}分" if self.add_cap is not None else "")
+                           + f"，得{scores[i]}分{top}")
+            else:
+                res.append(f"{head}，低于目标{at}，{start}计{-k}档，每档扣{self._points_text(self.deduct, self.deduct_share, points)}"
+                           + (f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else "")
+                           + ("，扣完为止" if out.score[i] == 0 else "") + f"，得{scores[i]}分")
+        return res
+
     def explain_many(self, out, idx, points, ctx):
+        if self.at is not None:
+            return self._explain_two_way(out, idx, points, ctx)
         m, steps, ded = out.value.tolist(), out.extra["steps"].tolist(), out.deduction.tolist()
         zero = out.extra["zero"].tolist()
         scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
@@ -232,6 +323,8 @@ class StepRule(_RateRule):
                 res.append(f"{head}，未满一档，得满分" if m[i] > 0 else f"{head}，得满分")
             else:
                 tail = "，扣完为止" if ded[i] == full else ""
+                if self.cap is not None and ded[i] == float(self.cap):
+                    tail = f"（最高扣{fmt_num(self.cap)}分）" + tail
                 res.append(f"{head}，每{per}扣{each}，计{int(steps[i])}档扣{deds[i]}分{tail}，得{scores[i]}分")
         return res
 
