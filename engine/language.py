@@ -13,10 +13,11 @@ from pydantic import ValidationError
 from .clauses import RuleError, Segment
 from .numbers import normalize_text
 from .rules import KINDS, KINDS_BY_NAME
-from .rules.base import Rule
+from .rules.base import NA_VALUES, Rule
 
 
 
+COMMON_OPTIONS = {"na": "na", "不涉及": "na", "不适用": "na"}
 _OPTION_TOKEN = re.compile(r"^([A-Za-z_\u4e00-\u9fff]+)=(\S*)$")
 
 
@@ -76,8 +77,15 @@ def parse_rule(text: str) -> Rule:
     try:
         kind, _ = split(text, {})
         cls = KINDS_BY_NAME[kind]
-        _, segments = split(text, {k.lower(): v for k, v in cls.OPTIONS.items()})
-        return cls.parse(text.strip(), segments)
+        _, segments = split(text, {k.lower(): v for k, v in {**cls.OPTIONS, **COMMON_OPTIONS}.items()})
+        rule = cls.parse(text.strip(), segments)
+        na = [(seg, seg.options["na"]) for seg in segments if "na" in seg.options]
+        if na:
+            seg, value = na[0]
+            if value.lower() not in NA_VALUES:
+                raise RuleError(text, seg.index, f"na（不涉及）应为 full/exclude（满分/不考核），而不是「{value}」")
+            rule = rule.model_copy(update={"na": NA_VALUES[value.lower()]})
+        return rule
     except RuleError:
         raise
     except ValidationError as exc:

@@ -13,7 +13,7 @@ from .. import conditions
 from ..clauses import Interval, Segment, clause_error, interval
 from ..conditions import Condition, parse_condition
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
-from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs
+from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs, one_unit
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -201,7 +201,7 @@ class BandRule(Rule):
             parts = normalize_text(col.text(i)).split()
             k = labels.get(parts[0]) if parts else None
             if k is None or len(parts) > 2:
-                out.fail(_one(ctx.n, i), INVALID,
+                out.fail(one_unit(ctx.n, i), INVALID,
                          f"「{col.text(i)}」不是档次名称或分数（档次：{'、'.join(b.label for b in self.bands)}）")
                 continue
             levels[i] = k
@@ -209,7 +209,7 @@ class BandRule(Rule):
                 try:
                     scores[i] = float(parse_number_text(parts[1]))
                 except ValueError:
-                    out.fail(_one(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
+                    out.fail(one_unit(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
 
     def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
         """Vectorised: check assessor scores against the bands, or turn named levels into scores."""
@@ -323,8 +323,3 @@ class BandRule(Rule):
             return f"评定为「{band.label}」档（{band.range_text()}分），{PICK_WORDS[self.pick]}得{score}分"
         return f"评定得分{score}分，属「{band.label}」档（{band.range_text()}分）"
 
-
-def _one(n: int, i: int) -> np.ndarray:
-    m = np.zeros(n, dtype=bool)
-    m[i] = True
-    return m

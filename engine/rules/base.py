@@ -141,8 +141,10 @@ class Rule(BaseModel):
     NAMES: ClassVar[tuple[str, ...]] = ()
     OPTIONS: ClassVar[dict[str, str]] = {}   # option key (and aliases) -> field name
     scored: ClassVar[bool] = True
+    bonus: ClassVar[bool] = False            # scores on top of the base points (not in full points)
 
     text: str = ""
+    na: Literal["full", "exclude"] | None = None     # an input saying 不涉及: full points, or not assessed
 
     def arity(self) -> tuple[int, int]:
         """(least, most) input columns the rule reads."""
@@ -169,12 +171,59 @@ class Rule(BaseModel):
             res.append(text)
         return res
 
+    def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
+        """The working of scored units, including those scored full because an input said 不涉及."""
+        na = out.extra.get("na")
+        if na is None or not na[idx].any():
+            return self.explain_many(out, idx, points, ctx)
+        rest = [i for i in idx if not na[i]]
+        texts = dict(zip(rest, self.explain_many(out, rest, points, ctx))) if rest else {}
+        return [texts[i] if i in texts else NA_FULL_TEXT for i in idx]
+
     def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
         """Rubric-level (severity, message) about the rule itself, e.g. overlapping bands."""
         return []
 
     def needs_points(self) -> bool:
         return self.scored
+
+
+NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "不考核", "n/a", "na"})
+NA_VALUES = {"full": "full", "满分": "full", "得满分": "full", "exclude": "exclude", "不考核": "exclude",
+             "不计": "exclude", "剔除": "exclude", "不参与": "exclude"}
+NA_FULL_TEXT = "不涉及，按规则得满分"
+NA_EXCLUDED_TEXT = "不涉及，本项不参与考核"
+
+
+def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx: Ctx) -> Outcome:
+    """Evaluate a rule over its units, first taking out those whose input says 不涉及 (不适用):
+    full points or not assessed as the rule's na= says, an 错误 when it says nothing."""
+    na = np.zeros(ctx.n, dtype=bool)
+    for col in cols:
+        if col.raw.dtype == object:
+            na |= np.fromiter((t.lower() in NA_WORDS for t in col.texts), dtype=bool, count=len(col))
+    na &= ctx.rows
+    if not na.any():
+        return rule.evaluate(cols, points, ctx)
+    inner = Ctx(rows=ctx.rows & ~na, peers=ctx.peers & ~na, groups=ctx.groups, decimals=ctx.decimals,
+                label=ctx.label)
+    out = rule.evaluate(cols, points, inner)
+    idx = np.flatnonzero(na)
+    out.status[idx], out.value[idx] = OK, np.nan
+    for i in idx.tolist():
+        out.messages.pop(i, None)
+    if rule.na == "exclude":
+        out.status[idx] = NOT_ASSESSED
+        out.score[idx] = np.nan
+        for i in idx.tolist():
+            out.messages[i] = NA_EXCLUDED_TEXT
+    elif rule.na == "full" and points is not None:
+        out.score[idx] = float(points)
+        out.extra["na"] = na
+    else:
+        out.fail(na, INVALID, "缺少分值，无法按不涉及计满分" if rule.na == "full" else
+                 "输入为「不涉及」，而规则未说明不涉及时如何计分（可在规则后加 na=full 得满分，或 na=exclude 不参与考核）")
+    return out
 
 
 def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
@@ -227,6 +276,13 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
             numbers.append(numeric_inputs([col], out, ctx)[0])
             answers.append(np.full(ctx.n, np.nan))
     return numbers, answers
+
+
+def one_unit(n: int, i: int) -> np.ndarray:
+    """A mask of n units with only unit i set (to fail one unit)."""
+    m = np.zeros(n, dtype=bool)
+    m[i] = True
+    return m
 
 
 def not_a_number(col: InputColumn, i: int) -> str:
