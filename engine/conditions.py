@@ -13,7 +13,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .clauses import Interval, interval
-from .numbers import fmt_num, fmt_pct, normalize_text
+from .numbers import normalize_text
+from .phrases import interval_words
 
 WORD_OPS = (("不低于", ">="), ("不少于", ">="), ("达到", ">="), ("不高于", "<="), ("不超过", "<="),
             ("不多于", "<="), ("高于", ">"), ("超过", ">"), ("大于", ">"), ("多于", ">"), ("低于", "<"),
@@ -177,17 +178,3 @@ def reading(cond: Condition, names: list[str] | None = None) -> str:
             return f"{name(t.left)}为{'是' if t.answer else '否'}"
         return f"{name(t.left)}{interval_words(t.bound)}"
     return "，或".join("且".join(term(t) for t in conj) for conj in cond.any_of)
-
-
-def interval_words(iv: Interval) -> str:
-    """An interval in words with its bounds stated: ≥90%（含90%）, <6（不含6）, 8至10（含两端）."""
-    f = fmt_pct if iv.pct else fmt_num
-    if iv.lo is not None and iv.hi is not None:
-        if iv.lo == iv.hi:
-            return f"等于{f(iv.lo)}"
-        return f"在{f(iv.lo)}至{f(iv.hi)}之间（含两端）"
-    if iv.lo is not None:
-        return f"高于{f(iv.lo)}（不含{f(iv.lo)}）" if iv.lo_open else f"达到{f(iv.lo)}及以上（含{f(iv.lo)}）"
-    if iv.hi is not None:
-        return f"低于{f(iv.hi)}（不含{f(iv.hi)}）" if iv.hi_open else f"{f(iv.hi)}及以下（含{f(iv.hi)}）"
-    return "任意值"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import conditions
 from ..clauses import Interval, Segment, clause_error, interval
 from ..conditions import Condition, parse_condition
+from ..phrases import interval_words, score_words
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
 from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs, one_unit
 
@@ -97,6 +98,21 @@ class BandRule(Rule):
             k = self.condition_inputs()
             return (k, k + 1)
         return (1, 2)
+
+    def reading(self, points):
+        pick = {"max": "取该档上限", "min": "取该档下限", "mid": "取该档中值"}[self.pick]
+        if self.conditional:
+            parts = [f"{conditions.reading(b.when)}：{score_words(b.scores)}" for b in self.bands]
+            k = self.condition_inputs()
+            return (f"按条件选档（依次判断，取第一个满足的）：{'；'.join(parts)}；评分人在档内评分（第{k + 1}个输入），"
+                    f"未评分时{pick}")
+        if self.gated:
+            parts = [f"第1个输入{interval_words(b.gate)}：{score_words(b.scores)}" for b in self.bands]
+            return f"按第1个输入选档：{'；'.join(parts)}；评分人在档内评分（第2个输入），未评分时{pick}"
+        parts = [f"{b.label}{score_words(b.scores)}" for b in self.bands]
+        gaps = self._gaps(points) if points is not None else []
+        tail = f"；落在档次空档（{'、'.join(gaps)}）内的分数视为错误" if gaps else ""
+        return f"评分人评定档次和分数：{'，'.join(parts)}；分数须落在所评档次内，只填档次时{pick}{tail}"
 
     # -- geometry of the bands ---------------------------------------------------------------
     def bounds(self, band: Band, points: Decimal | None) -> tuple[Decimal, bool, Decimal | None, bool]:

@@ -171,6 +171,10 @@ class Rule(BaseModel):
             res.append(text)
         return res
 
+    def reading(self, points: Decimal | None) -> str:
+        """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
+        raise NotImplementedError
+
     def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of scored units, including those scored full because an input said 不涉及."""
         na = out.extra.get("na")
@@ -357,6 +361,9 @@ class UnreadableRule(Rule):
         out = Outcome.empty(ctx.n)
         out.fail(ctx.rows, INVALID, self.reason)
         return out
+
+    def reading(self, points):
+        return self.reason
 
     def explain(self, out, i, points, ctx):
         return self.reason

@@ -12,6 +12,7 @@ from .. import conditions, exact
 from ..clauses import Segment, clause_error, number
 from ..conditions import Condition, parse_condition
 from ..numbers import FALSE_WORDS, fmt_num, fmt_pct, normalize_text
+from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
                    one_unit, rate_columns, rate_texts)
 from .rates import RATE_OPTIONS, _options, _rate_opts
@@ -81,6 +82,21 @@ class BonusRule(ColumnWorking, Rule):
             raise clause_error(text, first, "per 必须大于0")
         fields["pct"] = "%" in opts.get("per", "") or "%" in opts.get("at", "")
         return cls(text=text, **fields, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        cap = self.cap_for(points)
+        top = f"，最多加{fmt_num(cap)}分" if cap is not None else "，不设上限"
+        if self.levels:
+            table = "、".join(f"{label}{fmt_num(v)}分" for label, v in self.levels)
+            what = f"按获得的最高级别加分一次：{table}（同时有多个级别只按最高计，没有填 无）"
+        elif self.per is not None:
+            unit, steps = step_words(self.per, self.pct, self.round == "up")
+            at = amount(self.at, self.pct)
+            what = f"第{self.gate_inputs() + 1}个输入超过{at}后，每超过{unit}加{fmt_num(self.each)}分（{steps}）；未超过{at}不加分"
+        else:
+            what = f"每项加{fmt_num(self.each)}分（输入为项数）"
+        gate = f"仅当{conditions.reading(self.if_)}时加分；" if self.if_ is not None else ""
+        return f"加分项：{gate}{what}{top}；加分计入总分，不占基础分值"
 
     def needs_points(self) -> bool:
         return False

@@ -9,6 +9,7 @@ import numpy as np
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums
+from ..phrases import floor_words, input_name, interval_words
 from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
 from .rates import _inside, _no_clauses, _options
 
@@ -129,24 +130,15 @@ class DeductRule(Rule):
         return f"{found}，{what}，得{score}分"
 
     def reading(self, points):
-        floor = floor_of(self.floor, points)
         if self.once is not None:
-            head = f"一经发现扣{fmt_num(self.once)}分（不论次数，只扣一次）"
+            head = f"一经发现扣{fmt_num(self.once)}分（不论次数，只扣一次；输入为次数或是/否）"
         elif self.ranged:
-            head = f"每发现一次扣{fmt_num(self.each.lo)}-{fmt_num(self.each.hi)}分（由评分人在此范围内确定，填写实际扣分）"
+            head = f"每发现一次扣{fmt_num(self.each.lo)}-{fmt_num(self.each.hi)}分（评分人在此范围内确定，另填实际扣分）"
         else:
             head = f"每发现一次扣{fmt_num(self.each.lo)}分"
-        start = "无扣分事项得满分" if points is None or points != 0 else "本项为扣分项（分值0），扣分计入总分"
-        parts = [start, head]
-        if self.cap is not None:
-            parts.append(f"最高扣{fmt_num(self.cap)}分")
-        if floor is None:
-            parts.append("可扣至负分" if points is None or points != 0 else "得分=0−扣分（为负分）")
-        elif floor == 0:
-            parts.append("扣完为止（最低0分）")
-        else:
-            parts.append(f"最低{fmt_num(floor)}分")
-        return "；".join(parts[:1]) + "，" + "，".join(parts[1:])
+        start = "本项为扣分项（分值0），扣分计入总分" if points is not None and points == 0 else "无扣分事项得满分"
+        cap = f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else ""
+        return f"{start}；{head}{cap}，{floor_words(floor_of(self.floor, points), points)}"
 
 
 class CheckRule(ColumnWorking, Rule):
@@ -182,6 +174,21 @@ class CheckRule(ColumnWorking, Rule):
         if n <= 0:
             raise clause_error(text, segments[0] if segments else Segment(1, "", {}), "缺少 n=（要点数）或要点条件")
         return cls(text=text, n=n, targets=tuple(targets))
+
+    def reading(self, points):
+        n = self.n
+        head = f"共{n}个要点，各占分值的1/{n}"
+        if self.targets:
+            k, items = 0, []
+            for j, conds in enumerate(self.targets):
+                said = []
+                for c in conds:
+                    said.append(f"{input_name(k)}为「是」" if c == "是" else f"{input_name(k)}{interval_words(c)}")
+                    k += 1
+                items.append(_circled(j) + "且".join(said))
+            return f"{head}，达成得分，未达成不得分：{'；'.join(items)}；得分=分值×达成数÷{n}（不逐项取整）"
+        return (f"{head}；得分=分值×达成要点数÷{n}（不逐项取整）；输入为达成要点数，或逐项填写是/否；"
+                "另填评定得分时，须不低于达成部分的分数，未全部达成时须低于满分（否则酌情扣分）")
 
     def arity(self) -> tuple[int, int]:
         if self.targets:
@@ -282,6 +289,10 @@ class ManualRule(Rule):
         _no_clauses(text, segments)
         return cls(text=text)
 
+    def reading(self, points):
+        top = f"0-{fmt_num(points)}分" if points is not None else "0至分值"
+        return f"评分人直接评分，须在{top}之间（含两端）；填「是」或「满分」得满分"
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         col = cols[0]
@@ -314,6 +325,9 @@ class ValueRule(Rule):
     def parse(cls, text: str, segments: list[Segment]) -> "ValueRule":
         _no_clauses(text, segments)
         return cls(text=text)
+
+    def reading(self, points):
+        return "取第1个输入的值作为本指标的值（不按分值计分）"
 
     def needs_points(self) -> bool:
         return False

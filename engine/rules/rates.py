@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import conditions, exact
 from ..conditions import Condition, parse_condition
+from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct
 from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, floor_of, numeric_inputs,
@@ -41,6 +42,12 @@ class _RateRule(ColumnWorking, Rule):
     def arity(self) -> tuple[int, int]:
         return (1, 2)
 
+    def rate_reading(self, name: str = "比率") -> str:
+        """比率=第1个输入÷第2个输入（或直接填写比率），先四舍五入到0.01%."""
+        expr = "(第1个输入−第2个输入)÷第2个输入" if self.rate == "change" else "第1个输入÷第2个输入"
+        dp = f"，先四舍五入到{fmt_num(Decimal(1).scaleb(-self.rate_dp))}%" if self.rate_dp is not None else ""
+        return f"{name}={expr}（或直接填写{name}）{dp}"
+
     def _rate(self, ops, num, den):
         r = ops.div(num, den)
         return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
@@ -66,6 +73,13 @@ class RatioRule(_RateRule):
         if "over" in opts and opts["over"] not in over:
             raise clause_error(text, segments[0], f"over 应为 full/0/error，而不是「{opts['over']}」")
         return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        over = {"full": "超过100%按满分计", "0": "超过100%（按金额精确比较，多1分钱也算超过）得0分",
+                "error": "超过100%视为数据有误"}[self.over]
+        full = fmt_num(points) if points is not None else "分值"
+        zero = "；分子分母均为0视为全部完成，得满分" if self.over != "0" else "；分母为0视为数据有误"
+        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{zero}"
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
@@ -186,6 +200,34 @@ class StepRule(_RateRule):
         return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
                    round=rnd[opts.get("round", "down").lower()], zero_at=zero,
                    among=among[opts.get("among", "all")], **extra, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        up = self.round == "up"
+        each = points_words(self.deduct, self.deduct_share, points)
+        cap = f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else ""
+        floor = floor_words(floor_of(self.floor, points), points)
+        if self.at is not None:
+            unit, steps = step_words(self.per, self.pct, up)
+            at = amount(self.at, self.pct)
+            if self.add is None:
+                return f"第1个输入达到目标{at}及以上（含{at}）得满分；每低于目标{unit}扣{each}（{steps}）{cap}，{floor}"
+            base = points_words(self.base, self.base_share, points) if self.base is not None else "满分"
+            add = points_words(self.add, self.add_share, points)
+            add_cap = f"，最多加{fmt_num(self.add_cap)}分" if self.add_cap is not None else ""
+            return (f"以{base}为起点：第1个输入等于目标{at}时得{base}；每高于目标{unit}加{add}{add_cap}，"
+                    f"每低于目标{unit}扣{each}{cap}（{steps}）；得分不超过分值，{floor}")
+        if self.from_ is not None:
+            where = "所有被考核单位中" if self.among == "all" else "本组单位中"
+            ref = "最高值" if self.from_ == "best" else "基准值"
+            said = f"以{where}的最高值为满分" if self.from_ == "best" else f"达到基准值{fmt_num(self.from_)}得满分"
+            unit, steps = step_words(self.per, True, up, relative=True)
+            return f"{said}；差距=({ref}−本单位值)÷{ref}，每低{unit}扣{each}（{steps}）{cap}，{floor}"
+        unit, steps = step_words(self.per, self.pct, up)
+        zero = ""
+        if self.zero_at is not None:
+            z = fmt_pct(self.zero_at)
+            zero = f"；比率达到{z}及以上（含{z}）不得分"
+        return f"{self.rate_reading()}，为负时取绝对值；比率为0得满分，比率每增加{unit}扣{each}（{steps}）{zero}{cap}，{floor}"
 
     def arity(self) -> tuple[int, int]:
         return (1, 1) if self.from_ is not None else (1, 2)
@@ -361,6 +403,14 @@ class ThresholdRule(_RateRule):
         return cls(text=text, clauses=tuple(clauses), otherwise=otherwise,
                    **_rate_opts(text, segments, _options(text, segments)))
 
+    def reading(self, points):
+        parts = [f"{interval_words(iv)}得{fmt_num(p)}分" for iv, p in self.clauses]
+        if self.otherwise is not None:
+            parts.append(f"其他情况得{fmt_num(self.otherwise)}分")
+        tail = "" if self.otherwise is not None else "；不满足任何区间视为错误"
+        two = "(第1个输入−第2个输入)÷第2个输入" if self.rate == "change" else "第1个输入÷第2个输入"
+        return f"按第1个输入（两个输入时为{two}）依次判断，取第一个满足的区间：{'；'.join(parts)}{tail}"
+
     def share_table(self) -> bool:
         """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%."""
         bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
@@ -431,6 +481,14 @@ class PassRule(_RateRule):
             return cls(text=text, condition=interval(word), **opts)
         except ValueError as exc:
             raise clause_error(text, seg, str(exc)) from None
+
+    def reading(self, points):
+        if self.when is not None:
+            return f"{conditions.reading(self.when)}得满分，否则不得分（按填写值精确比较）"
+        if self.expect is not None:
+            return f"第1个输入为「{'是' if self.expect else '否'}」得满分，否则不得分"
+        return (f"第1个输入（两个输入时为二者之比，按金额精确比较）{interval_words(self.condition)}得满分，"
+                "否则不得分；两个金额均为0视为达标")
 
     def arity(self) -> tuple[int, int]:
         if self.when is not None:
@@ -516,6 +574,16 @@ class RelativeRule(_RateRule):
             raise clause_error(text, segments[0], "among 应为 all/group")
         return cls(text=text, to=to, among=among, **_rate_opts(text, segments, opts))
 
+    def reading(self, points):
+        where = "本组" if self.among == "group" else "所有被考核单位中"
+        if isinstance(self.to, Decimal):
+            ref, expr = f"基准值{fmt_num(self.to)}", f"本单位值÷基准值{fmt_num(self.to)}"
+        elif self.to == "min":
+            ref, expr = f"{where}的最低值", f"{where}的最低值÷本单位值"
+        else:
+            ref, expr = f"{where}的最高值", f"本单位值÷{where}的最高值"
+        return f"得分=分值×{expr}，不超过分值（越{'小' if self.to == 'min' else '大'}越好，以{ref}为满分）"
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
@@ -574,6 +642,9 @@ class InfoRule(_RateRule):
             if show is None:
                 raise clause_error(text, segments[0], "show 应为 percent/number")
         return cls(text=text, show=show, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        return f"只计算展示，不计分：一个输入时展示其值（或是/否），两个输入时展示{self.rate_reading()[3:]}，分母为0时不显示"
 
     def shows_percent(self, n_inputs: int) -> bool:
         return self.show == "percent" or (self.show is None and (n_inputs == 2 or self.rate == "change"))

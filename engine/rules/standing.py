@@ -9,6 +9,7 @@ import numpy as np
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num
+from ..phrases import floor_words, interval_words
 from ..rank import rank
 from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
 from .rates import _inside, _options
@@ -73,6 +74,22 @@ class RankRule(ColumnWorking, Rule):
             raise clause_error(text, first, "需要 deduct=（每降一名扣分）或名次表（如 1: 10; 2-3: 8）之一"
                                if not clauses else "deduct= 与名次表只能用一种")
         return cls(text=text, **fields)
+
+    def reading(self, points):
+        if self.by == "rank":
+            head = "第1个输入为名次"
+        else:
+            where = "本组" if self.among == "group" else "所有被考核单位"
+            better = "越小越好" if self.order == "asc" else "越大越好"
+            head = f"按第1个输入在{where}中排名（{better}），并列者名次相同、其后名次顺延（如1、1、3）"
+        if self.deduct is not None:
+            floor = floor_words(floor_of(self.floor, points), points)
+            return f"{head}；第1名得满分，每降一名扣{fmt_num(self.deduct)}分，{floor}"
+        parts = [f"{interval_words(iv).replace('等于', '第')}名得{fmt_num(p)}分" if iv.lo == iv.hi else
+                 f"名次{interval_words(iv)}得{fmt_num(p)}分" for iv, p in self.clauses]
+        if self.otherwise is not None:
+            parts.append(f"其他名次得{fmt_num(self.otherwise)}分")
+        return f"{head}；{'；'.join(parts)}"
 
     def needs_points(self) -> bool:
         return self.deduct is not None
@@ -212,6 +229,12 @@ class VetoRule(Rule):
         out.score = out.value.copy()
         out.extra["fired"] = fired
         return out
+
+    def reading(self, points):
+        when = "第1个输入为「是」" if self.condition is None else f"第1个输入{interval_words(self.condition)}"
+        total = "（原总分低于该分数的不变）" if self.total is not None and self.total > 0 else ""
+        grade = "（降为下一等级）" if self.below is not None else ""
+        return f"一票否决：{when}时，{self.consequence()}{total}{grade}；本项不计分，空白视为错误"
 
     def consequence(self) -> str:
         """What a fired veto does, in words: 总分计为0分；不得评为优."""
