@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from .. import conditions
 from ..clauses import Interval, Segment, clause_error, interval
 from ..conditions import Condition, parse_condition
+from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
-from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
+from ..rounding import round_decimal_half_up
 from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs, one_unit
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
@@ -140,7 +141,7 @@ class BandRule(Rule):
             return top
         if self.pick == "min":
             return bottom
-        return round_half_up((bottom + top) / 2, decimals)
+        return round_decimal_half_up((bottom + top) / 2, decimals)
 
     @lru_cache(maxsize=64)
     def _picks(self, points: Decimal | None, decimals: int) -> tuple[float, ...]:

@@ -12,7 +12,7 @@ from .. import conditions, exact
 from ..conditions import Condition, parse_condition
 from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num, fmt_pct
+from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, floor_of, numeric_inputs,
                    parse_floor, points_or_share, rate_columns, rate_texts,
                    score_text)
@@ -473,8 +473,8 @@ class PassRule(_RateRule):
         seg = clauses[0]
         word = seg.clause.strip()
         opts = _rate_opts(text, segments, _options(text, segments))
-        if word in ("是", "否", "符合", "达成"):
-            return cls(text=text, expect=word != "否", **opts)
+        if (answer := yes_no_word(word)) is not None:
+            return cls(text=text, expect=answer, **opts)
         try:
             if re.search(r"x\d", word, re.IGNORECASE):
                 return cls(text=text, when=parse_condition(word), **opts)
