@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .clauses import Interval, interval
-from .numbers import normalize_text
+from .numbers import normalize_text, yes_no_word
 from .phrases import interval_words
 
 WORD_OPS = (("不低于", ">="), ("不少于", ">="), ("达到", ">="), ("不高于", "<="), ("不超过", "<="),
@@ -24,7 +24,6 @@ _TERM = re.compile(r"^x(\d+)\s*(>=|<=|!=|>|<|=)\s*(.+)$", re.IGNORECASE)
 _INPUT = re.compile(r"^x(\d+)$", re.IGNORECASE)
 _AND = re.compile(r"\s*(?:且|并且|&&|&|\band\b)\s*", re.IGNORECASE)
 _OR = re.compile(r"\s*(?:或者|或|\|\||\||\bor\b)\s*", re.IGNORECASE)
-YES_WORDS = {"是": True, "否": False, "符合": True, "不符合": False}
 
 
 class Term(BaseModel):
@@ -43,7 +42,7 @@ class Term(BaseModel):
         if self.right is not None:
             return f"{x}{self.op}x{self.right + 1}"
         if self.answer is not None:
-            return f"{x}={'是' if self.answer else '否'}"
+            return ("是" if self.answer else "否") if self.bare else f"{x}={'是' if self.answer else '否'}"
         return self.bound.text() if self.bare else f"{x}{self.bound.text()}"
 
     def inputs(self) -> set[int]:
@@ -63,7 +62,7 @@ class Condition(BaseModel):
         """The interval of a one-term condition on x1 written the old way (>=90%), else None."""
         if len(self.any_of) == 1 and len(self.any_of[0]) == 1:
             t = self.any_of[0][0]
-            if t.bare:
+            if t.bare and t.bound is not None:
                 return t.bound
         return None
 
@@ -107,12 +106,14 @@ def _term(text: str) -> Term:
     if not m:
         if _INPUT.match(t):
             return Term(left=_index(_INPUT.match(t).group(1)), op="=", answer=True)
+        if (answer := yes_no_word(t)) is not None:         # 是 alone: a condition on x1
+            return Term(left=0, op="=", answer=answer, bare=True)
         return Term(left=0, bound=interval(t), bare=True)
     left, op, right = _index(m.group(1)), m.group(2), m.group(3).strip()
     if _INPUT.match(right):
         return Term(left=left, op=op, right=_index(_INPUT.match(right).group(1)))
-    if right in YES_WORDS and op in ("=", "!="):
-        return Term(left=left, op="=", answer=YES_WORDS[right] == (op == "="))
+    if (answer := yes_no_word(right)) is not None and op in ("=", "!="):
+        return Term(left=left, op="=", answer=answer == (op == "="))
     if op == "!=":
         raise ValueError(f"「{text}」：不等于只能用于 是/否 或两个输入之间")
     return Term(left=left, bound=interval(op + right))

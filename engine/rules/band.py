@@ -38,6 +38,7 @@ class BandRule(Rule):
     """Assessor's score checked against bands, a level turned into a score, or a metric-gated band."""
 
     KIND: ClassVar[str] = "band"
+    LABELLED: ClassVar[bool] = True
     NAMES: ClassVar[tuple[str, ...]] = ("档次", "档位", "分档")
     OPTIONS: ClassVar[dict[str, str]] = {"pick": "pick", "取值": "pick"}
 
@@ -64,7 +65,7 @@ class BandRule(Rule):
             if "pick" in seg.options:
                 pick = PICKS.get(seg.options["pick"].lower())
                 if pick is None:
-                    raise clause_error(text, seg, f"pick 应为 max/min/mid，而不是「{seg.options['pick']}」")
+                    raise clause_error(text, seg, f"pick（取值）应为 max/min/mid（上限/下限/中值），而不是「{seg.options['pick']}」")
             if not seg.clause:
                 continue
             try:

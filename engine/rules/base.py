@@ -141,6 +141,7 @@ class Rule(BaseModel):
     NAMES: ClassVar[tuple[str, ...]] = ()
     OPTIONS: ClassVar[dict[str, str]] = {}   # option key (and aliases) -> field name
     scored: ClassVar[bool] = True
+    LABELLED: ClassVar[bool] = False         # clauses are label=value (band levels, bonus levels)
     bonus: ClassVar[bool] = False            # scores on top of the base points (not in full points)
 
     text: str = ""

@@ -15,16 +15,16 @@ from ..numbers import FALSE_WORDS, fmt_num, fmt_pct, normalize_text
 from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
                    one_unit, rate_columns, rate_texts)
-from .rates import RATE_OPTIONS, _options, _rate_opts
+from .rates import RATE_OPTIONS, ROUNDS, _options, _rate_opts
 
 _LEVEL_SPLIT = re.compile(r"[、,;/\s]+")
-ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
 
 
 class BonusRule(ColumnWorking, Rule):
     """加分: count × each, the highest level once, or steps above a target; at most cap."""
 
     KIND: ClassVar[str] = "bonus"
+    LABELLED: ClassVar[bool] = True
     NAMES: ClassVar[tuple[str, ...]] = ("加分", "加分项")
     OPTIONS: ClassVar[dict[str, str]] = {"each": "each", "每项": "each", "每次": "each", "cap": "cap",
                                          "最多加": "cap", "上限": "cap", "per": "per", "每": "per", "at": "at",
@@ -69,7 +69,7 @@ class BonusRule(ColumnWorking, Rule):
                 fields["round"] = ROUNDS[opts["round"].lower()]
             if "if_" in opts:
                 cond = opts["if_"].strip()
-                fields["if_"] = parse_condition(f"x1={cond}" if cond in conditions.YES_WORDS else cond)
+                fields["if_"] = parse_condition(cond)
         except ValueError as exc:
             raise clause_error(text, first, str(exc)) from None
         if levels and "each" in fields:

@@ -53,6 +53,8 @@ class _RateRule(ColumnWorking, Rule):
         return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
 
 
+ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
 RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate"}
 
 
@@ -71,7 +73,7 @@ class RatioRule(_RateRule):
         opts = _options(text, segments)
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
-            raise clause_error(text, segments[0], f"over 应为 full/0/error，而不是「{opts['over']}」")
+            raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
         return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
 
     def reading(self, points):
@@ -172,12 +174,12 @@ class StepRule(_RateRule):
             deduct, share = points_or_share(opts["deduct"], "扣分")
             frm = opts.get("from_")
             frm = None if frm is None else "best" if frm.lower() in ("best", "max", "最高", "最优") else number(frm, "基准值")
-            rnd = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+            rnd = ROUNDS
             if opts.get("round", "down").lower() not in rnd:
-                raise ValueError(f"round 应为 up/down，而不是「{opts['round']}」")
-            among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
+                raise ValueError(f"round（取整）应为 up/down（向上/向下），而不是「{opts['round']}」")
+            among = AMONG
             if opts.get("among", "all") not in among:
-                raise ValueError(f"among 应为 all/group，而不是「{opts['among']}」")
+                raise ValueError(f"among（比较范围）应为 all/group（全部/组内），而不是「{opts['among']}」")
             zero = number(opts["zero_at"], "归零值") if "zero_at" in opts else None
             extra = {"at": number(opts["at"], "目标值")} if "at" in opts else {}
             for key, what in (("add", "加分"), ("base", "起点分")):
@@ -569,9 +571,9 @@ class RelativeRule(_RateRule):
             to = {"max": "max", "best": "max", "最高": "max", "min": "min", "最低": "min"}.get(to) or number(to, "基准值")
         except ValueError as exc:
             raise clause_error(text, segments[0], str(exc)) from None
-        among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}.get(opts.get("among", "all"))
+        among = AMONG.get(opts.get("among", "all"))
         if among is None:
-            raise clause_error(text, segments[0], "among 应为 all/group")
+            raise clause_error(text, segments[0], f"among（比较范围）应为 all/group（全部/组内），而不是「{opts.get('among')}」")
         return cls(text=text, to=to, among=among, **_rate_opts(text, segments, opts))
 
     def reading(self, points):
@@ -640,7 +642,7 @@ class InfoRule(_RateRule):
             show = {"percent": "percent", "百分比": "percent", "%": "percent", "number": "number",
                     "数值": "number"}.get(opts["show"].lower())
             if show is None:
-                raise clause_error(text, segments[0], "show 应为 percent/number")
+                raise clause_error(text, segments[0], f"show（显示）应为 percent/number（百分比/数值），而不是「{opts['show']}」")
         return cls(text=text, show=show, **_rate_opts(text, segments, opts))
 
     def reading(self, points):
@@ -724,7 +726,7 @@ def _rate_opts(text: str, segments: list[Segment], opts: dict) -> dict:
     if "rate" in opts:
         rate = {"ratio": "ratio", "change": "change", "增长率": "change", "变动率": "change"}.get(opts["rate"])
         if rate is None:
-            raise clause_error(text, segments[0], "rate 应为 ratio/change")
+            raise clause_error(text, segments[0], f"rate 应为 ratio/change（比率/增长率），而不是「{opts['rate']}」")
         out["rate"] = rate
     return out
 

@@ -8,16 +8,15 @@ import numpy as np
 
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num
+from ..numbers import fmt_num, yes_no_word
 from ..phrases import floor_words, interval_words
 from ..rank import rank
 from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
-from .rates import _inside, _options
+from .rates import AMONG, _inside, _options
 
 ORDERS = {"desc": "desc", "越大越好": "desc", "高优": "desc", "降序": "desc", "asc": "asc", "越小越好": "asc",
           "低优": "asc", "升序": "asc"}
 BY = {"value": "value", "数值": "value", "rank": "rank", "名次": "rank", "排名": "rank"}
-AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
 ELSE_WORDS = ("else", "其他", "否则", "其余", "其它")
 
 
@@ -195,7 +194,7 @@ class VetoRule(Rule):
             raise clause_error(text, clauses[1], "一票否决只能有一个条件，如 >0 或 是")
         fields: dict = {}
         try:
-            if clauses and clauses[0].clause.strip() not in ("是", "发生", "有"):
+            if clauses and yes_no_word(clauses[0].clause) is not True and clauses[0].clause.strip() != "发生":
                 fields["condition"] = interval(clauses[0].clause)
             if "total" in opts:
                 fields["total"] = number(opts["total"], "否决后的总分")
