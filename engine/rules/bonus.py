@@ -145,6 +145,7 @@ class BonusRule(ColumnWorking, Rule):
             raw = exact.run(lambda ops, c: [c * ops.const(self.each)], [count], ctx.rows)[0]
             value = count
         cap = self.cap_for(points)
+        raw = exact.run(lambda ops, x: [ops.round(x, ctx.decimals)], [raw], ctx.rows & ~np.isnan(raw))[0]
         got = np.where(gate, raw, 0.0)
         if cap is not None:
             got = np.minimum(got, float(cap))
@@ -190,7 +191,8 @@ class BonusRule(ColumnWorking, Rule):
                 shown = rate_texts(out) if len(out.cols) - g == 2 else out.shown("value", pct=self.pct)
                 steps = int(out.extra["steps"][i])
                 if steps == 0:
-                    res.append(f"{ctx.label}={shown[i]}，未超过{f(self.at)}满一档，不加分")
+                    over = "超过" + f(self.at) + "未满一档" if out.value[i] > float(self.at) else "未超过" + f(self.at)
+                    res.append(f"{ctx.label}={shown[i]}，{over}，不加分")
                 else:
                     res.append(f"{ctx.label}={shown[i]}，超过{f(self.at)}，计{steps}档，每档加{fmt_num(self.each)}分"
                                f"，计{fmt_num(raw[i])}分{capped}，加{scores[i]}分")
