@@ -131,7 +131,8 @@ def _vetoes(results: list[IndicatorResult], total: np.ndarray, units: Units, pro
                 said = (f"总分由{fmt_num(before, 2)}计为{fmt_num(total[i], 2)}" if before != total[i]
                         else rule.consequence())
                 problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」一票否决：{said}", unit=i,
-                                        indicator=r.key, rubric_row=v.indicator.row))
+                                        indicator=r.key, inputs=tuple(c.name for c in v.outcome.cols),
+                                        rubric_row=v.indicator.row))
     return total, vetoed
 
 
