@@ -321,6 +321,7 @@ def test_readings_state_boundaries_and_step_conventions():
     assert "6分以下" not in read_rule("band 好=8-10; 较好=6-7; 一般=<6", 10)
     assert "低于6分（不含6分）" in read_rule("band 好=8-10; 较好=6-7; 一般=<6", 10)
     assert read_rule(parse_rule("manual na=full"), 2).endswith("输入为「不涉及」「不适用」时得满分")
+    assert parse_rule("人工 不涉及=不考核").na == "exclude"
 
 
 @pytest.mark.parametrize("rule", [
@@ -330,8 +331,9 @@ def test_readings_state_boundaries_and_step_conventions():
     "manual", "relative to=max", "info", "value", "bonus 国家级=3; 省级=2", "bonus per=1% each=0.1 at=100%",
     "veto below=优", "rank deduct=0.5", "rank 1: 10; else: 5", "step per=1% deduct=0.2 add=0.2 base=80%w at=100%"])
 def test_every_kind_reads_in_chinese(rule):
-    text = read_rule(rule, 10)
-    assert text and "None" not in text and "nan" not in text
+    for points in (10, None):                      # a reading is asked for before the points are known too
+        text = read_rule(rule, points)
+        assert text and "None" not in text and "nan" not in text
 
 
 # --- better rule errors ------------------------------------------------------------------------------
