@@ -176,6 +176,10 @@ class Rule(BaseModel):
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
         raise NotImplementedError
 
+    def shown_values(self, values: np.ndarray) -> np.ndarray:
+        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
+        return values
+
     def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of scored units, including those scored full because an input said 不涉及."""
         na = out.extra.get("na")
