@@ -7,7 +7,9 @@ and workings are those a user sees.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from engine.clauses import RuleError
 from engine.language import parse_rule
 from engine.model import Indicator, Rubric, Settings
 from engine.reading import read_rule
+from engine.rules import KINDS
 from engine.score import Units, score
 from tests.test_engine_rules import assert_scores, blank_with_error, problems, score_one, scores
 
@@ -365,3 +368,14 @@ def test_chinese_commas_between_clauses_are_accepted_when_unambiguous():
     assert len(parse_rule("bonus 国家级=3、省级=2、市级=1").levels) == 3
     assert parse_rule("threshold >=1,000: 3; else: 0").clauses[0][0].lo == 1000     # a thousands comma stays
     assert parse_rule("阶梯 每=1% 扣=0.1 取整=向上").round == "up"
+
+
+def test_every_rule_written_in_the_additions_docs_parses():
+    """The examples an official copies from docs/rules.md "Language additions" are valid rules."""
+    text = (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = text.split("## Language additions", 1)[1]
+    names = [n for cls in KINDS for n in (cls.KIND, *cls.NAMES)]
+    rules = [t for t in re.findall(r"`([^`]+)`", section) if any(t.startswith(n + " ") for n in names)]
+    assert len(rules) >= 20
+    for rule in rules:
+        assert read_rule(rule, 10), rule
