@@ -18,8 +18,8 @@ from engine.clauses import RuleError
 from engine.language import parse_rule
 from engine.model import Indicator, Rubric, Settings
 from engine.reading import read_rule
-from engine.rules import KINDS
-from engine.score import Units, score
+from engine.rules import KINDS, Ctx, InputColumn
+from engine.score import Units, score, score_rule
 from tests.test_engine_rules import assert_scores, blank_with_error, problems, score_one, scores
 
 
@@ -379,3 +379,13 @@ def test_every_rule_written_in_the_additions_docs_parses():
     assert len(rules) >= 20
     for rule in rules:
         assert read_rule(rule, 10), rule
+
+
+def test_condition_working_shows_rates_as_percents():
+    # Inputs named as rates (增速) read as percents in the working; the 是/否 answer as typed.
+    cols = [InputColumn("产值增速", np.array([0.082])), InputColumn("全市增速", np.array([0.065])),
+            InputColumn("重大项目成效显著", np.array(["是"], dtype=object))]
+    rule = parse_rule(CHANGXING)
+    out = score_rule(rule, Decimal(35), cols, label="特色工作发展水平")
+    assert rule.working(out, [0], Decimal(35), Ctx(rows=None, peers=None, groups=None)) == [
+        "产值增速=8.2%，全市增速=6.5%，重大项目成效显著=是，满足「x1>x2 且 x3=是」，适用28-35分档，取上限得35分"]
