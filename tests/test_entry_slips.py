@@ -46,6 +46,20 @@ def test_typed_95_for_95_percent(rule, points, good, good_score):
     assert msgs[0] == slip("满意度", "95", "95%")
 
 
+def test_typed_95_for_95_percent_under_a_target_or_a_bonus():
+    # two-way step from a 90% target: 95% is 5 steps above (full points, no add=); 88% is 2 below
+    scores, msgs = run("step at=90% per=1% deduct=0.5", 5, [95, 0.95, 0.88])
+    assert np.isnan(scores[0]) and scores[1:] == [5, 4] and msgs[0] == slip("满意度", "95", "95%")
+    # a bonus of 0.5 per 1% above 5%, at most 2: 12% → 7 steps → capped at 2
+    scores, msgs = run("bonus per=1% each=0.5 at=5% cap=2", 2, [12, 0.12])
+    assert np.isnan(scores[0]) and scores[1] == 2 and msgs[0] == slip("满意度", "12", "12%")
+
+
+def test_a_target_in_the_values_own_units_is_not_a_percent():
+    scores, msgs = run("step at=50 per=1 deduct=0.5", 5, [95, 45])
+    assert scores == [5, 2.5] and not msgs
+
+
 def test_typed_88_under_pass_90_percent_is_not_8800_percent():
     scores, msgs = run("pass >=90%", 5, [88, 0.88, 0.9])
     assert np.isnan(scores[0]) and scores[1:] == [0, 5]
