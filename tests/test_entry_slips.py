@@ -55,6 +55,23 @@ def test_typed_95_for_95_percent_under_a_target_or_a_bonus():
     assert np.isnan(scores[0]) and scores[1] == 2 and msgs[0] == slip("满意度", "12", "12%")
 
 
+def test_typed_95_for_95_percent_in_a_bonus_gate_or_a_condition():
+    # 每项加0.5分，完成率达到95%后才加: 95 typed for 95% must not open the gate
+    rule = parse_rule("bonus each=0.5 cap=2 if=>=95%")
+    cols = [InputColumn("完成率", np.array([95, 0.96, 0.9], dtype=object)),
+            InputColumn("项目数", np.array([3, 3, 3], dtype=object))]
+    out = score_rule(rule, Decimal(2), cols)
+    assert np.isnan(out.score[0]) and out.score.tolist()[1:] == [1.5, 0]
+    assert out.messages[0] == slip("完成率", "95", "95%")
+    # 增速高于全市且不低于5%: 8.2 typed for 8.2% is a slip, 8.2% against 6.5% passes
+    rule = parse_rule("pass x1>x2 且 x1>=5%")
+    cols = [InputColumn("增速", np.array([8.2, 0.082], dtype=object)),
+            InputColumn("全市增速", np.array([0.065, 0.065], dtype=object))]
+    out = score_rule(rule, Decimal(5), cols)
+    assert np.isnan(out.score[0]) and out.score[1] == 5
+    assert out.messages[0] == slip("增速", "8.2", "8.2%")
+
+
 def test_a_target_in_the_values_own_units_is_not_a_percent():
     scores, msgs = run("step at=50 per=1 deduct=0.5", 5, [95, 45])
     assert scores == [5, 2.5] and not msgs

@@ -302,7 +302,8 @@ def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
 
 def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
     """(numbers, answers) per input for conditions over x1 … xk: an input a condition compares with
-    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID)."""
+    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID); an
+    input compared with a percent and typed as a plain number (95 for 95%) is an INVALID slip."""
     yes_no = set().union(*(conditions.needs_answer(c) for c in conds if c is not None))
     numbers, answers = [], []
     for j, col in enumerate(cols):
@@ -313,7 +314,13 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
             answers.append(vals)
             numbers.append(np.full(ctx.n, np.nan))
         else:
-            numbers.append(numeric_inputs([col], out, ctx)[0])
+            vals = numeric_inputs([col], out, ctx)[0]
+            terms = [t for c in conds if c is not None for conj in c.any_of for t in conj
+                     if t.left == j and t.bound is not None and t.bound.pct]
+            if terms:       # compared with a percent: 95 typed for 95% is a slip, not a pass
+                percent_slips(col, vals, out, ctx, rate_limit([b for t in terms for b in (t.bound.lo, t.bound.hi)],
+                                                              open_above=any(t.bound.hi is None for t in terms)))
+            numbers.append(vals)
             answers.append(np.full(ctx.n, np.nan))
     return numbers, answers
 
