@@ -405,7 +405,7 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
         raise ValueError("各组别的加权平均权重不同，暂不能对全部单位做统一的权重扰动")
     scored = [r for r in result.indicators if r.scored]
     leaf = np.column_stack([r.score for r in scored])
-    assessed = np.column_stack([r.which >= 0 for r in scored])
+    assessed = np.column_stack([r.assessed for r in scored])     # 不涉及 (na=exclude) rows leave the total
     notes = []
     sens = rank_sensitivity(tree, leaf, assessed, n_runs=n_runs, mode=mode, spread=spread, seed=seed,
                             decimals=settings.decimals, method=settings.ranking,
