@@ -410,7 +410,8 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
     sens = rank_sensitivity(tree, leaf, assessed, n_runs=n_runs, mode=mode, spread=spread, seed=seed,
                             decimals=settings.decimals, method=settings.ranking,
                             round_each_level=settings.round_each_level,
-                            coefficient=_coefficient(book, settings.coefficient))
+                            coefficient=_coefficient(book, settings.coefficient),
+                            points=np.column_stack([r.points for r in scored]))
     if not moving.any():
         notes.append("各级汇总均为求和，权重不影响总分，排名不随权重变化")
     head = ["单位", "组别", "总分", "排名", "中位排名", "排名5%分位", "排名95%分位"]

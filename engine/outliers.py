@@ -1,0 +1,112 @@
+"""Outlier treatment before normalisation, as COINr (the JRC's composite-indicator package) does it.
+
+Skewness and kurtosis are the sample statistics of Excel's SKEW and KURT (e1071 type 2), over the
+values present (NaN ignored), with d = x - mean(x) and n values:
+
+    skewness = sqrt(n) * sum(d^3) / sum(d^2)^(3/2) * sqrt(n (n-1)) / (n-2)          (n >= 3)
+    r        = n * sum(d^4) / sum(d^2)^2
+    kurtosis = ((n+1) (r-3) + 6) (n-1) / ((n-2) (n-3))                             (n >= 4)
+
+An indicator needs treatment while |skewness| >= 2 AND kurtosis >= 3.5. `winsorise` (缩尾) then:
+1. while it needs treatment and fewer than 5 points are winsorised: if skewness >= 0, every unit at
+   the maximum gets the largest other value, else every unit at the minimum the smallest other
+   value (tied extremes move together; the count is the number of units at the moved extreme);
+2. if it still needs treatment, the winsorisation is dropped and the ORIGINAL values are log
+   transformed: log((max - 1) (x - min) / (max - min) + 1), which maps [min, max] onto
+   [0, log(max)] (COINr's default `log_GII`); it needs max > 1.
+`log` (对数) applies that transform directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SKEW_LIMIT, KURT_LIMIT, WIN_MAX = 2.0, 3.5, 5
+OUTLIER_METHODS = ("winsorise", "log")
+
+
+def skewness(x) -> float:
+    """Excel SKEW over the non-NaN values (NaN with fewer than 3 values or no spread)."""
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    n = v.size
+    if n < 3:
+        return np.nan
+    d = v - v.mean()
+    s2 = (d * d).sum()
+    if s2 == 0:
+        return np.nan
+    return float(np.sqrt(n) * (d ** 3).sum() / s2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2))
+
+
+def kurtosis(x) -> float:
+    """Excel KURT over the non-NaN values (NaN with fewer than 4 values or no spread)."""
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    n = v.size
+    if n < 4:
+        return np.nan
+    d = v - v.mean()
+    s2 = (d * d).sum()
+    if s2 == 0:
+        return np.nan
+    r = n * (d ** 4).sum() / s2 ** 2
+    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def needs_treatment(x) -> bool:
+    """|skewness| >= 2 and kurtosis >= 3.5 (False when either cannot be computed)."""
+    s, k = skewness(x), kurtosis(x)
+    return bool(abs(s) >= SKEW_LIMIT and k >= KURT_LIMIT)
+
+
+@dataclass(frozen=True, eq=False)
+class TreatResult:
+    values: np.ndarray    # treated values (NaN stays NaN)
+    method: str           # '' (untouched), 'winsorise' or 'log'
+    points: np.ndarray    # bool: the units whose value was changed
+    skew: tuple[float, float]   # before, after
+    kurt: tuple[float, float]
+    note: str = ""        # why a needed treatment could not be done
+
+
+def log_transform(x) -> np.ndarray | None:
+    """COINr's log_GII: log((max-1)(x-min)/(max-min) + 1); None when max <= 1 or no spread."""
+    v = np.asarray(x, dtype=float)
+    lo, hi = np.nanmin(v), np.nanmax(v)
+    if not hi > 1 or not hi > lo:
+        return None
+    return np.log((hi - 1) * (v - lo) / (hi - lo) + 1)
+
+
+def treat(x, method: str = "winsorise") -> TreatResult:
+    """Treat one indicator's values (see the module docstring)."""
+    if method not in OUTLIER_METHODS:
+        raise ValueError(f"异常值处理「{method}」无效，应为 缩尾、对数 或 无")
+    v = np.asarray(x, dtype=float)
+    before = (skewness(v), kurtosis(v))
+    untouched = np.zeros(v.shape, dtype=bool)
+    if method == "log":
+        out = log_transform(v)
+        if out is None:
+            return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2, "最大值不大于1或数值无差异，无法对数变换")
+        return TreatResult(out, "log", ~np.isnan(v), (before[0], skewness(out)), (before[1], kurtosis(out)))
+    if not needs_treatment(v):
+        return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2)
+    w = v.copy()
+    hi_pts = lo_pts = np.zeros(v.shape, dtype=bool)
+    while needs_treatment(w) and hi_pts.sum() + lo_pts.sum() < WIN_MAX:
+        if skewness(w) >= 0:
+            hi_pts = w == np.nanmax(w)
+            w[hi_pts] = np.nanmax(w[~hi_pts])
+        else:
+            lo_pts = w == np.nanmin(w)
+            w[lo_pts] = np.nanmin(w[~lo_pts])
+    if not needs_treatment(w):
+        return TreatResult(w, "winsorise", hi_pts | lo_pts, (before[0], skewness(w)), (before[1], kurtosis(w)))
+    out = log_transform(v)
+    if out is None:
+        return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2,
+                           f"缩尾{WIN_MAX}个点后仍偏斜，而最大值不大于1，无法对数变换")
+    return TreatResult(out, "log", ~np.isnan(v), (before[0], skewness(out)), (before[1], kurtosis(out)))

@@ -1,0 +1,265 @@
+"""Indices with gaps: 缺失值 (skip and renormalise, 最少数据, 按比例折算), 插补, 异常值 and constant
+indicators, through the engine and through real .xlsx files read back with openpyxl.
+
+Every expected number is worked out by hand in the comments: weighted means over the children
+present, group means of the values given, Excel SKEW/KURT sums written out term by term.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from engine.aggregate import TOO_FEW_CHILDREN, Tree, aggregate
+from engine.impute import impute
+from engine.outliers import kurtosis, skewness, treat
+from engine.sensitivity import rank_sensitivity
+from tests.test_indices_workbooks import by_unit, problems, rescore, settings
+from tests.test_workbooks_reading import sheet_rows, write_book
+
+NAN = float("nan")
+
+# Two levels of weighted means: 经济 (权重 2) = a (1), b (3); 社会 (权重 1) = c (1), d (1).
+TWO_LEVELS = [
+    ["一级指标", "二级指标", "权重", "规则", "输入"],
+    ["经济", None, 2, None, None],
+    [None, "a", 1, "value", "a"],
+    [None, "b", 3, "value", "b"],
+    ["社会", None, 1, None, None],
+    [None, "c", 1, "value", "c"],
+    [None, "d", 1, "value", "d"],
+]
+TWO_LEVEL_DATA = [
+    ["单位", "a", "b", "c", "d"],
+    ["甲", 80, None, 60, 90],
+    ["乙", None, None, 70, None],
+    ["丙", 50, 70, 40, 80],
+]
+
+
+def working(path, unit: str, column: str) -> str:
+    return next(r["评分过程"] for r in sheet_rows(path, "评分过程") if r["单位"] == unit and r["指标"] == column)
+
+
+def test_skip_renormalises_the_weights_over_the_children_present_at_two_levels(tmp_path):
+    path = write_book(tmp_path / "skip.xlsx", {"细则": TWO_LEVELS, "数据": TWO_LEVEL_DATA,
+                                               "设置": settings(("汇总", "加权平均"), ("缺失值", "跳过"))})
+    assert rescore(path).exit_code == 0
+    got = by_unit(path, "得分")
+    # 甲: 经济 = a alone = 80 (b's weight 3 leaves with b); 社会 = (60 + 90)/2 = 75;
+    #     总分 = (2×80 + 1×75)/3 = 78.333 → 78.33
+    assert (got["甲"]["经济"], got["甲"]["社会"], got["甲"]["总分"]) == (80, 75, 78.33)
+    # 乙: 经济 has no child with data → blank; 社会 = c alone = 70; 总分 skips 经济 too: 70
+    assert got["乙"]["经济"] is None and (got["乙"]["社会"], got["乙"]["总分"]) == (70, 70)
+    # 丙: nothing missing: 经济 = (50 + 3×70)/4 = 65; 社会 = 60; 总分 = (130 + 60)/3 = 63.33
+    assert (got["丙"]["经济"], got["丙"]["总分"]) == (65, 63.33)
+    assert [got[u]["排名"] for u in "甲乙丙"] == [1, 2, 3]
+    # the gaps are expected: 提示, not 错误, naming the data cell
+    assert ("提示", "数据", "C2", "「甲」「b」：缺少输入「b」，汇总时跳过") in problems(path)
+    assert not [p for p in problems(path) if p[0] == "错误"]
+
+
+def test_blank_stays_the_default_a_gap_blanks_every_level_above_it(tmp_path):
+    path = write_book(tmp_path / "blank.xlsx", {"细则": TWO_LEVELS, "数据": TWO_LEVEL_DATA,
+                                                "设置": settings(("汇总", "加权平均"))})
+    rescore(path)
+    got = by_unit(path, "得分")
+    assert got["甲"]["经济"] is None and got["甲"]["社会"] == 75 and got["甲"]["总分"] is None
+    assert got["乙"]["总分"] is None and got["丙"]["总分"] == 63.33
+    assert ("错误", "数据", "C2", "「甲」「b」：缺少输入「b」") in problems(path)
+
+
+def test_skip_per_level_blanks_where_asked(tmp_path):
+    # 二级 skips (经济 for 甲 = 80), 一级 blanks: 乙's blank 经济 blanks its 总分
+    path = write_book(tmp_path / "levels.xlsx", {"细则": TWO_LEVELS, "数据": TWO_LEVEL_DATA, "设置": settings(
+        ("汇总", "加权平均"), ("缺失值", "一级=空白; 二级=跳过"))})
+    rescore(path)
+    got = by_unit(path, "得分")
+    assert (got["甲"]["经济"], got["甲"]["总分"]) == (80, 78.33)
+    assert got["乙"]["社会"] == 70 and got["乙"]["总分"] is None
+
+
+def test_minimum_data_share_blanks_a_node_with_too_few_children_and_says_so(tmp_path):
+    rubric = [["一级指标", "规则", "输入"], ["x", "value", "x"], ["y", "value", "y"], ["z", "value", "z"]]
+    data = [["单位", "x", "y", "z"], ["A", 60, None, 90], ["B", 60, None, None], ["C", 60, 70, 80]]
+    path = write_book(tmp_path / "share.xlsx", {"细则": rubric, "数据": data, "设置": settings(
+        ("汇总", "加权平均"), ("缺失值", "跳过"), ("最少数据", "2/3"))})
+    rescore(path)
+    got = by_unit(path, "得分")
+    # A: 2 of 3 present = 2/3, enough: (60 + 90)/2 = 75. B: 1 of 3 < 2/3: blank. C: 70.
+    assert (got["A"]["总分"], got["B"]["总分"], got["C"]["总分"]) == (75, None, 70)
+    assert ("提示", "数据", "A3", "「B」「总分」：3个下级指标中只有1个有数据，少于最少数据（2个），汇总为空") in problems(path)
+
+
+def test_minimum_data_in_the_engine_gives_its_reason():
+    tree = Tree(parent=np.array([3, 3, 3, -1]), n_leaves=3, method=("",) * 3 + ("wmean",),
+                weight=np.ones(4), missing=("",) * 3 + ("skip",), min_share=[NAN] * 3 + [0.66])
+    res = aggregate(tree, [[60, NAN, 90], [60, NAN, NAN]])
+    # 66%: 2 of 3 (66.7%) pass, 1 of 3 does not
+    assert res.values[0, -1] == 75 and math.isnan(res.values[1, -1])
+    assert res.reason[1, -1] == TOO_FEW_CHILDREN
+
+
+def test_a_sum_level_skips_only_with_proportional_scaling(tmp_path):
+    rubric = [["一级指标", "分值", "规则", "输入"], ["p", 10, "value", "p"], ["q", 20, "value", "q"],
+              ["r", 30, "value", "r"]]
+    data = [["单位", "p", "q", "r"], ["甲", 8, None, 25]]
+    plain = write_book(tmp_path / "sum.xlsx", {"细则": rubric, "数据": data, "设置": settings(
+        ("汇总", "求和"), ("缺失值", "跳过"))})
+    rescore(plain)
+    errors = [p for p in problems(plain) if p[0] == "错误"]
+    assert errors[0][1:3] == ("设置", "B3") and "按比例折算" in errors[0][3]
+    assert by_unit(plain, "得分")["甲"]["总分"] is None          # fell back to 空白
+    scaled = write_book(tmp_path / "scaled.xlsx", {"细则": rubric, "数据": data, "设置": settings(
+        ("汇总", "求和"), ("缺失值", "跳过按比例折算"))})
+    rescore(scaled)
+    # present: p 8 of 10 and r 25 of 30 = 33 of 40 points; scaled to the full 60: 33 × 60/40 = 49.5
+    assert by_unit(scaled, "得分")["甲"]["总分"] == 49.5
+
+
+GROUPED = [
+    ["单位", "组别", "区域", "x", "去年x"],
+    ["甲", "中心", "东", 10, 9],
+    ["乙", "中心", "东", 15, 14],
+    ["丙", "中心", "西", None, 11],
+    ["丁", "郊区", "西", 4, 3],
+    ["戊", "郊区", "西", None, None],
+    ["己", "郊区", "东", 8, 7],
+]
+
+
+@pytest.mark.parametrize("how, fill_丙, fill_戊, shown", [
+    # 中心 has 10, 15 → 12.5; 郊区 has 4, 8 → 6
+    ("组内均值", 12.5, 6, "插补：组内均值 12.5"),
+    # 区域 东: 10, 15, 8 → mean 11; 西: 4 → 4
+    ("组内均值=区域", 4, 4, "插补：组内均值（区域） 4"),
+    # all four values 10, 15, 4, 8: mean 9.25, median (8 + 10)/2 = 9
+    ("均值", 9.25, 9.25, "插补：均值 9.25"),
+    ("中位数", 9, 9, "插补：中位数 9"),
+    # last year's value where there is one: 丙 11; 戊 has none and stays blank
+    ("上期=去年x", 11, None, "插补：上期（去年x） 11"),
+])
+def test_imputed_values_are_scored_shown_in_the_working_and_listed(tmp_path, how, fill_丙, fill_戊, shown):
+    rubric = [["一级指标", "规则", "输入", "插补"], ["x", "value", "x", how]]
+    path = write_book(tmp_path / "impute.xlsx", {"细则": rubric, "数据": GROUPED})
+    rescore(path)
+    got = by_unit(path, "得分")
+    assert (got["丙"]["x"], got["戊"]["x"]) == (fill_丙, fill_戊)
+    assert working(path, "丙", "x") == shown
+    assert ("提示", "数据", "D4", f"「丙」「x」：缺少数值，{shown}") in problems(path)
+    assert got["甲"]["x"] == 10 and working(path, "甲", "x") != shown
+
+
+def test_impute_default_from_settings_and_group_imputation_in_the_engine(tmp_path):
+    res = impute([10, 15, NAN, 4, NAN, 8], "group_median", groups=["c", "c", "c", "s", "s", ""])
+    # c: median(10, 15) = 12.5; s: only 4 → 4; the blank-group unit keeps its own 8
+    np.testing.assert_array_equal(res.values, [10, 15, 12.5, 4, 4, 8])
+    assert res.filled.tolist() == [False, False, True, False, True, False]
+    rubric = [["一级指标", "规则", "输入"], ["x", "value", "x"]]
+    path = write_book(tmp_path / "default.xlsx", {"细则": rubric, "数据": GROUPED,
+                                                  "设置": settings(("插补", "组内均值"))})
+    rescore(path)
+    assert by_unit(path, "得分")["丙"]["x"] == 12.5
+
+
+def test_a_rubric_with_a_blank_performance_value_is_not_imputed_unless_asked(tmp_path):
+    rubric = [["一级指标", "分值", "规则", "业绩值"], ["完成率", 10, "threshold >=90%: 10; >=60%: 6; else: 0", None],
+              ["满意度", 10, "threshold >=90%: 10; else: 5", 0.95]]
+    path = write_book(tmp_path / "single.xlsx", {"细则": rubric, "设置": settings(("汇总", "求和"))})
+    rescore(path)
+    rows = sheet_rows(path, "细则")
+    # 满意度 95% ≥ 90%: 10; 完成率 has no 业绩值: no score, no total, an 错误 at its cell
+    assert (rows[0]["得分"], rows[1]["得分"]) == (None, 10)
+    got = sheet_rows(path, "得分")[0]
+    assert got["完成率"] is None and got["满意度"] == 10 and got["总分"] is None
+    assert [p[:3] for p in problems(path)] == [("错误", "细则", "D2")]
+
+
+def excel_skew_kurt(values):
+    """SKEW and KURT written out with exact fractions: the test's own arithmetic."""
+    n = len(values)
+    mean = Fraction(sum(values), n)
+    m2 = sum((Fraction(v) - mean) ** 2 for v in values)
+    m3 = sum((Fraction(v) - mean) ** 3 for v in values)
+    m4 = sum((Fraction(v) - mean) ** 4 for v in values)
+    skew = math.sqrt(n) * float(m3) / float(m2) ** 1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+    r = n * m4 / m2 ** 2
+    kurt = float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return skew, kurt
+
+
+def test_winsorising_a_skewed_column_moves_the_top_point_once():
+    x = list(range(1, 11)) + [30, 100]
+    # n = 12, mean = 185/12; sum d² = 8566.92, sum d³ = 612,110, sum d⁴ = 56,066,810 (exact fractions)
+    skew, kurt = excel_skew_kurt(x)
+    assert skew == pytest.approx(3.0632, abs=1e-4) and kurt == pytest.approx(9.7414, abs=1e-4)
+    assert (skewness(x), kurtosis(x)) == pytest.approx((skew, kurt), rel=1e-12)
+    res = treat(np.array(x, dtype=float))
+    # |3.06| >= 2 and 9.74 >= 3.5: skewed to the right, so the maximum 100 takes the next value 30
+    after = list(range(1, 11)) + [30, 30]
+    s2, k2 = excel_skew_kurt(after)
+    assert s2 < 2 and k2 < 3.5                        # 1.71 and 1.82: one point was enough
+    assert res.method == "winsorise" and res.values.tolist() == after
+    assert res.points.tolist() == [False] * 11 + [True]
+    assert res.skew == pytest.approx((skew, s2)) and res.kurt == pytest.approx((kurt, k2))
+
+
+def test_winsorising_five_points_is_not_enough_so_the_original_values_are_logged():
+    x = np.array(list(range(1, 81)) + [1000 + 10 * k for k in range(6)], dtype=float)
+    res = treat(x)
+    # 6 outliers: after 5 points the top 6 are tied at 1000 and still skewed → log of the originals,
+    # log((max − 1)(x − min)/(max − min) + 1) with min 1, max 1050
+    assert res.method == "log"
+    for v, out in zip(x[[0, 1, 85]], res.values[[0, 1, 85]]):
+        assert out == pytest.approx(math.log(1049 * (v - 1) / 1049 + 1))
+    assert res.values[0] == 0 and res.values[85] == pytest.approx(math.log(1050))
+
+
+def test_a_treated_indicator_is_reported_with_its_points(tmp_path):
+    rubric = [["一级指标", "规则", "输入", "异常值", "标准化"], ["x", "value", "x", "缩尾", "minmax"]]
+    data = [["单位", "x"]] + [[f"U{k:02d}", v] for k, v in enumerate(list(range(1, 11)) + [30, 100])]
+    path = write_book(tmp_path / "treat.xlsx", {"细则": rubric, "数据": data})
+    rescore(path)
+    hints = [p[3] for p in problems(path) if p[0] == "提示"]
+    assert hints == ["「x」异常值处理：缩尾1个点（偏度3.06、峰度9.74，处理后偏度1.71、峰度1.82）"]
+    # U11 had 100, now 30 = the maximum: minmax (30 − 1)/(30 − 1) × 100 = 100, as U10 does
+    assert working(path, "U11", "x").endswith("缩尾：100 → 30；标准化（minmax）后为100")
+    assert by_unit(path, "得分")["U10"]["x"] == 100
+
+
+def test_an_indicator_with_all_values_equal_is_missing_and_skipped(tmp_path):
+    rubric = [["一级指标", "规则", "输入", "标准化"], ["x", "value", "x", "minmax"], ["y", "value", "y", "minmax"]]
+    data = [["单位", "x", "y"], ["A", 5, 10], ["B", 5, 20], ["C", 5, 30]]
+    path = write_book(tmp_path / "constant.xlsx", {"细则": rubric, "数据": data, "设置": settings(
+        ("汇总", "加权平均"), ("缺失值", "跳过"))})
+    rescore(path)
+    got = by_unit(path, "得分")
+    # x cannot be stretched: missing for all; y: 0, 50, 100 and the totals are y alone
+    assert [got[u]["x"] for u in "ABC"] == [None] * 3 and [got[u]["总分"] for u in "ABC"] == [0, 50, 100]
+    assert ("提示", "细则", "B2", "「x」：各单位数值全部相同，无法极差标准化，按缺失处理") in problems(path)
+    assert working(path, "A", "x").endswith("标准化（minmax）：各单位数值全部相同，无法极差标准化，按缺失处理")
+
+
+def test_sensitivity_skips_the_same_gaps_as_scoring():
+    tree = Tree(parent=np.array([2, 2, -1]), n_leaves=2, method=("", "", "wmean"), weight=np.array([1, 1, 1.]),
+                missing=("", "", "skip"))
+    leaf = np.array([[90, NAN], [80, 70], [60, 50]])
+    res = rank_sensitivity(tree, leaf, n_runs=50, seed=0)
+    # the first unit's total is 90 in every run (only one child present): always rank 1
+    assert res.base_rank.tolist() == [1, 2, 3] and res.median_rank.tolist() == [1, 2, 3]
+    blank = Tree(parent=np.array([2, 2, -1]), n_leaves=2, method=("", "", "wmean"), weight=np.array([1, 1, 1.]))
+    assert math.isnan(rank_sensitivity(blank, leaf, n_runs=50, seed=0).median_rank[0])
+
+
+def test_bad_gap_settings_name_their_cells(tmp_path):
+    rubric = [["一级指标", "规则", "输入", "插补"], ["x", "value", "x", "众数"]]
+    path = write_book(tmp_path / "bad.xlsx", {"细则": rubric, "数据": GROUPED, "设置": settings(
+        ("缺失值", "忽略不计"), ("最少数据", "150%"), ("异常值", "截断"))})
+    rescore(path)
+    errors = {(p[1], p[2]): p[3] for p in problems(path) if p[0] == "错误"}
+    assert "缺失值处理「忽略不计」无效" in errors[("设置", "B2")]
+    assert "最少数据「150%」无效" in errors[("设置", "B3")]
+    assert "异常值处理「截断」无效" in errors[("设置", "B4")]
+    assert "插补方法「众数」无效" in errors[("细则", "D2")]
