@@ -11,7 +11,7 @@ import pandas as pd
 from .aggregate import REASONS
 from .model import Indicator, Settings
 from .numbers import fmt_num
-from .rules import OK, Ctx, Outcome
+from .rules import MISSING, OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
 
@@ -84,7 +84,7 @@ class IndicatorResult:
         if i in self.filled:
             return self._finish(v, i, self.filled[i])
         if v.outcome.status[i] != OK:
-            return v.outcome.messages.get(i, "无法计算")
+            return self._failed(v, i)
         return self._finish(v, i, v.indicator.rule.explain(v.outcome, i, v.indicator.points, v.ctx))
 
     def explanations(self) -> list[str | None]:
@@ -98,9 +98,13 @@ class IndicatorResult:
             for i, text in zip(ok, many):
                 texts[i] = text if plain else self._finish(v, i, text)
             for i in rows[v.outcome.status[rows] != OK].tolist():
-                texts[i] = self._finish(v, i, self.filled[i]) if i in self.filled else \
-                    v.outcome.messages.get(i, "无法计算")
+                texts[i] = self._finish(v, i, self.filled[i]) if i in self.filled else self._failed(v, i)
         return texts
+
+    def _failed(self, v: Variant, i: int) -> str:
+        """Why a unit has no score; a blank input its parent skips (设置 缺失值=跳过) says so."""
+        text = v.outcome.messages.get(i, "无法计算")
+        return f"{text}，汇总时跳过" if self.skipped and v.outcome.status[i] == MISSING else text
 
     def _finish(self, v: Variant, i: int, text: str) -> str:
         """Add the outlier treatment, the normalisation step and any 提示 to a unit's working."""

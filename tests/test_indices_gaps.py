@@ -7,16 +7,18 @@ present, group means of the values given, Excel SKEW/KURT sums written out term 
 from __future__ import annotations
 
 import math
+import shutil
 from fractions import Fraction
 
 import numpy as np
+import openpyxl
 import pytest
 
 from engine.aggregate import TOO_FEW_CHILDREN, Tree, aggregate
 from engine.impute import impute
 from engine.outliers import kurtosis, skewness, treat
 from engine.sensitivity import rank_sensitivity
-from tests.test_indices_workbooks import by_unit, problems, rescore, settings
+from tests.test_indices_workbooks import SAMPLE_DIR, by_unit, problems, rescore, settings
 from tests.test_workbooks_reading import sheet_rows, write_book
 
 NAN = float("nan")
@@ -263,3 +265,41 @@ def test_bad_gap_settings_name_their_cells(tmp_path):
     assert "最少数据「150%」无效" in errors[("设置", "B3")]
     assert "异常值处理「截断」无效" in errors[("设置", "B4")]
     assert "插补方法「众数」无效" in errors[("细则", "D2")]
+
+
+# ---------------------------------------------------------------------------------- samples
+
+@pytest.fixture
+def gap_sample(tmp_path):
+    def rescored(name: str):
+        path = tmp_path / name
+        shutil.copy(SAMPLE_DIR / name, path)
+        assert rescore(path).exit_code == 0
+        notes = [c for row in openpyxl.load_workbook(path)["数据"].iter_rows(max_row=4, values_only=True)
+                 for c in row if c]
+        assert any("虚构" in str(c) for c in notes) and any("缺失值=空白" in str(c) for c in notes)
+        return path
+    return rescored
+
+
+def test_sample_with_gaps_skipped(gap_sample):
+    path = gap_sample("智慧城市_综合指数_缺数据跳过.xlsx")
+    got = by_unit(path, "得分")
+    # 乙区 lacks 5G基站密度: 基础能力 = 光纤 alone = 0.98/0.95×100 = 103.157 → 103.16;
+    # 应用感知 = 305.1/255 (辛区)×100 = 119.647 → 119.65; 新型基础设施 = (103.16 + 119.65)/2 = 111.405 → 111.41
+    assert (got["乙区"]["基础能力"], got["乙区"]["应用感知"], got["乙区"]["新型基础设施指数"]) == (103.16, 119.65, 111.41)
+    assert all(r["总分"] is not None and r["排名"] is not None for r in got.values())
+    assert [p[0] for p in problems(path)] == ["提示"] * 3
+    assert working(path, "乙区", "1 5G基站密度(个/平方公里)") == "缺少输入「5G基站密度(个/平方公里)」，汇总时跳过"
+    assert all(r["中位排名"] is not None for r in by_unit(path, "敏感性").values())
+
+
+def test_sample_with_gaps_imputed_by_group(gap_sample):
+    path = gap_sample("智慧城市_综合指数_缺数据插补.xlsx")
+    got = by_unit(path, "得分")
+    # 乙区 (中心城区) 5G = mean of 甲 16.8, 丙 11.5, 丁 11.9 = 13.4 → 13.4/12×100 = 111.67;
+    # 戊区 (郊区) 办理时长 = mean of 5.6, 6.0, 6.4 = 6.0 → lower is better: 5/6×100 = 83.33
+    assert got["乙区"]["1 5G基站密度(个/平方公里)"] == 111.67
+    assert got["戊区"]["5 政务服务事项平均办理时长(天)"] == 83.33
+    assert working(path, "乙区", "1 5G基站密度(个/平方公里)") == "插补：组内均值 13.4；标准化（ratio_to_benchmark）后为111.67"
+    assert ("提示", "数据", "I11", "「庚区」「制度规划」：缺少数值，插补：组内均值 96.4333") in problems(path)
