@@ -28,37 +28,39 @@ OUTLIER_METHODS = ("winsorise", "log")
 
 def skewness(x) -> float:
     """Excel SKEW over the non-NaN values (NaN with fewer than 3 values or no spread)."""
-    v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n < 3:
-        return np.nan
-    d = v - v.mean()
-    s2 = (d * d).sum()
-    if s2 == 0:
-        return np.nan
-    return float(np.sqrt(n) * (d ** 3).sum() / s2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2))
+    return _shape(_present(x))[0]
 
 
 def kurtosis(x) -> float:
     """Excel KURT over the non-NaN values (NaN with fewer than 4 values or no spread)."""
+    return _shape(_present(x))[1]
+
+
+def _present(x) -> np.ndarray:
     v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
+    return v[~np.isnan(v)]
+
+
+def _shape(v: np.ndarray) -> tuple[float, float]:
+    """(skewness, kurtosis) of values without NaN, in one pass over the deviations."""
     n = v.size
-    if n < 4:
-        return np.nan
+    if n < 3:
+        return np.nan, np.nan
     d = v - v.mean()
-    s2 = (d * d).sum()
+    d2 = d * d
+    s2 = d2.sum()
     if s2 == 0:
-        return np.nan
-    r = n * (d ** 4).sum() / s2 ** 2
-    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+        return np.nan, np.nan
+    skew = float(np.sqrt(n) * (d2 * d).sum() / s2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2))
+    if n < 4:
+        return skew, np.nan
+    r = n * (d2 * d2).sum() / s2 ** 2
+    return skew, float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
-def needs_treatment(x) -> bool:
+def _fails(shape: tuple[float, float]) -> bool:
     """|skewness| >= 2 and kurtosis >= 3.5 (False when either cannot be computed)."""
-    s, k = skewness(x), kurtosis(x)
-    return bool(abs(s) >= SKEW_LIMIT and k >= KURT_LIMIT)
+    return bool(abs(shape[0]) >= SKEW_LIMIT and shape[1] >= KURT_LIMIT)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,28 +87,32 @@ def treat(x, method: str = "winsorise") -> TreatResult:
     if method not in OUTLIER_METHODS:
         raise ValueError(f"异常值处理「{method}」无效，应为 缩尾、对数 或 无")
     v = np.asarray(x, dtype=float)
-    before = (skewness(v), kurtosis(v))
-    untouched = np.zeros(v.shape, dtype=bool)
-    if method == "log":
+    here = ~np.isnan(v)
+    before = _shape(v[here])
+    if method == "log" or _fails(before):
+        w = v[here]                                   # the values present, winsorised in place
+        hi_pts = lo_pts = np.zeros(w.shape, dtype=bool)
+        shape = before
+        while method == "winsorise" and _fails(shape) and hi_pts.sum() + lo_pts.sum() < WIN_MAX:
+            if shape[0] >= 0:
+                hi_pts = w == w.max()
+                w[hi_pts] = w[~hi_pts].max()
+            else:
+                lo_pts = w == w.min()
+                w[lo_pts] = w[~lo_pts].min()
+            shape = _shape(w)
+        if method == "winsorise" and not _fails(shape):
+            points = np.zeros(v.shape, dtype=bool)
+            points[here] = hi_pts | lo_pts
+            out = v.copy()
+            out[here] = w
+            return TreatResult(out, "winsorise", points, (before[0], shape[0]), (before[1], shape[1]))
         out = log_transform(v)
-        if out is None:
-            return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2, "最大值不大于1或数值无差异，无法对数变换")
-        return TreatResult(out, "log", ~np.isnan(v), (before[0], skewness(out)), (before[1], kurtosis(out)))
-    if not needs_treatment(v):
-        return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2)
-    w = v.copy()
-    hi_pts = lo_pts = np.zeros(v.shape, dtype=bool)
-    while needs_treatment(w) and hi_pts.sum() + lo_pts.sum() < WIN_MAX:
-        if skewness(w) >= 0:
-            hi_pts = w == np.nanmax(w)
-            w[hi_pts] = np.nanmax(w[~hi_pts])
-        else:
-            lo_pts = w == np.nanmin(w)
-            w[lo_pts] = np.nanmin(w[~lo_pts])
-    if not needs_treatment(w):
-        return TreatResult(w, "winsorise", hi_pts | lo_pts, (before[0], skewness(w)), (before[1], kurtosis(w)))
-    out = log_transform(v)
-    if out is None:
-        return TreatResult(v, "", untouched, (before[0],) * 2, (before[1],) * 2,
-                           f"缩尾{WIN_MAX}个点后仍偏斜，而最大值不大于1，无法对数变换")
-    return TreatResult(out, "log", ~np.isnan(v), (before[0], skewness(out)), (before[1], kurtosis(out)))
+        if out is not None:
+            after = _shape(out[here])
+            return TreatResult(out, "log", here, (before[0], after[0]), (before[1], after[1]))
+        note = "最大值不大于1或数值无差异，无法对数变换" if method == "log" else \
+            f"缩尾{WIN_MAX}个点后仍偏斜，而最大值不大于1，无法对数变换"
+    else:
+        note = ""
+    return TreatResult(v, "", np.zeros(v.shape, dtype=bool), (before[0],) * 2, (before[1],) * 2, note)
