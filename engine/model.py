@@ -117,9 +117,11 @@ class Settings(BaseModel):
         """'2/3' / '66%' / '0.5' / '一级=2/3; 二级=50%' → (default, per level)."""
         return _per_level(text, _share, None)
 
-    def check_missing(self) -> None:
-        """A 求和 level may skip only with 按比例折算: a plain skip would silently lower totals."""
-        for level in sorted({1, 2, 3, 4} | set(self.missing_levels) | set(self.aggregate_levels)):
+    def check_missing(self, depth: int) -> None:
+        """A 求和 level may skip only with 按比例折算: a plain skip would silently lower totals.
+
+        `depth`: the rubric's number of levels (level L combines level-L items into their parent)."""
+        for level in range(1, depth + 1):
             if self.missing_for(level) == "skip" and self.method_for(level) == "sum":
                 raise ValueError(f"{LEVEL_NAMES[level - 1] if level <= 4 else level}按求和汇总，"
                                  "跳过缺失的下级会少算分数：应写「跳过按比例折算」，或改为加权平均")

@@ -119,6 +119,11 @@ def test_a_sum_level_skips_only_with_proportional_scaling(tmp_path):
     rescore(scaled)
     # present: p 8 of 10 and r 25 of 30 = 33 of 40 points; scaled to the full 60: 33 × 60/40 = 49.5
     assert by_unit(scaled, "得分")["甲"]["总分"] == 49.5
+    # only the levels the rubric has count: one level averaged, the (absent) lower levels' 求和 is moot
+    mean = write_book(tmp_path / "mean.xlsx", {"细则": rubric, "数据": data, "设置": settings(
+        ("汇总", "一级=加权平均"), ("缺失值", "跳过"))})
+    rescore(mean)
+    assert by_unit(mean, "得分")["甲"]["总分"] == 16.5 and [p[0] for p in problems(mean)] == ["提示"]
 
 
 GROUPED = [
@@ -194,7 +199,9 @@ def excel_skew_kurt(values):
 
 def test_winsorising_a_skewed_column_moves_the_top_point_once():
     x = list(range(1, 11)) + [30, 100]
-    # n = 12, mean = 185/12; sum d² = 8566.92, sum d³ = 612,110, sum d⁴ = 56,066,810 (exact fractions)
+    # n = 12, mean = 185/12; sum d² = 8432.92, sum d³ = 596,032.99, sum d⁴ = 51,376,410.04
+    d = [Fraction(v) - Fraction(185, 12) for v in x]
+    assert [round(float(sum(t ** k for t in d)), 2) for k in (2, 3, 4)] == [8432.92, 596032.99, 51376410.04]
     skew, kurt = excel_skew_kurt(x)
     assert skew == pytest.approx(3.0632, abs=1e-4) and kurt == pytest.approx(9.7414, abs=1e-4)
     assert (skewness(x), kurtosis(x)) == pytest.approx((skew, kurt), rel=1e-12)

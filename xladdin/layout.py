@@ -217,6 +217,12 @@ def read_book(host: WorkbookHost) -> Book:
         _check_groups(indicators, book)
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
+    try:
+        settings.check_missing(max(len(i.path) for i in indicators))
+    except ValueError as exc:
+        r, c = setting_cells[SETTING_KEYS["missing"][0]]
+        issues.append(Issue(SEVERITY_ERROR, settings_sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
+        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     return book
@@ -274,12 +280,6 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
     except ValueError as exc:
         issues.append(Issue(SEVERITY_ERROR, sheet or "设置", "", f"设置无效：{exc}，已用默认值"))
         settings = Settings()
-    try:
-        settings.check_missing()
-    except ValueError as exc:
-        r, c = cells[SETTING_KEYS["missing"][0]]
-        issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
-        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
     return settings, cells, _text(values.get("unit")) or None, options
 
 
