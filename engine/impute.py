@@ -53,7 +53,14 @@ def impute(values, method: str, groups=None, previous=None, among=None) -> Imput
         if groups is None:
             raise ValueError("组内插补需要分组")
         codes = group_codes(groups, n)
-        stat = pd.Series(known).groupby(codes).transform("mean" if method == "group_mean" else "median")
-        fill = np.where(codes >= 0, stat.to_numpy(dtype=float), np.nan)
+        if method == "group_mean":             # sums and counts per group: one pass, no sorting
+            have = (codes >= 0) & ~np.isnan(known)
+            k = max(int(codes.max()) + 1, 1)
+            sums, counts = np.bincount(codes[have], known[have], k), np.bincount(codes[have], minlength=k)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                stat = (sums / counts)[np.clip(codes, 0, None)]
+        else:
+            stat = pd.Series(known).groupby(codes).transform("median").to_numpy(dtype=float)
+        fill = np.where(codes >= 0, stat, np.nan)
     filled = gap & ~np.isnan(fill)
     return ImputeResult(np.where(filled, fill, v), filled)
