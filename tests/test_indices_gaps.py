@@ -114,6 +114,9 @@ def test_a_sum_level_skips_only_with_proportional_scaling(tmp_path):
     errors = [p for p in problems(plain) if p[0] == "错误"]
     assert errors[0][1:3] == ("设置", "B3") and "按比例折算" in errors[0][3]
     assert by_unit(plain, "得分")["甲"]["总分"] is None          # fell back to 空白
+    alone = write_book(tmp_path / "alone.xlsx", {"细则": rubric, "数据": data, "设置": settings(("最少数据", "50%"))})
+    rescore(alone)
+    assert [p[:3] for p in problems(alone) if "最少数据" in p[3]] == [("提示", "设置", "B2")]
     scaled = write_book(tmp_path / "scaled.xlsx", {"细则": rubric, "数据": data, "设置": settings(
         ("汇总", "求和"), ("缺失值", "跳过按比例折算"))})
     rescore(scaled)

@@ -217,15 +217,27 @@ def read_book(host: WorkbookHost) -> Book:
         _check_groups(indicators, book)
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
-    try:
-        settings.check_missing(max(len(i.path) for i in indicators))
-    except ValueError as exc:
-        r, c = setting_cells[SETTING_KEYS["missing"][0]]
-        issues.append(Issue(SEVERITY_ERROR, settings_sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
-        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
+    settings = _check_missing(settings, max(len(i.path) for i in indicators), settings_sheet, setting_cells, issues)
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     return book
+
+
+def _check_missing(settings: Settings, depth: int, sheet, cells, issues: list[Issue]) -> Settings:
+    """缺失值 against the rubric's levels: 跳过 on a 求和 level is an 错误 (空白 is used instead);
+    最少数据 with no skipping level does nothing, which a 提示 says."""
+    try:
+        settings.check_missing(depth)
+    except ValueError as exc:
+        r, c = cells[SETTING_KEYS["missing"][0]]
+        issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
+        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
+    if settings.min_share is not None or settings.min_share_levels:
+        if all(settings.missing_for(level) == "blank" for level in range(1, depth + 1)):
+            r, c = cells[SETTING_KEYS["min_share"][0]]
+            issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, c + 1),
+                                "设置「最少数据」只在「缺失值=跳过」的层级起作用，现在各层级均为空白，未使用"))
+    return settings
 
 
 def _read_settings(host, sheet: str | None, issues: list[Issue]):
