@@ -104,6 +104,13 @@ def test_minimum_data_in_the_engine_gives_its_reason():
     assert res.reason[1, -1] == TOO_FEW_CHILDREN
 
 
+def test_a_geometric_mean_skips_too():
+    tree = Tree(parent=np.array([3, 3, 3, -1]), n_leaves=3, method=("",) * 3 + ("gmean",),
+                weight=np.ones(4), missing=("",) * 3 + ("skip",))
+    # √(4 × 9) = 6 over the two present; all three: ∛(4 × 9 × 48) = ∛1728 = 12
+    assert aggregate(tree, [[4, 9, NAN], [4, 9, 48]]).values[:, -1].tolist() == [6, 12]
+
+
 def test_a_sum_level_skips_only_with_proportional_scaling(tmp_path):
     rubric = [["一级指标", "分值", "规则", "输入"], ["p", 10, "value", "p"], ["q", 20, "value", "q"],
               ["r", 30, "value", "r"]]
