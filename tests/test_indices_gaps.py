@@ -19,6 +19,7 @@ from engine.impute import impute
 from engine.outliers import kurtosis, skewness, treat
 from engine.sensitivity import rank_sensitivity
 from tests.test_indices_workbooks import SAMPLE_DIR, by_unit, problems, rescore, settings
+from tests.test_workbooks_libreoffice import SOFFICE, soffice
 from tests.test_workbooks_reading import sheet_rows, write_book
 
 NAN = float("nan")
@@ -320,3 +321,26 @@ def test_sample_with_gaps_imputed_by_group(gap_sample):
     assert got["戊区"]["5 政务服务事项平均办理时长(天)"] == 83.33
     assert working(path, "乙区", "1 5G基站密度(个/平方公里)") == "插补：组内均值 13.4；标准化（ratio_to_benchmark）后为111.67"
     assert ("提示", "数据", "I11", "「庚区」「制度规划」：缺少数值，插补：组内均值 96.4333") in problems(path)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_skewness_and_kurtosis_are_the_spreadsheet_ones(tmp_path):
+    """LibreOffice's SKEW and KURT (the Excel definitions COINr follows) on the columns treated here."""
+    columns = [list(range(1, 11)) + [30, 100],
+               list(range(1, 81)) + [1000 + 10 * k for k in range(6)],
+               np.round(np.random.default_rng(3).lognormal(1, 1.6, 40), 3).tolist()]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for c, col in enumerate(columns, start=1):
+        for r, v in enumerate(col, start=3):
+            ws.cell(r, c, v)
+        letter = openpyxl.utils.get_column_letter(c)
+        ws.cell(1, c, f"=SKEW({letter}3:{letter}{len(col) + 2})")
+        ws.cell(2, c, f"=KURT({letter}3:{letter}{len(col) + 2})")
+    wb.save(tmp_path / "moments.xlsx")
+    soffice(tmp_path, "xlsx", tmp_path / "back", [tmp_path / "moments.xlsx"])
+    back = openpyxl.load_workbook(tmp_path / "back" / "moments.xlsx", data_only=True).active
+    for c, col in enumerate(columns, start=1):
+        assert skewness(col) == pytest.approx(back.cell(1, c).value, rel=1e-9)
+        assert kurtosis(col) == pytest.approx(back.cell(2, c).value, rel=1e-9)
