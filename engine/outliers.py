@@ -12,9 +12,9 @@ An indicator needs treatment while |skewness| >= 2 AND kurtosis >= 3.5. `winsori
    the maximum gets the largest other value, else every unit at the minimum the smallest other
    value (tied extremes move together; the count is the number of units at the moved extreme);
 2. if it still needs treatment, the winsorisation is dropped and the ORIGINAL values are log
-   transformed: log((max - 1) (x - min) / (max - min) + 1), which maps [min, max] onto
-   [0, log(max)] (COINr's default `log_GII`); it needs max > 1.
-`log` (对数) applies that transform directly.
+   transformed with COINr's default `log_CT`: log(x - min + 0.01 (max - min)), which keeps the
+   order (COINr's `combine_treat = FALSE`).
+`log` (对数) applies that transform directly. Neither needs anything but some spread.
 """
 from __future__ import annotations
 
@@ -74,12 +74,12 @@ class TreatResult:
 
 
 def log_transform(x) -> np.ndarray | None:
-    """COINr's log_GII: log((max-1)(x-min)/(max-min) + 1); None when max <= 1 or no spread."""
+    """COINr's log_CT: log(x - min + 0.01 (max - min)); None when all values are equal."""
     v = np.asarray(x, dtype=float)
     lo, hi = np.nanmin(v), np.nanmax(v)
-    if not hi > 1 or not hi > lo:
+    if not hi > lo:
         return None
-    return np.log((hi - 1) * (v - lo) / (hi - lo) + 1)
+    return np.log(v - lo + 0.01 * (hi - lo))
 
 
 def treat(x, method: str = "winsorise") -> TreatResult:
@@ -111,8 +111,7 @@ def treat(x, method: str = "winsorise") -> TreatResult:
         if out is not None:
             after = _shape(out[here])
             return TreatResult(out, "log", here, (before[0], after[0]), (before[1], after[1]))
-        note = "最大值不大于1或数值无差异，无法对数变换" if method == "log" else \
-            f"缩尾{WIN_MAX}个点后仍偏斜，而最大值不大于1，无法对数变换"
+        note = "各单位数值全部相同，无法对数变换"
     else:
         note = ""
     return TreatResult(v, "", np.zeros(v.shape, dtype=bool), (before[0],) * 2, (before[1],) * 2, note)

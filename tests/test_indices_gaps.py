@@ -230,11 +230,12 @@ def test_winsorising_five_points_is_not_enough_so_the_original_values_are_logged
     x = np.array(list(range(1, 81)) + [1000 + 10 * k for k in range(6)], dtype=float)
     res = treat(x)
     # 6 outliers: after 5 points the top 6 are tied at 1000 and still skewed → log of the originals,
-    # log((max − 1)(x − min)/(max − min) + 1) with min 1, max 1050
-    assert res.method == "log"
+    # log(x − min + 0.01 (max − min)) with min 1, max 1050: log(x − 1 + 10.49)
+    assert res.method == "log" and res.points.all()
     for v, out in zip(x[[0, 1, 85]], res.values[[0, 1, 85]]):
-        assert out == pytest.approx(math.log(1049 * (v - 1) / 1049 + 1))
-    assert res.values[0] == 0 and res.values[85] == pytest.approx(math.log(1050))
+        assert out == pytest.approx(math.log(v - 1 + 10.49))
+    assert res.values[0] == pytest.approx(math.log(10.49)) and res.values[85] == pytest.approx(math.log(1059.49))
+    assert np.all(np.diff(res.values) > 0)                 # the order is kept
 
 
 def test_a_treated_indicator_is_reported_with_its_points(tmp_path):
