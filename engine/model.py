@@ -153,8 +153,9 @@ def _per_level(text: str, parse, default):
 
 
 def _missing_mode(text: str) -> str:
+    """空白 → blank, 跳过 → skip, anything with 折算 (跳过按比例折算) → scale."""
     t = text.replace(" ", "")
-    if "按比例折算" in t or "折算" in t:
+    if "折算" in t:
         return "scale"
     if t in ("跳过", "skip", "忽略"):
         return "skip"
