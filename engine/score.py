@@ -10,7 +10,7 @@ from .aggregate import NOT_ASSESSED as NODE_NOT_ASSESSED, TOO_FEW_CHILDREN, Tree
 from .impute import IMPUTE_TEXT, impute
 from .normalize import CONSTANT, normalize
 from .model import Indicator, Rubric
-from .numbers import fmt_num
+from .numbers import fmt_num, fmt_nums
 from .outliers import WIN_MAX, treat
 from .rank import rank
 from .rounding import round_half_up
@@ -274,8 +274,9 @@ def _treat(r: IndicatorResult, problems: list[Problem]) -> None:
     if not res.method:
         return
     word = "缩尾" if res.method == "winsorise" else "对数变换"
-    for i in np.flatnonzero(res.points).tolist():
-        r.treated[i] = f"{word}：{fmt_num(r.score[i], 4)} → {fmt_num(res.values[i], 4)}"
+    changed = np.flatnonzero(res.points)
+    r.treated.update({i: f"{word}：{a} → {b}" for i, a, b in
+                      zip(changed.tolist(), fmt_nums(r.score[changed], 4), fmt_nums(res.values[changed], 4))})
     stats = (f"偏度{res.skew[0]:.2f}、峰度{res.kurt[0]:.2f}，处理后偏度{res.skew[1]:.2f}、峰度{res.kurt[1]:.2f}"
              if not np.isnan(res.skew[0]) else "")
     if res.method == "winsorise":

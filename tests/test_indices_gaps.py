@@ -345,3 +345,15 @@ def test_skewness_and_kurtosis_are_the_spreadsheet_ones(tmp_path):
     for c, col in enumerate(columns, start=1):
         assert skewness(col) == pytest.approx(back.cell(1, c).value, rel=1e-9)
         assert kurtosis(col) == pytest.approx(back.cell(2, c).value, rel=1e-9)
+
+
+def test_a_log_transformed_indicator_shows_every_changed_value(tmp_path):
+    rubric = [["一级指标", "规则", "输入", "异常值"], ["x", "value", "x", "对数"]]
+    data = [["单位", "x"], ["A", 1], ["B", 2], ["C", 3], ["D", 11]]
+    path = write_book(tmp_path / "log.xlsx", {"细则": rubric, "数据": data})
+    rescore(path)
+    # min 1, max 11: log(x − 1 + 0.01 × 10) → log 0.1, log 1.1, log 2.1, log 10.1
+    got = by_unit(path, "得分")
+    assert [got[u]["x"] for u in "ABCD"] == pytest.approx([math.log(v) for v in (0.1, 1.1, 2.1, 10.1)])
+    assert working(path, "D", "x").endswith("对数变换：11 → 2.3125")
+    assert [p[3].split("（")[0] for p in problems(path)] == ["「x」异常值处理：对数变换"]
