@@ -311,6 +311,8 @@ def test_sample_with_gaps_skipped(gap_sample):
     assert [p[0] for p in problems(path)] == ["提示"] * 3
     assert working(path, "乙区", "1 5G基站密度(个/平方公里)") == "缺少输入「5G基站密度(个/平方公里)」，汇总时跳过"
     assert all(r["中位排名"] is not None for r in by_unit(path, "敏感性").values())
+    notes = [r["值"] for r in sheet_rows(path, "敏感性") if r.get("参数") == "注意"]
+    assert notes == ["缺失的指标在每次重算中按设置「缺失值」跳过，与评分相同"]
 
 
 def test_sample_with_gaps_imputed_by_group(gap_sample):
