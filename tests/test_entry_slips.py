@@ -72,6 +72,18 @@ def test_typed_95_for_95_percent_in_a_bonus_gate_or_a_condition():
     assert out.messages[0] == slip("增速", "8.2", "8.2%")
 
 
+def test_typed_97_5_for_97_5_percent_under_a_step_from_100_percent():
+    # 执行率100%得满分，每低1个百分点扣0.1分: 97.5 typed for 97.5% would score full points
+    scores, msgs = run("step per=1% deduct=0.1 from=100%", 5, [97.5, 0.975, 1.02])
+    assert np.isnan(scores[0]) and scores[1:] == [4.8, 5] and msgs[0] == slip("满意度", "97.5", "97.5%")
+
+
+def test_control_rate_of_101_percent_fails_pass_100_percent():
+    # 公用经费控制率≤100%得满分: 101% typed as a rate is over budget (0 points), not a slip; 101 is one
+    scores, msgs = run("pass <=100%", 2, [1.01, 1.0, 101])
+    assert scores[:2] == [0, 2] and np.isnan(scores[2]) and list(msgs.values()) == [slip("满意度", "101", "101%")]
+
+
 def test_a_target_in_the_values_own_units_is_not_a_percent():
     scores, msgs = run("step at=50 per=1 deduct=0.5", 5, [95, 45])
     assert scores == [5, 2.5] and not msgs

@@ -348,8 +348,9 @@ def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) 
 def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
     """The largest size a typed rate can plausibly have under a rule with these percent bounds.
 
-    A rule whose bounds all lie within 100% reads rates of at most 100%, or of at most 200% when
-    its top clause is open upward (a completion of 120% meets '>=90%'); one with a bound above
+    A rule whose bounds all lie below 100% reads rates of at most 100%, or of at most 200% when
+    its top clause is open upward (a completion of 120% meets '>=90%') or a bound is 100% itself
+    ('<=100%' exists to fail 101%); one with a bound above
     100% (a 120% target) allows ten times its largest bound. ``declared`` (the rule's
     ``rate_max=`` option, 0 for no limit) overrides all of these."""
     if declared is not None:
@@ -357,7 +358,7 @@ def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
     top = max((abs(float(b)) for b in bounds if b is not None), default=0.0)
     if top > 1:
         return 10 * top
-    return 2.0 if open_above else 1.0
+    return 2.0 if open_above or top == 1 else 1.0     # a 100% bound: 101% is real (控制率 ≤100% fails it)
 
 
 def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, limit: float | None) -> None:
