@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -85,6 +86,24 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_rule(args) -> int:
+    """推导规则: one 评分标准 → the proposed rule, its inputs and its reading (exit 0 sure, 1 unsure, 2 none)."""
+    from engine.wording import read_wording
+    proposal = read_wording(args.text, args.points)
+    if args.json:
+        print(json.dumps(proposal.as_json(), ensure_ascii=False))
+    else:
+        print(f"规则：{proposal.rule or '（未能推导）'}")
+        if proposal.inputs:
+            print("输入：" + "，".join(f"{i['name']}（{i['what']}）" for i in proposal.inputs))
+        print(f"说明：{proposal.reading}")
+        if proposal.rule:
+            print("把握：" + ("确定" if proposal.sure else "存疑，请核对"))
+        if proposal.unread:
+            print("未读懂：" + "；".join(f"「{u}」" for u in proposal.unread))
+    return 0 if proposal.sure and proposal.rule else 1 if proposal.rule else 2
+
+
 def cmd_demo(args) -> int:
     folder = Path(args.samples) if args.samples else SAMPLES
     books = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
@@ -142,6 +161,11 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("output")
     n.add_argument("--force", action="store_true")
     n.set_defaults(func=cmd_new)
+    ru = sub.add_parser("rule", help="由评分标准（文字）推导规则，并给出规则说明")
+    ru.add_argument("text", help="评分标准原文，如「每发现一处错误扣0.5分，最多扣2分」")
+    ru.add_argument("--points", help="分值")
+    ru.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    ru.set_defaults(func=cmd_rule)
     d = sub.add_parser("demo", help="对 workbooks/ 中的每个示例重新评分，输出到 out/")
     d.add_argument("--out", default="out")
     d.add_argument("--samples", help="示例目录（默认为项目的 workbooks/）")

@@ -60,7 +60,9 @@ def _read(text: str, points: Decimal | None, name: str) -> Proposal:
             unread = hinted[:3] or [text.strip()[:40]]
         need = "（需要分值）" if points is None and _needs_points(w) else ""
         return Proposal(rule=None, inputs=[], reading="未能从评分标准推导出规则" + need, sure=False, unread=unread)
-    reading = "；".join(r for r in draft.reading if r)
+    reading = ""
+    for part in (r for r in draft.reading if r):
+        reading += part if not reading or part.startswith("（") else "；" + part
     doubts = list(dict.fromkeys(draft.doubts))
     if doubts:
         reading += "。存疑：" + "；".join(doubts)

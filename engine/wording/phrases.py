@@ -151,7 +151,7 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 add(Fact("cond", iv=iv, text="".join(subject).rstrip("的")))
             pend_op = None
         elif ty == "range":
-            lo, hi = tok.value
+            lo, hi, lo_incl, hi_incl = tok.value
             if act in ("deduct", "add"):
                 add(Fact("amount", iv=Interval(lo=lo, hi=hi), value=act))
                 act = None
@@ -160,8 +160,9 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 add(Fact("outcome", iv=Interval(lo=lo, hi=hi), value="scores"))
                 act = None
             else:
-                add(Fact("cond", iv=Interval(lo=lo, hi=hi, pct=tok.pct), text="".join(subject).rstrip("的"),
-                         explicit=False))
+                add(Fact("cond", iv=Interval(lo=lo, hi=hi, lo_open=lo_incl is False, hi_open=hi_incl is False,
+                                             pct=tok.pct), text="".join(subject).rstrip("的"),
+                         explicit=lo_incl is not None))
         elif ty == "incl":
             last = next((f for f in reversed(facts) if f.kind == "cond"), None)
             if last is not None:

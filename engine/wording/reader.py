@@ -293,6 +293,11 @@ def build_step(w: Wording) -> Draft | None:
             return None
         reading = [f"{ref}最高的单位得满分，每低于最高值{per_text}扣{each_text}（{round_words}）{floor}"]
         return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
+    if not step.per.pct and not full_arms and not zero_arms and per == 1 and step.per.unit not in ("", "分"):
+        # 每少1人扣1分: a count of the shortfall, each one off (no reference value to measure from)
+        what = ("缺少" if step.value == "below" else "超出") + step.per.unit + "数"
+        return Draft(f"deduct each={fmt_num(each_pts)}", [(what, "个数")],
+                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，扣完为止"])
     if step.value == "below":
         target = _full_at(full_arms, low=True) if full_arms else None
         if target is None:
@@ -303,8 +308,12 @@ def build_step(w: Wording) -> Draft | None:
             if w.rate:
                 reading.insert(0, w.rate.text() + "（输入填算好的比率）")
             return Draft(rule, [(metric, "比率")], reading, doubts)
-        return _staircase(w, "below", target, per, each_pts, cap, rnd, zero_arms,
-                          f"{metric}达到{pct_text(target)}得满分，每低{per_text}扣{each_text}（{round_words}）{floor}")
+        said = f"{metric}达到{pct_text(target)}得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
+        newer = [] if zero_arms else [Draft(
+            f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)} at={_num_rule(target, True)} "
+            f"round={rnd}" + (f" cap={fmt_num(cap)}" if cap is not None else ""), [(metric, "比率")],
+            [said + (f"，最多扣{fmt_num(cap)}分" if cap is not None else "")])]
+        return newer + _staircase(w, "below", target, per, each_pts, cap, rnd, zero_arms, said)
     # above: the metric grows bad (调整率, 结余率)
     target = _full_at(full_arms, low=False) if full_arms else Decimal(0)
     if target is None:
@@ -345,15 +354,15 @@ def _full_at(arms: list[Arm], low: bool) -> Decimal | None:
 
 
 def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decimal, cap: Decimal | None,
-               rnd: str, zero_arms: list[Arm], said: str) -> Draft | None:
+               rnd: str, zero_arms: list[Arm], said: str) -> list[Draft]:
     """A step below/above a target other than 100%/0 (or with a cap), written out as a table."""
     P = w.points
     most = min(cap, P) if cap is not None else P
     if each <= 0:
-        return None
+        return []
     k_max = int((most / each).to_integral_value(rounding="ROUND_CEILING"))
     if k_max > MAX_STEPS:
-        return None
+        return []
     clauses = []
     for z in zero_arms:
         clauses.append(f"{iv_rule(z.cond.iv)}: 0")
@@ -376,7 +385,7 @@ def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decima
     if w.rate:
         reading.insert(0, w.rate.text())
     reading.append("（逐档列成区间表）")
-    return Draft(rule, w.rate_inputs(), reading)
+    return [Draft(rule, w.rate_inputs(), reading)]
 
 
 def build_ratio(w: Wording) -> Draft | None:
@@ -422,8 +431,9 @@ def build_deduct(w: Wording) -> Draft | None:
     if capd is not None and capd.value < w.points:
         if amount.iv.lo != amount.iv.hi:
             return None
-        return _count_table(w, f"{noun}数", amount.iv.lo, capd.value,
-                            f"每{'发现' if noun else ''}一次{noun}扣{each}分，最多扣{fmt_num(capd.value)}分")
+        said = f"每{'发现' if noun else ''}一次{noun}扣{each}分，最多扣{fmt_num(capd.value)}分"
+        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]),
+                _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said)]
     inputs = [(f"{noun}数", "个数")]
     if amount.iv.lo != amount.iv.hi:
         inputs.append(("实际扣分", "评分"))
@@ -460,7 +470,9 @@ def build_once(w: Wording) -> Draft | None:
     noun = _clean_name(re.sub(r"^(一经发现|一经查实|凡|如|若)", "", arm.cond.text)) or "扣分事项"
     n = min(arm.result.iv.lo, w.points)
     rule = f"threshold <=0: {fmt_num(w.points)}; else: {fmt_num(w.points - n)}"
-    return Draft(rule, [(f"{noun}次数", "个数")], [f"{arm.cond.text}的扣{fmt_num(n)}分（只扣一次，不论次数）"])
+    said = [f"{arm.cond.text}的扣{fmt_num(n)}分（只扣一次，不论次数）"]
+    return [Draft(f"deduct once={fmt_num(n)}", [(f"{noun}次数", "个数")], said),
+            Draft(rule, [(f"{noun}次数", "个数")], said)]
 
 
 def _noun(arm: Arm) -> str:
@@ -546,6 +558,13 @@ def build_table(w: Wording) -> Draft | None:
     doubts = []
     fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
     zeros = [a for a, v in zip(arms, values) if v == 0]
+    if P is not None and not fulls and len(zeros) == 1 == len(arms) and otherwise is None:
+        cond = _complement_of(zeros[0].cond.iv)
+        if cond is not None:
+            reading = [f"{metric}{iv_words(zeros[0].cond.iv)}不得分，否则得满分"]
+            if w.rate:
+                reading.insert(0, w.rate.text())
+            return Draft(f"pass {iv_rule(cond)}", w.rate_inputs(), reading, doubts)
     if P is not None and len(fulls) == 1 and len(fulls) + len(zeros) == len(arms):
         cond = fulls[0].cond.iv
         comp = [z.cond.iv for z in zeros]
@@ -557,8 +576,14 @@ def build_table(w: Wording) -> Draft | None:
     order = sorted(range(len(arms)), key=lambda k: _sort_key(arms[k].cond.iv), reverse=True)
     clauses, words = [], []
     ivs = [arms[k].cond.iv for k in order]
-    for k in order:
+    for pos, k in enumerate(order):
         iv = arms[k].cond.iv
+        above = ivs[pos - 1] if pos else None
+        if iv.lo is not None and iv.hi is not None and iv.hi_open:
+            # [80%, 90%): exact as ">=80%" when the clause before it starts at 90% inclusive
+            if above is None or above.lo != iv.hi or above.lo_open:
+                return None
+            iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
         clauses.append(f"{iv_rule(iv)}: {fmt_num(values[k])}")
         words.append(f"{iv_words(iv)}{score_words(values[k], P)}")
     for a, b in zip(ivs, ivs[1:]):
@@ -583,6 +608,15 @@ def _sort_key(iv: Interval):
     lo = iv.lo if iv.lo is not None else Decimal("-1e30")
     hi = iv.hi if iv.hi is not None else Decimal("1e30")
     return (lo, hi)
+
+
+def _complement_of(iv: Interval) -> Interval | None:
+    """The values not in a one-sided interval (<99% → >=99%)."""
+    if iv.lo is None and iv.hi is not None:
+        return Interval(lo=iv.hi, lo_open=not iv.hi_open, pct=iv.pct)
+    if iv.hi is None and iv.lo is not None:
+        return Interval(hi=iv.lo, hi_open=not iv.lo_open, pct=iv.pct)
+    return None
 
 
 def _complement(a: Interval, b: Interval) -> bool:
@@ -613,6 +647,12 @@ def build_pass_yes(w: Wording) -> Draft | None:
         reading = [f"{neg[0].cond.text}的不得分，否则得满分"]
         return Draft("pass 是", [(f"是否{what}", "是否")], reading)
     q = w.first("yesno")
+    if q is not None and w.points is not None and len(zero) == 1 == len(w.arms) and zero[0].cond is not None \
+            and zero[0].cond.kind == "label":
+        question = _question(q.text)
+        bad = "否" if re.match(r"^(未|没有|无|不|否)", zero[0].cond.text) else "是"
+        good = "否" if bad == "是" else "是"
+        return Draft(f"pass {good}", [(question, "是否")], [f"{question}：{bad}则不得分，{good}得满分"])
     if q is not None and w.points is not None and not w.arms:
         question = _question(q.text)
         reading = [f"{question}：是得满分，否不得分"]
@@ -647,13 +687,13 @@ BUILDERS = (build_check, build_step, build_ratio, build_deduct, build_once, buil
 
 
 def build(w: Wording) -> Draft | None:
+    """The first builder's first alternative that parses (newer rule forms first, older fallbacks after)."""
     for b in BUILDERS:
-        d = b(w)
-        if d is None:
-            continue
-        try:
-            parse_rule(d.rule)
-        except RuleError:
-            continue
-        return d
+        got = b(w)
+        for d in ([got] if isinstance(got, Draft) else got or []):
+            try:
+                parse_rule(d.rule)
+            except RuleError:
+                continue
+            return d
     return None

@@ -143,6 +143,14 @@ def _number(t: str, i: int) -> tuple[Decimal, str, int] | None:
     return value, unit, j + len(unit)
 
 
+def _inclusion(t: str, j: int) -> tuple[bool | None, int]:
+    """(含)/(不含) right after a number: (included?, position after the marker)."""
+    for word, incl in V.INCLUSION.items():
+        if t.startswith(word, j):
+            return incl, j + len(word)
+    return None, j
+
+
 @lru_cache(maxsize=8192)
 def lex(phrase: str) -> tuple[Tok, ...]:
     """Tokens of one phrase: longest vocabulary match first, numbers, ranges, fractions, text."""
@@ -171,16 +179,21 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                 text.append(t[i:j + 1])
                 i = j + 1
                 continue
-            sep = _RANGE_SEP.match(t, j)
+            incl1, j2 = _inclusion(t, j)
+            sep = _RANGE_SEP.match(t, j2)
             second = _number(t, sep.end()) if sep else None
             flush()
             if second:
                 v2, unit2, k = second
+                incl2, k = _inclusion(t, k)
                 if unit2 in ("%", "个百分点", "百分点") and not unit:
                     value = value / 100
                     unit = unit2
-                lo, hi = sorted((value, v2))
-                toks.append(Tok("range", (lo, hi), t[i:k], unit or unit2))
+                if incl1 is not None or incl2 is not None:   # 80%(含)-90%: the unmarked end is open
+                    incl1 = incl1 if incl1 is not None else False
+                    incl2 = incl2 if incl2 is not None else False
+                ends = sorted([(value, incl1), (v2, incl2)], key=lambda e: e[0])
+                toks.append(Tok("range", (ends[0][0], ends[1][0], ends[0][1], ends[1][1]), t[i:k], unit or unit2))
                 i = k
             else:
                 toks.append(Tok("num", value, t[i:j], unit))
