@@ -1,9 +1,13 @@
 """The wording reader: every seed 评分标准 and other provinces' wording → a rule that scores the
 row's own examples right (values worked out by hand in tests/wording_cases.py)."""
+from decimal import Decimal
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.language import parse_rule
-from engine.wording import read_wording
+from engine.wording import propose, read_wording
 from tests.wording_cases import ALL, ERR, OTHER, SEED_000, SEED_001, SEED_004
 from udfs import core
 
@@ -46,3 +50,42 @@ def test_seed_wording_scores_its_own_examples(case):
 @pytest.mark.parametrize("case", OTHER, ids=lambda c: c[0])
 def test_other_provinces_wording_scores_hand_worked_values(case):
     check_case(case)
+
+
+# ---------------------------------------------------------------- properties
+
+_WORDS = ["得", "扣", "加", "分", "满分", "不得分", "每", "每低", "每超", "每发现", "一处", "以上", "以下", "及以下",
+          "超过", "低于", "不足", "达到", "(含)", "（不含）", "扣完为止", "最多扣", "最高加", "按比例得分", "按完成比例",
+          "酌情", "好", "较好", "一般", "优", "是否", "未", "的", "，", "。", "；", "、", "①", "②", "（1）", "1.", "=",
+          "÷", "/", "×100%", "%", "个百分点", "-", "~", "各占", "1/3", "权重分", "执行率", "预算数", "不足5%的按5%计算",
+          "否则", "符合", "0", "0.5", "1", "5", "90", "100", "20", "8-10", "2.5", "一例", "第一名", "\n", " "]
+
+
+@given(st.lists(st.sampled_from(_WORDS) | st.text(max_size=3), max_size=25),
+       st.one_of(st.none(), st.sampled_from([0, 1, 2, 5, 10, 50, 100, -1, 0.5]), st.text(max_size=3)))
+@settings(max_examples=400, deadline=None)
+def test_reader_never_raises_and_never_proposes_an_unparsable_rule(parts, points):
+    p = read_wording("".join(parts), points)
+    if points is None or isinstance(points, (int, float)) and points >= 0:
+        propose("".join(parts), None if points is None else Decimal(str(points)))   # no hidden exception
+    assert isinstance(p.reading, str) and isinstance(p.unread, list)
+    if p.rule is not None:
+        parse_rule(p.rule)
+        assert all(set(i) == {"name", "what"} and i["name"] for i in p.inputs)
+    else:
+        assert not p.sure
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_reader_survives_any_unicode(text):
+    p = propose(text, Decimal(10))
+    if p.rule is not None:
+        parse_rule(p.rule)
+
+
+def test_reader_on_non_text_input_says_it_cannot_read():
+    for value in (None, 3.5, b"\xff", ["完成好的得8-10分"]):
+        p = read_wording(value, 10)
+        assert p.rule is None or parse_rule(p.rule)
+    assert read_wording("", 10).rule is None

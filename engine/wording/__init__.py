@@ -13,7 +13,7 @@ from ..numbers import is_blank, to_decimal
 from .reader import build, gather
 from .vocabulary import SCORING_HINTS
 
-__all__ = ["Proposal", "read_wording"]
+__all__ = ["Proposal", "propose", "read_wording"]
 
 
 class Proposal(BaseModel):
@@ -42,13 +42,14 @@ def _points(points) -> Decimal | None:
 def read_wording(text, points=None, name: str = "") -> Proposal:
     """Propose a rule for one 评分标准. ``name`` (the indicator's name) names a single generic input."""
     try:
-        return _read(str(text) if text is not None else "", _points(points), name or "")
+        return propose(str(text) if text is not None else "", _points(points), name or "")
     except Exception:           # the contract: any text in, never an exception out
         short = str(text)[:40] if text is not None else ""
         return Proposal(rule=None, inputs=[], reading="未能读取这段评分标准", sure=False, unread=[short] if short else [])
 
 
-def _read(text: str, points: Decimal | None, name: str) -> Proposal:
+def propose(text: str, points: Decimal | None, name: str = "") -> Proposal:
+    """The reader itself, without the safety net of read_wording (a bug here raises; tests use it)."""
     if not text.strip():
         return Proposal(rule=None, inputs=[], reading="评分标准为空", sure=False, unread=[])
     w = gather(text, points, name)
