@@ -104,6 +104,24 @@ def cmd_rule(args) -> int:
     return 0 if proposal.sure and proposal.rule else 1 if proposal.rule else 2
 
 
+def cmd_suggest(args) -> int:
+    """推导规则 on a file: exit 0 when every row got a sure rule, 1 when some are unsure or unread."""
+    try:
+        host = FileHost(args.book, args.output)
+        found, _ = handlers.suggest(host)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    filled = sum(s.filled for s in found)
+    sure = sum(s.filled and s.proposal.sure for s in found)
+    print(f"{host.out}：{len(found)}行规则为空且有评分标准，已填写{filled}行（其中{sure}行确定，"
+          f"{filled - sure}行存疑，请核对），{len(found) - filled}行未填写；详见「问题」表")
+    for s in found:
+        mark = ("确定" if s.proposal.sure else "存疑") if s.filled else "未填"
+        print(f"  第{s.row + 1}行 [{mark}] {s.proposal.rule or ''}  {s.proposal.reading}")
+    return 0 if sure == len(found) else 1
+
+
 def cmd_demo(args) -> int:
     folder = Path(args.samples) if args.samples else SAMPLES
     books = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
@@ -166,6 +184,10 @@ def parser() -> argparse.ArgumentParser:
     ru.add_argument("--points", help="分值")
     ru.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     ru.set_defaults(func=cmd_rule)
+    sg = sub.add_parser("suggest", help="推导规则：为规则为空的细则行按评分标准填写规则和输入")
+    sg.add_argument("book")
+    sg.add_argument("-o", "--output", help="写入另一个文件（默认写回原文件）")
+    sg.set_defaults(func=cmd_suggest)
     d = sub.add_parser("demo", help="对 workbooks/ 中的每个示例重新评分，输出到 out/")
     d.add_argument("--out", default="out")
     d.add_argument("--samples", help="示例目录（默认为项目的 workbooks/）")

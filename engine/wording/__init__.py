@@ -5,6 +5,7 @@ in ``unread`` and proposes nothing rather than a confident wrong rule. See docs/
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel
@@ -69,7 +70,8 @@ def propose(text: str, points: Decimal | None, name: str = "") -> Proposal:
         reading += "。存疑：" + "；".join(doubts)
     if unread:
         reading += "。未读懂：" + "；".join(f"「{u}」" for u in unread)
-    inputs = [{"name": n, "what": what} for n, what in draft.inputs]
+    # 输入 lists names separated by , 、 ; — a name must not contain them
+    inputs = [{"name": re.sub(r"[、,;，；]", "/", n), "what": what} for n, what in draft.inputs]
     return Proposal(rule=draft.rule, inputs=inputs, reading=reading, sure=not doubts and not unread, unread=unread)
 
 
@@ -78,5 +80,4 @@ def _needs_points(w) -> bool:
 
 
 def _sentences(text: str) -> list[str]:
-    import re
     return [s.strip() for s in re.split(r"[。；;\n]", text) if s.strip()]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ..clauses import Interval, RuleError
 from ..language import parse_rule
-from ..numbers import fmt_num, fmt_pct
+from ..numbers import fmt_num, fmt_pct, normalize_text
 from . import vocabulary as V
 from .phrases import Arm, Fact, read_phrase, read_sentence
 from .tokens import cut, input_kind, lex, phrases
@@ -127,18 +127,33 @@ def parse_formula(phrase: str) -> Formula | None:
     return Formula(name=re.sub(r"^该项指标", "", name), num=top, den=bottom, kind=kind, scale=scale)
 
 
+def _chunks(sentence: str) -> list[str]:
+    """A sentence cut at commas outside brackets (not at 、)."""
+    out, depth, cur = [], 0, []
+    for ch in sentence:
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return [c for c in out if c.strip()]
+
+
 def gather(text: str, points: Decimal | None, name: str) -> Wording:
     cutted = cut(text)
     w = Wording(points=points, name=name, text=text.strip(), subpoints=cutted.subpoints, started=cutted.started)
     index = 0
     for s in cutted.sentences:
         kept = []
-        for p in phrases(s):
-            f = parse_formula(p)
+        for chunk in _chunks(s):           # a formula's names may hold 、 (企业、单位上云率): try whole chunks
+            f = parse_formula(chunk)
             if f is not None:
                 w.formulas.append(f)
             else:
-                kept.append(p)
+                kept.extend(phrases(chunk))
         sent = read_sentence(kept, index)
         index += len(kept)
         w.arms.extend(sent.arms)
@@ -664,7 +679,7 @@ def build_pass_yes(w: Wording) -> Draft | None:
 
 
 def _question(text: str) -> str:
-    t = re.split(r"[,(]", text)[0]
+    t = re.split(r"[,(]", normalize_text(text))[0]
     return t[:30]
 
 

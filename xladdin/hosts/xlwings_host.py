@@ -101,6 +101,11 @@ class XlwingsHost:
                 ws.range((r + 1, c + 1)).value = _text_safe(value)
             for (r, c), fmt in patch.formats.items():
                 ws.range((r + 1, c + 1)).number_format = fmt
+            for (r, c), text in patch.notes.items():
+                cell = ws.range((r + 1, c + 1))
+                if cell.note is not None:
+                    cell.note.delete()
+                cell.note = text
         for name in remove:
             if name.lower() in existing:
                 existing[name.lower()].delete()
