@@ -89,3 +89,48 @@ def test_reader_on_non_text_input_says_it_cannot_read():
         p = read_wording(value, 10)
         assert p.rule is None or parse_rule(p.rule)
     assert read_wording("", 10).rule is None
+
+
+# ---------------------------------------------------------------- round trip: rule → reading → rule
+
+def _sample_rules():
+    from pathlib import Path
+
+    from python_calamine import CalamineWorkbook
+
+    from xladdin.layout import RUBRIC_COLUMNS, find_header
+    seen = {}
+    for book in sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.xlsx")):
+        rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("细则").to_python()
+        hr, cols = find_header(rows, RUBRIC_COLUMNS, ("rule",))
+        for r in rows[hr + 1:]:
+            rule = r[cols["rule"]]
+            points = r[cols["points"]] if "points" in cols and r[cols["points"]] != "" else None
+            if rule:
+                seen.setdefault((rule, points), book.name)
+    return sorted(seen)
+
+
+SAMPLE_RULES = _sample_rules()
+ADDED_FORMS = [("deduct each=0.5 cap=2", 5), ("deduct once=3", 5), ("step per=1% deduct=0.5 at=95%", 5),
+               ("step per=1% deduct=0.5 at=95% round=up cap=3", 5), ("bonus each=0.2 cap=2", None),
+               ("rank deduct=0.5", 10), ("rank deduct=0.5 among=group", 10), ("veto", None),
+               ("veto total=59", None), ("pass >=99%", 3), ("relative to=min", 10),
+               ("threshold <=0: 5; <=1: 4.5; else: 4", 5), ("step per=1% deduct=0.1 from=100%", 2)]
+
+
+def _model(rule):
+    return parse_rule(rule).model_dump(exclude={"text"})
+
+
+@pytest.mark.parametrize("rule,points", SAMPLE_RULES + ADDED_FORMS, ids=lambda x: str(x))
+def test_reading_of_a_rule_reads_back_as_the_same_rule(rule, points):
+    from engine.reading import read_rule
+    reading = read_rule(rule, points)
+    p = read_wording(reading, points)
+    assert p.rule is not None, f"{reading} → nothing ({p.unread})"
+    assert _model(p.rule) == _model(rule), f"{reading} → {p.rule}"
+
+
+def test_every_sample_rule_is_in_the_round_trip():
+    assert len(SAMPLE_RULES) >= 50

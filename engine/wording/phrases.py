@@ -7,6 +7,7 @@ words are comparators, steps or outcomes is the vocabulary's business, not this 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,6 +78,7 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
     mode: str | None = None
     step: Fact | None = None
     skip: set[int] = set()
+    weighted = False
 
     def add(f: Fact) -> Fact:
         f.phrase = index
@@ -85,7 +87,10 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
 
     def label_before(upto: int):
         if subject and not any(f.kind in ("cond", "bare", "label", "neg", "yesno", "ok") for f in facts):
-            add(Fact("label", text="".join(t.text for t in toks[:upto]).rstrip("的")))
+            head = list(toks[:upto])
+            while head and head[-1].type in ("cmp", "sym", "act"):     # 一般低于6分: the level is 一般
+                head.pop()
+            add(Fact("label", text="".join(t.text for t in head).rstrip("的")))
 
     n = len(toks)
     for k, tok in enumerate(toks):
@@ -121,11 +126,17 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 skip.add(k + 1)
                 continue
             if act in ("deduct", "add"):
-                share = tok.pct and nxt is not None and nxt.type == "weight"
+                share = tok.pct and (weighted or (nxt is not None and nxt.type == "weight"))
                 add(Fact("amount", iv=Interval(lo=tok.value, hi=tok.value), value=act, share=share))
                 act = None
                 continue
+            if tok.unit == "分" and pend_op is not None and act is None:
+                label_before(k)               # 一般低于6分: a bound on the score itself
+                add(Fact("outcome", iv=_iv(pend_op, tok.value, False), value="scores"))
+                pend_op = None
+                continue
             if act == "score" or (tok.unit == "分" and pend_op is None):
+                label_before(k)
                 if nxt is not None and nxt.type == "post":
                     skip.add(k + 1)
                     add(Fact("outcome", iv=_iv(nxt.value, tok.value, False), value="scores"))
@@ -180,12 +191,16 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             if act == "score":
                 add(Fact("outcome", value="full"))   # 得对应权重分
                 act = None
-            elif act == "deduct" and tok.value.startswith("权重分的"):
-                add(Fact("weightpts"))
+            elif act == "deduct":
+                weighted = True                       # 扣分值的5%: a share; 扣权重分的0.1分: points
+                if tok.value.startswith("权重分的") and nxt is not None and not nxt.pct:
+                    add(Fact("weightpts"))
             elif facts and facts[-1].kind == "amount" and facts[-1].iv.lo is not None and toks[k - 1].pct:
                 facts[-1].share = True
         elif ty == "step":
             step = add(Fact("step", value=tok.value))
+            if tok.value == "rank":               # 每降一名: a step of one place
+                step.per = Tok("num", Decimal(1), "1", "名")
         elif ty == "each":
             mode = "each"
             add(Fact("each", text=""))
@@ -206,11 +221,21 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             break
         elif ty == "neg":
             if k == 0:
-                add(Fact("neg", text="".join(t.text for t in toks).split("的")[0]))
+                words = []
+                for t in toks:
+                    if t.type in ("cmp", "sym", "num", "range", "act", "full", "zero"):
+                        break
+                    words.append(t.text)
+                add(Fact("neg", text="".join(words).split("的")[0]))
             else:
                 subject.append(tok.text)
         elif ty == "else":
             add(Fact("else"))
+        elif ty == "once":                        # 一经发现数据造假的: what was found
+            rest = "".join(t.text for t in toks[k + 1:] if t.type == "text")
+            add(Fact("once", text=re.split(r"的|,", rest)[0]))
+        elif ty in ("info", "value", "veto", "group"):
+            add(Fact(ty, text=tok.text))
         elif ty == "ok":
             if nxt is not None and nxt.type in ("act", "full", "weight"):
                 add(Fact("ok"))

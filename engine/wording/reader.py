@@ -60,6 +60,7 @@ class Wording:
     formulas: list[Formula] = field(default_factory=list)
     subpoints: list[str] = field(default_factory=list)
     started: bool = False
+    rate_dp: int | None = None
     unread: list[str] = field(default_factory=list)
 
     def has(self, kind: str) -> bool:
@@ -114,6 +115,9 @@ def parse_formula(phrase: str) -> Formula | None:
     top, bottom = top.strip(), bottom.strip()
     if top.startswith("(") and top.endswith(")"):
         top = top[1:-1]
+    weighted = re.match(r"^(?:分值|满分|权重分)\*(.+)$", top) or re.match(r"^(.+)\*(?:分值|满分|权重分)$", top)
+    if weighted:
+        top = weighted.group(1)
     if bottom.startswith("(") and bottom.endswith(")"):
         bottom = bottom[1:-1]
     if not top or not bottom or re.fullmatch(r"[\d.]+", top) or re.fullmatch(r"[\d.]+", bottom):
@@ -122,7 +126,7 @@ def parse_formula(phrase: str) -> Formula | None:
     a, sep, b = top.partition("-")
     if sep and b.strip() == bottom:
         kind, top = "change", a.strip()
-    if "得分" in name or name in ("分数", "分值"):
+    if "得分" in name or name in ("分数", "分值") or weighted:
         kind = "score"
     return Formula(name=re.sub(r"^该项指标", "", name), num=top, den=bottom, kind=kind, scale=scale)
 
@@ -144,7 +148,8 @@ def _chunks(sentence: str) -> list[str]:
 
 def gather(text: str, points: Decimal | None, name: str) -> Wording:
     cutted = cut(text)
-    w = Wording(points=points, name=name, text=text.strip(), subpoints=cutted.subpoints, started=cutted.started)
+    w = Wording(points=points, name=name, text=text.strip(), subpoints=cutted.subpoints, started=cutted.started,
+                rate_dp=cutted.rate_dp)
     index = 0
     for s in cutted.sentences:
         kept = []
@@ -281,7 +286,7 @@ def build_step(w: Wording) -> Draft | None:
         return None
     arm = arms[0]
     step, amount = arm.step, arm.result
-    if step.per is None or amount.value != "deduct" or amount.iv.lo != amount.iv.hi:
+    if step.value == "rank" or step.per is None or amount.value != "deduct" or amount.iv.lo != amount.iv.hi:
         return None
     P = w.points
     per = step.per.value
@@ -410,6 +415,9 @@ def build_ratio(w: Wording) -> Draft | None:
         return None
     doubts = []
     if score_f is not None and not prop:
+        rel = _relative(w, score_f)
+        if rel is not None:
+            return rel
         if w.points is not None and score_f.scale is not None and score_f.scale != w.points:
             doubts.append(f"公式乘以{fmt_num(score_f.scale)}，而分值为{fmt_num(w.points)}")
         inputs = [(score_f.num, input_kind(score_f.num)), (score_f.den, input_kind(score_f.den))]
@@ -429,6 +437,26 @@ def build_ratio(w: Wording) -> Draft | None:
     if w.rate:
         reading.insert(0, w.rate.text())
     return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+def _relative(w: Wording, f: Formula) -> Draft | None:
+    """得分=分值×本单位值÷基准值25 (or ÷最高值): points in proportion to a benchmark, capped."""
+    among = " among=group" if w.has("group") or "本组" in f.den else ""
+    m = re.search(r"基准值?(\d+(?:\.\d+)?%?)$", f.den)
+    if m:
+        to, word = m.group(1), f"基准值{m.group(1)}"
+    elif "最高" in f.den:
+        to, word = "max", "最高值"
+    elif "最低" in f.num:
+        to, word = "min", "最低值"
+    else:
+        return None
+    subject = f.den if to == "min" else f.num
+    name = subject if to == "min" else f.num
+    name = w.name or re.sub(r"^本单位", "", name) or "指标值"
+    rule = f"relative to={to}" + (among if to in ("max", "min") else "")
+    reading = [f"得分=分值×本单位值÷{word}" if to != "min" else "得分=分值×最低值÷本单位值", "不超过分值"]
+    return Draft(rule, [(name, input_kind(name))], reading)
 
 
 def build_deduct(w: Wording) -> Draft | None:
@@ -480,12 +508,14 @@ def build_once(w: Wording) -> Draft | None:
     if len(arms) != 1 or w.points is None or any(a.kind in ("step", "each") for a in w.arms):
         return None
     arm = arms[0]
-    if arm.result.iv.lo != arm.result.iv.hi or arm.cond is None or arm.cond.kind not in ("label", "neg"):
+    once = w.first("once")
+    said = arm.cond.text if arm.cond is not None and arm.cond.kind in ("label", "neg") else ""
+    if arm.result.iv.lo != arm.result.iv.hi or not (said or once is not None):
         return None
-    noun = _clean_name(re.sub(r"^(一经发现|一经查实|凡|如|若)", "", arm.cond.text)) or "扣分事项"
+    noun = _clean_name(re.sub(r"^(凡|如|若)", "", said or once.text)) or "扣分事项"
     n = min(arm.result.iv.lo, w.points)
     rule = f"threshold <=0: {fmt_num(w.points)}; else: {fmt_num(w.points - n)}"
-    said = [f"{arm.cond.text}的扣{fmt_num(n)}分（只扣一次，不论次数）"]
+    said = [f"一经发现{noun}扣{fmt_num(n)}分（只扣一次，不论次数）"]
     return [Draft(f"deduct once={fmt_num(n)}", [(f"{noun}次数", "个数")], said),
             Draft(rule, [(f"{noun}次数", "个数")], said)]
 
@@ -620,9 +650,10 @@ def _explicit(arms: list[Arm], iv: Interval) -> bool:
 
 
 def _sort_key(iv: Interval):
+    """Higher lower bounds first; among equal lower bounds, the tighter upper bound first."""
     lo = iv.lo if iv.lo is not None else Decimal("-1e30")
     hi = iv.hi if iv.hi is not None else Decimal("1e30")
-    return (lo, hi)
+    return (lo, -hi)
 
 
 def _complement_of(iv: Interval) -> Interval | None:
@@ -672,6 +703,11 @@ def build_pass_yes(w: Wording) -> Draft | None:
         question = _question(q.text)
         reading = [f"{question}：是得满分，否不得分"]
         return Draft("pass 是", [(question, "是否")], reading, ["原文只有「是否」问句，未写得分办法：按是得满分、否不得分"])
+    ok_full = [a for a in full if a.cond is not None and a.cond.kind == "ok" and a.result.value == "full"]
+    else_zero = [a for a in zero if a.cond is not None and a.cond.kind == "else"]
+    if ok_full and else_zero and len(w.arms) == 2 and w.points is not None:
+        question = _question(q.text) if q is not None else (w.name or "是否达标")
+        return Draft("pass 是", [(question, "是否")], [f"{question}：是得满分，否则不得分"])
     if q is not None and full and zero and w.points is not None:
         question = _question(q.text)
         return Draft("pass 是", [(question, "是否")], [f"{question}：是得满分，否不得分"])
@@ -697,8 +733,65 @@ def build_info(w: Wording) -> Draft | None:
     return None
 
 
-BUILDERS = (build_check, build_step, build_ratio, build_deduct, build_once, build_band, build_table, build_manual,
-            build_pass_yes, build_info)
+def build_shown(w: Wording) -> Draft | None:
+    """只计算展示 → info; 作为本指标的值 → value."""
+    if w.has("value"):
+        return Draft("value", [(w.name or "指标值", "数值")], ["取输入的值作为本指标的值（不计分）"])
+    if not w.has("info"):
+        return None
+    f = w.rate
+    if f is not None:
+        return Draft("info" + _dp(w), w.rate_inputs(), [f.text() + "（不计分，仅计算展示）"])
+    return Draft("info", [(w.name or "指标值", "数值")], ["只计算展示，不计分"])
+
+
+def build_veto(w: Wording) -> Draft | None:
+    if not w.has("veto"):
+        return None
+    total = re.search(r"总分(?:计为|为|按|不超过|最高为|最高)(\d+(?:\.\d+)?)分", w.text)
+    grade = re.search(r"(?:直接)?定为[「“\"]?(不合格|差|不及格|较差)", w.text)
+    below = re.search(r"不得评为[「“\"]?(优秀|优|良好|良)", w.text)
+    opts = (f" total={total.group(1)}" if total else "") + (f" grade={grade.group(1)}" if grade else "") + \
+        (f" below={below.group(1)}" if below else "")
+    what = "总分计为" + (total.group(1) if total else "0") + "分" if total or not (grade or below) else ""
+    said = "；".join(x for x in (what, f"等级定为{grade.group(1)}" if grade else "",
+                                 f"不得评为{below.group(1)}" if below else "") if x)
+    return Draft("veto" + opts, [(w.name or "是否触发否决", "是否")], [f"一票否决：发生时{said}（本项不计分）"])
+
+
+def build_bonus(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "each" and a.result.value == "add"]
+    if not arms or any(a.kind == "step" for a in w.arms):
+        return None
+    amount = arms[0].result
+    if amount.iv.lo != amount.iv.hi:
+        return None
+    capa = w.first("capa")
+    cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
+    noun = _noun(arms[0])
+    said = f"每{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
+    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"])
+
+
+def build_rank(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "step" and a.step.value == "rank"]
+    if not arms or arms[0].result.value != "deduct" or w.points is None:
+        return None
+    d = arms[0].result.iv.lo
+    if d != arms[0].result.iv.hi:
+        return None
+    among = " among=group" if w.has("group") else ""
+    name = w.name or "排名依据值"
+    return Draft(f"rank deduct={fmt_num(d)}{among}", [(name, "数值")],
+                 [f"第1名得满分，每降一名扣{fmt_num(d)}分，并列名次相同，扣完为止"])
+
+
+def _dp(w: Wording) -> str:
+    return f" rate_dp={w.rate_dp}" if w.rate_dp is not None else ""
+
+
+BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus, build_ratio, build_deduct,
+            build_once, build_band, build_table, build_manual, build_pass_yes, build_info)
 
 
 def build(w: Wording) -> Draft | None:
@@ -706,6 +799,10 @@ def build(w: Wording) -> Draft | None:
     for b in BUILDERS:
         got = b(w)
         for d in ([got] if isinstance(got, Draft) else got or []):
+            if w.rate_dp is not None and d.rule.split()[0] in ("ratio", "step", "threshold", "pass", "info") \
+                    and "rate_dp=" not in d.rule:
+                d.rule += _dp(w)
+                d.reading.append(f"（比率先四舍五入到{fmt_num(Decimal(1).scaleb(-w.rate_dp))}%）")
             try:
                 parse_rule(d.rule)
             except RuleError:

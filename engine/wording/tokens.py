@@ -33,6 +33,7 @@ class Text:
     subpoints: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     started: bool = False      # 不足X按X计: a started step counts in full
+    rate_dp: int | None = None  # 先四舍五入到0.01%: the rate is rounded to this many decimals of a percent
 
 
 def _table() -> dict[str, tuple[str, object]]:
@@ -40,13 +41,16 @@ def _table() -> dict[str, tuple[str, object]]:
     for words, kind in ((V.FULL, "full"), (V.ZERO, "zero"), (V.PROPORTIONAL, "prop"), (V.DISCRETION, "disc"),
                         (V.FLOOR, "floor"), (V.CAP_DEDUCT, "capd"), (V.CAP_ADD, "capa"), (V.SHARE, "share"),
                         (V.WEIGHT, "weight"), (V.YESNO, "yesno"), (V.NEGATIVE, "neg"), (V.ELSE, "else"),
-                        (V.OK_WORDS, "ok"), (V.BEST, "best"), (V.EACH, "each")):
+                        (V.OK_WORDS, "ok"), (V.BEST, "best"), (V.EACH, "each"), (V.INFO, "info"),
+                        (V.VALUE, "value"), (V.ONCE, "once"), (V.VETO, "veto"), (V.GROUP, "group")):
         for w in words:
             t.setdefault(w, (kind, w))
     for w in V.STEP_BELOW:
         t[w] = ("step", "below")
     for w in V.STEP_ABOVE:
         t[w] = ("step", "above")
+    for w in V.RANK_STEP:
+        t[w] = ("step", "rank")
     for w, op in V.BEFORE.items():
         t[w] = ("cmp", op)
     for w, op in V.AFTER.items():
@@ -82,6 +86,11 @@ def cut(text: str) -> Text:
     t = _THOUSANDS.sub("", t)
     t = V.SUBPOINT.sub("\u241e", t)
     out = Text()
+    t = V.RESTATED.sub("", t)
+    m = V.RATE_ROUNDING.search(t)
+    if m:
+        out.rate_dp = len(m.group(2)) + 1 if m.group(2) is not None else 0
+        t = t[:m.start()] + t[m.end():]
     if V.STARTED.search(t):
         out.started = True
         t = V.STARTED.sub("", t)
@@ -166,6 +175,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
 
     while i < len(t):
         ch = t[i]
+        if ch == "(" and not any(t.startswith(w, i) for w in V.INCLUSION):
+            end = t.find(")", i)             # a remark in brackets explains; it does not score
+            end = len(t) - 1 if end < 0 else end
+            text.append(t[i:end + 1])
+            i = end + 1
+            continue
         m = _FRAC.match(t, i)
         if m and int(m.group(2)) > 0 and (i == 0 or not t[i - 1].isdigit()):
             flush()
@@ -173,6 +188,10 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             i = m.end()
             continue
         got = _number(t, i)
+        if got and i > 0 and t[i - 1] == "第":        # 第1个输入, 第3项: an ordinal, not a quantity
+            text.append(t[i:got[2]])
+            i = got[2]
+            continue
         if got:
             value, unit, j = got
             if t.startswith("年", j) and not unit:          # 2024年: a date, not a target
