@@ -6,6 +6,10 @@ must have ("none": nothing may be proposed; None: any kind, the examples decide)
 inputs in the proposal's input order; all examples of a case are scored together as one column
 (so "the best unit" is the best of the examples). ``ERR`` means the input must be refused.
 """
+from engine.language import parse_rule
+from engine.wording import read_wording
+from udfs import core
+
 ERR = "ERR"
 
 _BAND_10 = "完成好的得8-10分，完成较好的得6-7分，完成一般的得6分以下。"
@@ -271,6 +275,35 @@ OTHER = [
      [((10, 100), 2), ((10.01, 100), 0)]),
 ]
 
-# Cases whose rule kinds or scores depend on the kinds side of the language; kept apart so a
-# failure says what is missing.
-ALL = SEED_000 + SEED_001 + SEED_004 + OTHER
+SEEDS = SEED_000 + SEED_001 + SEED_004
+
+
+def score_examples(rule, points, examples):
+    """Score every example as one unit of one column per input (so peers are the examples)."""
+    n_inputs = len(examples[0][0])
+    cols = [[[ex[0][k]] for ex in examples] for k in range(n_inputs)]
+    out = core.rule_score(rule, points, *cols)
+    return [row[0] for row in out] if isinstance(out, list) else [out]
+
+
+def check_case(case):
+    """Assert the proposal for one case: its kind, its sureness, and every example's score."""
+    label, points, text, kind, sure, examples = case
+    p = read_wording(text, points)
+    if kind == "none":
+        assert p.rule is None, f"{label}: proposed {p.rule!r} for wording it should not read"
+        return p
+    assert p.rule is not None, f"{label}: nothing proposed ({p.reading}; unread {p.unread})"
+    parse_rule(p.rule)
+    if kind is not None:
+        assert parse_rule(p.rule).KIND == kind, f"{label}: {p.rule}"
+    assert p.sure == sure, f"{label}: sure={p.sure} for {p.rule} ({p.reading})"
+    if examples:
+        assert len(p.inputs) >= len(examples[0][0]) - 1, f"{label}: inputs {p.inputs}"
+        got = score_examples(p.rule, points, examples)
+        for (inputs, want), g in zip(examples, got):
+            if want == ERR:
+                assert isinstance(g, str), f"{label}: {inputs} should be refused, got {g} ({p.rule})"
+            else:
+                assert not isinstance(g, str) and abs(g - want) < 1e-9, f"{label}: {inputs} → {g}, want {want} ({p.rule})"
+    return p
