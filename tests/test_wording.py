@@ -103,3 +103,20 @@ def test_reading_of_a_rule_reads_back_as_the_same_rule(rule, points):
 
 def test_every_sample_rule_is_in_the_round_trip():
     assert len(SAMPLE_RULES) >= 50
+
+
+# ---------------------------------------------------------------- worksheet functions
+
+def test_rule_from_text_in_a_cell_and_down_a_column():
+    from udfs import core
+    assert core.rule_from_text("每发现一处错误扣0.5分，扣完为止", 5) == "deduct each=0.5"
+    column = core.rule_from_text([["①比率≤100%,得满分; ②比率>100%,不得分。"], [None], ["由考核组综合评定"]], 2)
+    assert column[0] == ["pass <=100%"] and column[1] == [""]
+    assert column[2][0].startswith("#未能推导") and "由考核组综合评定" in column[2][0]
+
+
+def test_rule_reading_explains_a_hand_written_rule_and_names_a_bad_one():
+    from udfs import core
+    text = core.rule_reading("step per=5% deduct=1 from=best round=up", 50)
+    assert "每低5%扣1分" in text and "不足5%按5%计" in text
+    assert core.rule_reading("stpe per=5%", 50).startswith("#参数错误: rule")
