@@ -146,3 +146,11 @@ def test_cell_notes_join_the_users_own_comments(tmp_path):
                   [CellPatch("细则", {(1, 0): "manual"}, notes={(1, 0): "再次推导"})])
     again = openpyxl.load_workbook(tmp_path / "w.xlsx")["细则"]
     assert again["A2"].comment.text == "再次推导" and again["A1"].comment is not None
+
+
+def test_validate_with_reading_prints_every_rule_in_words():
+    out = run("validate", SAMPLES / "南京_工信局_2024部门整体绩效自评价.xlsx", "--reading")
+    lines = out.stdout.splitlines()
+    b13 = next(line for line in lines if "B13结转结余率" in line)
+    assert "每增加1个百分点扣分值的10%" in b13 and "不满1个百分点的部分不计" in b13
+    assert sum("」" in line and "：" in line for line in lines) >= 42

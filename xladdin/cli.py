@@ -65,7 +65,11 @@ def cmd_rescore(args) -> int:
 
 def cmd_validate(args) -> int:
     try:
-        issues = handlers.validate(FileHost(args.book))
+        host = FileHost(args.book)
+        issues = handlers.validate(host)
+        if args.reading:
+            for row, name, rule, reading in handlers.readings(host):
+                print(f"第{row}行「{name}」{rule}：{reading}" if row else f"「{name}」{rule}：{reading}")
     except ReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -174,6 +178,7 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rescore)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件")
     v.add_argument("book")
+    v.add_argument("--reading", action="store_true", help="同时列出每行规则的规则说明（中文含义）")
     v.set_defaults(func=cmd_validate)
     n = sub.add_parser("new", help="新建带示例的空白细则工作簿")
     n.add_argument("output")

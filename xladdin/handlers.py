@@ -163,6 +163,22 @@ def suggest(host: WorkbookHost) -> tuple[list[Suggestion], list[Issue]]:
     return found, issues
 
 
+def readings(host: WorkbookHost) -> list[tuple[int | None, str, str, str]]:
+    """Each rubric row's reading (规则说明): (row, name, rule text, reading), in sheet order.
+
+    A rule that could not be parsed reads as its error, so the list has every rule row."""
+    from engine.reading import read_rule
+    from engine.rules.base import UnreadableRule
+    book = read_book(host)
+    out = []
+    for ind in book.rubric.indicators:
+        if isinstance(ind.rule, UnreadableRule):
+            out.append((ind.row, ind.name, "", ind.rule.reason))
+        else:
+            out.append((ind.row, ind.name, ind.rule.text, read_rule(ind.rule, ind.points)))
+    return out
+
+
 def insert_template(host: WorkbookHost) -> list[str]:
     """新建细则: add example 细则/数据/设置 sheets that are missing; never replaces a user's sheet."""
     existing = {n.lower() for n in host.sheet_names()}
