@@ -181,7 +181,7 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 last.explicit = True
         elif ty == "act":
             act = tok.value
-            if act == "score":
+            if act == "score" or (mode is None and step is None):
                 label_before(k)
         elif ty in ("full", "zero", "prop", "disc"):
             label_before(k)

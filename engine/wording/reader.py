@@ -161,7 +161,9 @@ def gather(text: str, points: Decimal | None, name: str) -> Wording:
                 kept.extend(phrases(chunk))
         sent = read_sentence(kept, index)
         index += len(kept)
-        w.arms.extend(sent.arms)
+        # 不涉及的得满分 is an option of the rule (na=), not an arm of it
+        w.arms.extend(a for a in sent.arms if not (a.cond is not None and a.cond.text
+                                                  and any(n in a.cond.text for n in V.NOT_APPLICABLE)))
         w.facts.extend(sent.facts)
         w.unread.extend(sent.unread)
     return w
@@ -756,7 +758,9 @@ def build_veto(w: Wording) -> Draft | None:
     what = "总分计为" + (total.group(1) if total else "0") + "分" if total or not (grade or below) else ""
     said = "；".join(x for x in (what, f"等级定为{grade.group(1)}" if grade else "",
                                  f"不得评为{below.group(1)}" if below else "") if x)
-    return Draft("veto" + opts, [(w.name or "是否触发否决", "是否")], [f"一票否决：发生时{said}（本项不计分）"])
+    event = next((f.text for f in w.facts if f.kind in ("label", "neg") and f.text), "")
+    name = w.name or (f"是否{event}" if event else "是否触发否决")
+    return Draft("veto" + opts, [(name, "是否")], [f"一票否决：{event or '发生'}时{said}（本项不计分）"])
 
 
 def build_bonus(w: Wording) -> Draft | None:
@@ -769,8 +773,25 @@ def build_bonus(w: Wording) -> Draft | None:
     capa = w.first("capa")
     cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
     noun = _noun(arms[0])
-    said = f"每{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
+    said = f"每一项{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
     return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"])
+
+
+def build_bonus_levels(w: Wording) -> Draft | None:
+    """国家级加3分、省级加2分、市级加1分: a bonus by level, the highest level counting once."""
+    arms = [a for a in w.arms if a.kind in ("amount", "outcome") and a.cond is not None]
+    table = []
+    for a in arms:
+        level = next((lv for lv in V.HONOUR_LEVELS if lv in (a.cond.text or "")), None)
+        r = a.result
+        if level is None or r.iv is None or r.iv.lo != r.iv.hi or (a.kind == "amount" and r.value != "add"):
+            return None
+        table.append((level, r.iv.lo))
+    if len(table) < 2 or len({lv for lv, _ in table}) != len(table):
+        return None
+    clauses = "; ".join(f"{lv}={fmt_num(v)}" for lv, v in table)
+    said = "、".join(f"{lv}加{fmt_num(v)}分" for lv, v in table)
+    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"])
 
 
 def build_rank(w: Wording) -> Draft | None:
@@ -786,11 +807,25 @@ def build_rank(w: Wording) -> Draft | None:
                  [f"第1名得满分，每降一名扣{fmt_num(d)}分，并列名次相同，扣完为止"])
 
 
+def _not_applicable(w: Wording) -> str | None:
+    """不涉及的得满分 → full; 不涉及的不参与考核 → exclude; else None."""
+    for sentence in re.split(r"[。;；]", normalize_text(w.text)):
+        for part in re.split(r"[,，]", sentence):
+            if any(word in part for word in V.NOT_APPLICABLE):
+                rest = sentence[sentence.index(part):]
+                if any(word in rest for word in V.NA_EXCLUDE):
+                    return "exclude"
+                if any(word in rest for word in V.FULL):
+                    return "full"
+    return None
+
+
 def _dp(w: Wording) -> str:
     return f" rate_dp={w.rate_dp}" if w.rate_dp is not None else ""
 
 
-BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus, build_ratio, build_deduct,
+BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus, build_bonus_levels,
+            build_ratio, build_deduct,
             build_once, build_band, build_table, build_manual, build_pass_yes, build_info)
 
 
@@ -799,6 +834,10 @@ def build(w: Wording) -> Draft | None:
     for b in BUILDERS:
         got = b(w)
         for d in ([got] if isinstance(got, Draft) else got or []):
+            na = _not_applicable(w)
+            if na and "na=" not in d.rule:
+                d.rule += f" na={na}"
+                d.reading.append("不涉及的得满分" if na == "full" else "不涉及的不参与考核")
             if w.rate_dp is not None and d.rule.split()[0] in ("ratio", "step", "threshold", "pass", "info") \
                     and "rate_dp=" not in d.rule:
                 d.rule += _dp(w)
