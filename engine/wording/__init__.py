@@ -11,10 +11,12 @@ from decimal import Decimal, InvalidOperation
 from pydantic import BaseModel
 
 from ..numbers import is_blank, to_decimal
+from .phrases import phrase_facts
 from .reader import build, gather
+from .tokens import lex
 from .vocabulary import SCORING_HINTS
 
-__all__ = ["Proposal", "propose", "read_wording"]
+__all__ = ["Proposal", "clear_caches", "propose", "read_wording"]
 
 
 class Proposal(BaseModel):
@@ -28,6 +30,12 @@ class Proposal(BaseModel):
 
     def as_json(self) -> dict:
         return self.model_dump()
+
+
+def clear_caches() -> None:
+    """Forget the phrases read so far (benchmarks time the reader from cold)."""
+    lex.cache_clear()
+    phrase_facts.cache_clear()
 
 
 def _points(points) -> Decimal | None:

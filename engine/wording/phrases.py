@@ -8,7 +8,8 @@ words are comparators, steps or outcomes is the vocabulary's business, not this 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from decimal import Decimal
 
 from ..clauses import Interval
@@ -251,6 +252,12 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
     return facts
 
 
+@lru_cache(maxsize=8192)
+def phrase_facts(phrase: str) -> tuple[Fact, ...]:
+    """The facts of a phrase, read once (wording repeats a lot down a rubric); callers copy them."""
+    return tuple(read_phrase(lex(phrase), 0))
+
+
 def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
     """Arms of one sentence: a condition (or level) stays open until an outcome, step or amount closes it."""
     out = Sentence()
@@ -258,7 +265,7 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
     step: Fact | None = None
     each: Fact | None = None
     for j, p in enumerate(phrases):
-        facts = read_phrase(lex(p), start + j)
+        facts = [replace(f, phrase=start + j) for f in phrase_facts(p)]
         if not facts and any(h in p for h in ("得", "扣", "满分", "为止")):
             out.unread.append(p)
         out.facts.extend(facts)
@@ -274,8 +281,7 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
                 out.arms.append(Arm("outcome", cond, f))
                 cond = None
             elif f.kind == "step":
-                step = f
-                step.iv = cond.iv if cond is not None and cond.kind == "cond" else None
+                step = replace(f, iv=cond.iv if cond is not None and cond.kind == "cond" else None)
             elif f.kind == "each":
                 each = f
             elif f.kind == "amount":
