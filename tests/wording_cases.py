@@ -1,4 +1,5 @@
-"""评分标准 wording typed from the seeds (000 Shanghai, 001 Nanjing, 004 smart park) and realistic
+"""评分标准 wording typed from the source tables (000: Shanghai 2024 考核评分细则; 001: Nanjing 2024
+部门整体绩效自评价; 004: 数字智慧园区发展目标) and realistic
 wording of other provinces' tables, each with examples whose scores are worked out by hand.
 
 Each case: (label, points, wording, kind, sure, examples). ``kind`` is the rule kind the proposal
@@ -15,7 +16,7 @@ ERR = "ERR"
 _BAND_10 = "完成好的得8-10分，完成较好的得6-7分，完成一般的得6分以下。"
 
 SEED_000 = [
-    # 附表1 (黄浦…杨浦): K1 bands; bare 以下 shares its bound with the next band → two readings.
+    # 附表1 (黄浦…杨浦): bands chosen by the assessor; bare 以下 shares its bound with the next band → two readings.
     ("000-1 产值增长 10", 10, "综合考虑月度、季度、年度工业稳增长目标完成情况、总产值增速情况、预测和调查问卷完成情况，"
      + _BAND_10, "band", False,
      [(("好 9",), 9), (("较好 6",), 6), (("一般 5",), 5), (("一般 6",), ERR), ((7.5,), ERR), (("较好",), 7)]),
@@ -32,10 +33,10 @@ SEED_000 = [
     ("000-1 协同联动 10", 10, "市区重点特色产业协同联动机制推进情况包括工作机制创新情况和产业效能提升情况，其中工作机制创新情况"
      "涵盖市区联动机制建设、产业链图谱编制、专项扶持政策及资源配套等方面，产业效能提升情况涵盖关键性平台建设和引进、龙头企业或"
      "产业链关键环节重点企业落地、重大项目投资落地等方面。" + _BAND_10, "band", False, [(("较好 7",), 7)]),
-    # K5: a started 5% step counts in full; the best of the examples is 315.6.
+    # a started 5% step counts in full; the best of the examples is 315.6.
     ("000-1 宽带 50", 50, "最高下载速率的行政区为满分；每低于最高下载速率5%扣1分（不足5%的按5%计算）。", "step", True,
      [((315.6,), 50), ((299.82,), 49), ((290,), 48), ((299.188,), 48), ((315.5,), 49)]),
-    # K6: the formula decides (1/3 → 16.67).
+    # the formula decides (1/3 → 16.67).
     ("000-1 车库 50", 50, "到2024年三季度末，实现所有具备条件的住宅小区地下车库移动通信信号全覆盖的行政区为满分。"
      "该项指标得分=覆盖完成小区数/拥有地下停车库的小区总数*50。", "ratio", True,
      [((1, 3), 16.67), ((86, 86), 50), ((118, 124), 47.58)]),
@@ -46,7 +47,7 @@ SEED_000 = [
      "band", False, [(("较好 3",), 3), (("一般 2.5",), 2.5), (("一般 3",), ERR), ((3.5,), ERR)]),
     ("000-2 软信业 15", 15, "综合软信业规模增速目标完成情况和软信业规模占比情况，完成好的得12-15分，完成较好的得9-11分，"
      "完成一般的得9分以下。", "band", False, [(("好 12",), 12), ((8,), 8)]),
-    # K3: the completion rate chooses the band; c = 90% exactly is the upper band.
+    # the completion rate chooses the band; c = 90% exactly is the upper band.
     ("000-2 重大项目 10", 10, "综合完成新赛道、未来产业和重大优质项目招引数目标、产业区上年度签约项目落地转化率完成情况，"
      "完成目标90%以上的得7-10分，低于90%的得6分及以下。", "band", True,
      [((0.9, 8), 8), ((0.8999, 6), 6), ((0.9, 6), ERR), ((1.2, 10), 10), ((0.5, 6.5), ERR)]),
@@ -80,7 +81,7 @@ SEED_000 = [
      "完成一般的得21分以下。", "band", False, [(("好 33",), 33), (("较好 21",), 21)]),
     ("000 附表3 虹桥 35", 35, "虹桥商务区：信息服务业推进情况，完成好的得28-35分，完成较好的得21-27分，完成一般的得21分以下。",
      "band", False, [(("较好 26",), 26)]),
-    # K4: "或" after "且" means exactly one; the proposal is unsure and scores the assessor's number.
+    # "或" after "且" means exactly one; the proposal is unsure and scores the assessor's number.
     ("000 附表3 长兴岛 35", 35, "长兴岛：推进船舶海工产业发展情况，船舶海工产值增长高于全市增速且船舶海工重大项目推进成效显著得28-35分，"
      "船舶海工产值增长高于全市增速或船舶海工重大项目推进成效显著得21-27分，产值增长不高于全市增速且重大项目推进成效不显著得21分以下。",
      "band", False, []),
@@ -103,12 +104,12 @@ SEED_001 = [
      [((2, 1.5), 1.5), ((2, 2.5), ERR)]),
     ("A31", 2, "预算编制流程是否科学,执行是否有效。 符合得对应权重分,否则酌情扣分。", "manual", True, [((2,), 2)]),
     ("A32", 2, "预算编制流程是否规范, 执行是否有效。 符合得对应权重分, 否则酌情扣分。", "manual", True, [((2,), 2)]),
-    # K8: whole 1% steps of 5% of the points; 0 at 20% or more.
+    # whole 1% steps of 5% of the points; 0 at 20% or more.
     ("B11", 2, "①比率=0%,得满分; ②0%≤比率<20%,每增加1%,扣5%的权重分; ③比率≥20%,不得分。 "
      "预算调整率=(预算调整数÷年初预算数) ×100%。", "step", True,
      [((16356667.77, 77011000), 0), ((0, 100), 2), ((5.5, 100), 1.5), ((19.99, 100), 0.1), ((20, 100), 0),
       ((0.99, 100), 2)]),
-    # K7: proportional below 100%, 0 above.
+    # proportional below 100%, 0 above.
     ("B12", 2, "①比率=100%,得满分; ②比率<100%,按完成比例得分; ③比率>100%,得0分。 预算执行率=(预算执行数÷调整预算数) ×100%。",
      "ratio", True, [((87877569.18, 93367667.77), 1.88), ((100, 100), 2), ((101, 100), 0), ((50, 100), 1)]),
     ("B13", 1, "①比率=0%,得满分; ②0%≤比率<10%,每增加1%,扣10%的权重分,扣完为止。 结转结余率=结转结余总额÷调整预算数 ×100%。",
@@ -141,11 +142,11 @@ SEED_001 = [
      "符合得 对应权重分,否则酌情扣分。", "check", True, [((3,), 1)]),
     ("C11", 3, "①健全重点产业监测调度机制,对重点企业实行上门服务; ②对工业新增长点强化动态管理; ③推进省市重大项目、"
      "\"双百工程\"重点项目。 以上三项分别占权重分的1/3," + _SHARES_DISC, "check", True, [((3,), 3), ((2,), 2)]),
-    # K11: 0.1-0.5 points per delay, the assessor's total checked; "权重分的" admits a second reading.
+    # 0.1-0.5 points per delay, the assessor's total checked; "权重分的" admits a second reading.
     ("C13", 2, _DELAY, "deduct", False, [((0, None), 2), ((2, 0.6), 1.4), ((2, 1.2), ERR), ((5, 2.5), 0)]),
     ("C21", 2, "①完善\"七个一\"工作推进体系,推动产业集群建设; ②高水平举办世界智能制造大会、中国(南京)软博会、中国工业软件"
      "供需大会等品牌活动。 以上两项分别占权重分的50%," + _SHARES_DISC, "check", True, [((2,), 2)]),
-    # K14: per-point targets; 超5000家 is strict; point ① has no number (read as 是/否: unsure).
+    # per-point targets; 超5000家 is strict; point ① has no number (read as 是/否: unsure).
     ("C22", 3, "①打造高能级产业交流平台情况; ②2024年末度百亿级企业数量达到20家; ③规上工业企业累计数超5000家。"
      "以上三项分别占权重分的1/3 ,符合得对应权重分,否则酌情扣分。", "check", False,
      [(("是", 24, 5028), 3), (("是", 24, 5000), 2), (("否", 20, 5001), 2)]),
@@ -171,7 +172,7 @@ SEED_001 = [
     ("D31", 6, "推动传统产业绿色转型,组织重点企业加快推进节能降碳技改项目实施,构建绿色制造体系,符合得满分,否则酌情扣分。",
      "manual", True, [((6,), 6)]),
     ("D41", 6, "单位是否建立长效监管制度,并统一管理归档,符合得满分,否则酌情扣分。", "manual", True, [((6,), 6)]),
-    # K10: 80, 70, 60 are written in two ranges each; the higher band is the chosen reading.
+    # 80, 70, 60 are written in two ranges each; the higher band is the chosen reading.
     ("E11", 3, "90%以上得3分、90%-80%得2.5分、80%-70% 得2分、70%-60%得1.5分、60%-50%得1分 、低于50%不得分。",
      "threshold", False,
      [((0.9,), 3), ((0.85,), 2.5), ((0.8,), 2.5), ((0.7,), 2), ((0.5,), 1), ((0.4999,), 0), ((1.2,), ERR)]),
