@@ -1,8 +1,6 @@
 """Plain-Chinese readings (规则说明) of any rule, so an official can check a rule in words."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from .language import parse_rule
 from .numbers import to_decimal
 from .rules import Rule

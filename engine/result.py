@@ -164,7 +164,7 @@ class Result:
         """The 得分 table: 单位, 组别, indicators, aggregates, 总分, 等级, 排名, 组内排名."""
         data = {"单位": self.units, "组别": self.groups}
         for ind in self.indicators:
-            data[ind.column] = ind.score if ind.scored else ind.value
+            data[ind.column] = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
         for k, name in enumerate(self.node_names):
             data[name if name not in data else f"{name}（小计）"] = self.nodes[:, k]
         data["总分"] = self.total

@@ -7,7 +7,9 @@ and workings are those a user sees.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +18,8 @@ from engine.clauses import RuleError
 from engine.language import parse_rule
 from engine.model import Indicator, Rubric, Settings
 from engine.reading import read_rule
-from engine.score import Units, score
+from engine.rules import KINDS, Ctx, InputColumn
+from engine.score import Units, score, score_rule
 from tests.test_engine_rules import assert_scores, blank_with_error, problems, score_one, scores
 
 
@@ -321,6 +324,7 @@ def test_readings_state_boundaries_and_step_conventions():
     assert "6分以下" not in read_rule("band 好=8-10; 较好=6-7; 一般=<6", 10)
     assert "低于6分（不含6分）" in read_rule("band 好=8-10; 较好=6-7; 一般=<6", 10)
     assert read_rule(parse_rule("manual na=full"), 2).endswith("输入为「不涉及」「不适用」时得满分")
+    assert parse_rule("人工 不涉及=不考核").na == "exclude"
 
 
 @pytest.mark.parametrize("rule", [
@@ -330,8 +334,9 @@ def test_readings_state_boundaries_and_step_conventions():
     "manual", "relative to=max", "info", "value", "bonus 国家级=3; 省级=2", "bonus per=1% each=0.1 at=100%",
     "veto below=优", "rank deduct=0.5", "rank 1: 10; else: 5", "step per=1% deduct=0.2 add=0.2 base=80%w at=100%"])
 def test_every_kind_reads_in_chinese(rule):
-    text = read_rule(rule, 10)
-    assert text and "None" not in text and "nan" not in text
+    for points in (10, None):                      # a reading is asked for before the points are known too
+        text = read_rule(rule, points)
+        assert text and "None" not in text and "nan" not in text
 
 
 # --- better rule errors ------------------------------------------------------------------------------
@@ -363,3 +368,24 @@ def test_chinese_commas_between_clauses_are_accepted_when_unambiguous():
     assert len(parse_rule("bonus 国家级=3、省级=2、市级=1").levels) == 3
     assert parse_rule("threshold >=1,000: 3; else: 0").clauses[0][0].lo == 1000     # a thousands comma stays
     assert parse_rule("阶梯 每=1% 扣=0.1 取整=向上").round == "up"
+
+
+def test_every_rule_written_in_the_additions_docs_parses():
+    """The examples an official copies from docs/rules.md "Language additions" are valid rules."""
+    text = (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = text.split("## Language additions", 1)[1]
+    names = [n for cls in KINDS for n in (cls.KIND, *cls.NAMES)]
+    rules = [t for t in re.findall(r"`([^`]+)`", section) if any(t.startswith(n + " ") for n in names)]
+    assert len(rules) >= 20
+    for rule in rules:
+        assert read_rule(rule, 10), rule
+
+
+def test_condition_working_shows_rates_as_percents():
+    # Inputs named as rates (增速) read as percents in the working; the 是/否 answer as typed.
+    cols = [InputColumn("产值增速", np.array([0.082])), InputColumn("全市增速", np.array([0.065])),
+            InputColumn("重大项目成效显著", np.array(["是"], dtype=object))]
+    rule = parse_rule(CHANGXING)
+    out = score_rule(rule, Decimal(35), cols, label="特色工作发展水平")
+    assert rule.working(out, [0], Decimal(35), Ctx(rows=None, peers=None, groups=None)) == [
+        "产值增速=8.2%，全市增速=6.5%，重大项目成效显著=是，满足「x1>x2 且 x3=是」，适用28-35分档，取上限得35分"]

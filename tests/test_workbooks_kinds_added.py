@@ -30,6 +30,7 @@ def test_bonus_capped_total_and_veto_in_a_workbook(tmp_path):
     assert [scores[u]["等级"] for u in "甲乙丙"] == ["优", "差", "差"]
     assert scores["丁"]["等级"] is None
     assert [scores[u]["2 创新"] for u in "甲乙丙丁"] == [4, 2, 1, 0]
+    assert [scores[u]["3 安全生产"] for u in "甲乙丙丁"] == ["否", "是", "是", None]   # not scored: the answer
     assert [scores[u]["排名"] for u in "甲乙丙"] == [1, 2, 3]
     [hint] = messages(issues, "提示", "数据", "D3")             # 乙's veto answer cell
     assert hint == "「乙」「安全生产」一票否决：总分由92计为59"

@@ -484,7 +484,7 @@ def _check_stated_points(book: Book, sheet: str) -> None:
     for path, (points, row, col) in stated.items():
         for g in groups:
             leaves = [i for i in book.rubric.indicators if i.path[:len(path)] == path and i.rule.scored
-                      and (i.groups is None or g in i.groups or not g)]
+                      and not i.rule.bonus and (i.groups is None or g in i.groups or not g)]
             if not leaves or any(i.points is None for i in leaves):
                 continue
             total = sum(i.points for i in _one_per_key(leaves))

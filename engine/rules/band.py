@@ -15,7 +15,8 @@ from ..conditions import Condition, parse_condition
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
-from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, numeric_inputs, one_unit
+from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
+                   numeric_inputs, one_unit)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -326,7 +327,8 @@ class BandRule(Rule):
         score = fmt_num(out.score[i], ctx.decimals)
         if self.conditional:
             k = self.condition_inputs()
-            shown = "，".join(f"{c.name}={c.text(i)}" for c in out.cols[:k])
+            texts = condition_texts([b.when for b in self.bands], out.cols[:k])
+            shown = "，".join(f"{c.name}={t[i]}" for c, t in zip(out.cols[:k], texts))
             head = f"{shown}，满足「{band.label}」，适用{band.range_text()}分档"
             return f"{head}，{PICK_WORDS[self.pick]}得{score}分" if out.extra["picked"][i] else f"{head}，评定得分{score}分"
         if self.gated:

@@ -1,6 +1,7 @@
 """What every rule kind shares: its inputs, its outcome over a column of units, its options."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -176,6 +177,10 @@ class Rule(BaseModel):
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
         raise NotImplementedError
 
+    def shown_values(self, values: np.ndarray) -> np.ndarray:
+        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
+        return values
+
     def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of scored units, including those scored full because an input said 不涉及."""
         na = out.extra.get("na")
@@ -256,6 +261,25 @@ def floor_of(floor, points) -> Decimal | None:
     if floor is None:
         return None if points is not None and points == 0 else Decimal(0)
     return None if floor == "none" else floor
+
+
+RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
+
+
+def condition_texts(conds, cols: list[InputColumn]) -> list[list[str]]:
+    """Each condition input as the working shows it: numbers as percents where a condition compares
+    that input with a percent, or its name says it is a rate (增速, 执行率, 占比); else as typed."""
+    pct = {t.left for c in conds if c is not None for conj in c.any_of for t in conj
+           if t.bound is not None and t.bound.pct}
+    out = []
+    for k, col in enumerate(cols):
+        if (k in pct or RATE_NAME.search(col.name)) and col.raw.dtype.kind in "fO":
+            shown = fmt_nums(col.numbers[0], pct=True)
+            out.append([s if not col.blank[i] and not isinstance(col.raw[i], str) else col.texts[i]
+                        for i, s in enumerate(shown)])
+        else:
+            out.append(col.texts)
+    return out
 
 
 def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:

@@ -11,7 +11,7 @@ import numpy as np
 from .. import conditions, exact
 from ..clauses import Segment, clause_error, number
 from ..conditions import Condition, parse_condition
-from ..numbers import FALSE_WORDS, fmt_num, fmt_pct, normalize_text
+from ..numbers import FALSE_WORDS, fmt_num, fmt_nums, fmt_pct, normalize_text
 from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
                    one_unit, rate_columns, rate_texts)
@@ -177,10 +177,12 @@ class BonusRule(ColumnWorking, Rule):
         gate, raw, scores = out.extra["gate"].tolist(), out.extra["raw"].tolist(), out.shown("score", ctx.decimals)
         res = []
         g = self.gate_inputs()
+        bound = self.if_.simple if self.if_ is not None else None
+        gate_shown = fmt_nums(out.cols[0].numbers[0], pct=True) if bound is not None and bound.pct \
+            else out.cols[0].texts
         for i in idx:
             if not gate[i]:
-                c = out.cols[0]
-                res.append(f"未满足加分条件（{c.name}={c.text(i)}，要求{self.if_.text}），不加分")
+                res.append(f"未满足加分条件（{out.cols[0].name}={gate_shown[i]}，要求{self.if_.text}），不加分")
                 continue
             capped = f"，最多加{fmt_num(cap)}分" if cap is not None and raw[i] > float(cap) else ""
             if self.levels:

@@ -13,9 +13,8 @@ from ..conditions import Condition, parse_condition
 from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
-from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, floor_of, numeric_inputs,
-                   parse_floor, points_or_share, rate_columns, rate_texts,
-                   score_text)
+from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, condition_texts, floor_of,
+                   numeric_inputs, parse_floor, points_or_share, rate_columns, rate_texts, score_text)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -530,7 +529,8 @@ class PassRule(_RateRule):
         met, two = out.extra["met"].tolist(), len(out.cols) == 2
         if self.when is not None:
             said = f"「{self.when.text}」"
-            return ["，".join(f"{c.name}={c.text(i)}" for c in out.cols)
+            texts = condition_texts([self.when], out.cols)
+            return ["，".join(f"{c.name}={t[i]}" for c, t in zip(out.cols, texts))
                     + (f"，满足{said}，得满分" if met[i] else f"，不满足{said}，不得分") for i in idx]
         if self.expect is not None:
             own = out.cols[0].texts

@@ -235,6 +235,10 @@ class VetoRule(Rule):
         grade = "（降为下一等级）" if self.below is not None else ""
         return f"一票否决：{when}时，{self.consequence()}{total}{grade}；本项不计分，空白视为错误"
 
+    def shown_values(self, values):
+        """是 where the veto fired, 否 where not, blank where the answer is missing."""
+        return np.where(values == 1, "是", np.where(values == 0, "否", None)).astype(object)
+
     def consequence(self) -> str:
         """What a fired veto does, in words: 总分计为0分；不得评为优."""
         said = []
