@@ -111,14 +111,7 @@ def _proposed(text: str, points: Decimal | None) -> str:
 @worksheet_function
 def rule_reading(rule, points=None):
     """The plain-Chinese reading (规则说明) of any rule, so a rule written by hand can be checked."""
-    text = _text_arg(rule, "rule")
-    if text is None:
-        raise ArgError("rule", "缺少规则（如 ratio 或 threshold >=90%: 3; else: 0）")
-    try:
-        parsed = parse_rule(text)
-    except RuleError as exc:
-        raise _clause_error("rule", exc, None) from None
-    return read_rule(parsed, _points(points, required=False))
+    return read_rule(_rule_arg(rule), _points(points, required=False))
 
 
 @worksheet_function
@@ -312,15 +305,20 @@ def _points(value, required: bool = True) -> Decimal | None:
     return points
 
 
-def _rule_call(rule, points, inputs) -> tuple[Rule, Decimal | None, list[tuple[str, object]]]:
-    """RULE_SCORE / RULE_EXPLAIN arguments: the parsed rule, its points, the named inputs."""
+def _rule_arg(rule) -> Rule:
+    """The ``rule`` argument, parsed; a readable ArgError where it is missing or malformed."""
     text = _text_arg(rule, "rule")
     if text is None:
         raise ArgError("rule", "缺少规则（如 ratio 或 threshold >=90%: 3; else: 0）")
     try:
-        parsed = parse_rule(text)
+        return parse_rule(text)
     except RuleError as exc:
         raise _clause_error("rule", exc, None) from None
+
+
+def _rule_call(rule, points, inputs) -> tuple[Rule, Decimal | None, list[tuple[str, object]]]:
+    """RULE_SCORE / RULE_EXPLAIN arguments: the parsed rule, its points, the named inputs."""
+    parsed = _rule_arg(rule)
     pts = _points(points, required=parsed.needs_points())
     named = [(f"input{k + 1}", arg) for k, arg in enumerate(inputs)]
     while len(named) > 1 and named[-1][1] is None:      # trailing omitted optional inputs

@@ -304,8 +304,9 @@ def build_step(w: Wording) -> Draft | None:
     capd = w.first("capd")
     cap = capd.value if capd is not None else None
     floor = "，扣完为止" if w.has("floor") else ""
-    zero_arms = [a for a in w.outcomes("zero") if a.cond is not None and a.cond.kind in ("cond", "bare")]
-    full_arms = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind in ("cond", "bare")]
+    numeric = [a for a in w.outcomes("zero", "full", "scores") if a.cond is not None and a.cond.kind in ("cond", "bare")]
+    zero_arms = [a for a in numeric if score_of(a, P) == 0]
+    full_arms = [a for a in numeric if score_of(a, P) == P]
     doubts = []
     metric = w.metric()
     if step.value == "below" and _best_ref(w):
@@ -476,7 +477,7 @@ def build_deduct(w: Wording) -> Draft | None:
     if capd is not None and capd.value < w.points:
         if amount.iv.lo != amount.iv.hi:
             return None
-        said = f"每{'发现' if noun else ''}一次{noun}扣{each}分，最多扣{fmt_num(capd.value)}分"
+        said = f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，最多扣{fmt_num(capd.value)}分"
         return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]),
                 _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said)]
     inputs = [(f"{noun}数", "个数")]
@@ -484,7 +485,7 @@ def build_deduct(w: Wording) -> Draft | None:
         inputs.append(("实际扣分", "评分"))
         if w.has("weightpts"):
             doubts.append(f"「权重分的{each}分」按{each}分理解（另一种理解：权重分的{each}倍）")
-    reading = [f"每{'发现' if noun else ''}一次{noun}扣{each}分，扣完为止"]
+    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，扣完为止"]
     if amount.iv.lo != amount.iv.hi:
         reading.append("扣分幅度由评分人在区间内确定（第二个输入填实际扣分）")
     return Draft(f"deduct each={each}", inputs, reading, doubts)
@@ -535,8 +536,9 @@ def build_band(w: Wording) -> Draft | None:
     if len(arms) < 2:
         return None
     ranged = [a for a in arms if a.result.value == "scores" and a.result.iv.lo != a.result.iv.hi]
-    if not ranged:
-        return None
+    levels = [a for a in arms if a.cond is not None and a.cond.kind in ("label", "neg")]
+    if not ranged and (len(levels) < len(arms) or not all(_is_level(a.cond.text) for a in levels)):
+        return None                                  # 优秀的得5分，良好得4分: levels with one score each
     P = w.points
     doubts = []
     if all(a.cond is not None and a.cond.kind == "cond" for a in arms):
@@ -567,6 +569,11 @@ def build_band(w: Wording) -> Draft | None:
     reading = ["；".join(f"{lab}：{_range_words(iv)}" for lab, iv in zip(labels, scores)),
                "由评分人评定档次和分数，分数须在该档范围内"]
     return Draft("band " + "; ".join(clauses), [(w.name or "评定", "等级/评分")], reading, doubts)
+
+
+def _is_level(text: str) -> bool:
+    """The phrase names a band level (优秀, 较好, 一般 …), not just any condition."""
+    return level_name(text) in V.LEVELS
 
 
 def _scores(a: Arm, points: Decimal | None) -> Interval:
@@ -693,7 +700,7 @@ def build_pass_yes(w: Wording) -> Draft | None:
         if len(w.arms) > 2:
             return None
         reading = [f"{neg[0].cond.text}的不得分，否则得满分"]
-        return Draft("pass 是", [(f"是否{what}", "是否")], reading)
+        return Draft("pass 是", [(f"是否{what}" if what else (w.name or "是否达标"), "是否")], reading)
     q = w.first("yesno")
     if q is not None and w.points is not None and len(zero) == 1 == len(w.arms) and zero[0].cond is not None \
             and zero[0].cond.kind == "label":
@@ -846,5 +853,30 @@ def build(w: Wording) -> Draft | None:
                 parse_rule(d.rule)
             except RuleError:
                 continue
+            left = leftovers(w, d.rule.split()[0])
+            if left:
+                d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
             return d
     return None
+
+
+# Which arms each kind of rule accounts for: any other arm is wording the rule leaves out.
+_USES = {"threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
+         "ratio": {"outcome"}, "deduct": {"each", "amount", "outcome", "step"}, "bonus": {"each", "amount", "outcome"},
+         "rank": {"step", "outcome"}}
+
+
+def leftovers(w: Wording, kind: str) -> list[str]:
+    """What the wording said that the chosen rule does not use (a deduction beside a table …)."""
+    uses = _USES.get(kind)
+    if uses is None:
+        return []
+    out = []
+    for a in w.arms:
+        if a.kind not in uses:
+            what = "扣" if a.result.value == "deduct" else "加" if a.result.value == "add" else ""
+            amount = a.result.iv.text() if a.result.iv is not None else ""
+            out.append(f"{(a.cond.text if a.cond is not None else '') or ''}{what}{amount}分")
+        elif kind in ("deduct", "bonus") and a.kind == "outcome" and score_of(a, w.points) not in (w.points, None):
+            out.append(f"{a.cond.text if a.cond is not None else ''}得{fmt_num(score_of(a, w.points))}分")
+    return out
