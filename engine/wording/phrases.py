@@ -294,4 +294,7 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
                 else:
                     out.arms.append(Arm("amount", cond, f))
                 cond = None
+    if cond is not None and cond.kind == "cond" and not out.unread and step is None and each is None \
+            and any(a.cond is not None for a in out.arms):
+        out.unread.append(",".join(phrases[cond.phrase - start:]))   # 〈90%的，按…〉: a condition left open
     return out

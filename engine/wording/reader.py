@@ -46,6 +46,8 @@ class Draft:
     inputs: list[tuple[str, str]]
     reading: list[str]
     doubts: list[str] = field(default_factory=list)
+    uses: frozenset[str] | None = None      # arm kinds the rule accounts for (default: by its kind)
+    single: bool = True                     # the rule reads one step / incident / amount arm
 
 
 @dataclass
@@ -316,11 +318,16 @@ def build_step(w: Wording) -> Draft | None:
             return None
         reading = [f"{ref}最高的单位得满分，每低于最高值{per_text}扣{each_text}（{round_words}）{floor}"]
         return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
-    if not step.per.pct and not full_arms and not zero_arms and per == 1 and step.per.unit not in ("", "分"):
+    counted = not step.per.pct and step.per.unit not in ("", "分")
+    if counted and (any(a.cond.iv.pct for a in full_arms + zero_arms) or not (full_arms or zero_arms)):
+        if per != 1 or any(not a.cond.iv.pct for a in full_arms + zero_arms):
+            return None
         # 每少1人扣1分: a count of the shortfall, each one off (no reference value to measure from)
         what = ("缺少" if step.value == "below" else "超出") + step.per.unit + "数"
         return Draft(f"deduct each={fmt_num(each_pts)}", [(what, "个数")],
                      [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，扣完为止"])
+    if counted:
+        return None                   # a count step (每少1人) against a rate target: not one measure
     if step.value == "below":
         target = _full_at(full_arms, low=True) if full_arms else None
         if target is None:
@@ -408,7 +415,7 @@ def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decima
     if w.rate:
         reading.insert(0, w.rate.text())
     reading.append("（逐档列成区间表）")
-    return [Draft(rule, w.rate_inputs(), reading)]
+    return [Draft(rule, w.rate_inputs(), reading, uses=frozenset({"step", "outcome"}))]
 
 
 def build_ratio(w: Wording) -> Draft | None:
@@ -427,12 +434,19 @@ def build_ratio(w: Wording) -> Draft | None:
         reading = [f"得分={score_f.num}÷{score_f.den}×{fmt_num(w.points) if w.points is not None else '分值'}",
                    "比值超过100%按满分计"]
         return Draft("ratio", inputs, reading, doubts)
+    for a in w.outcomes("full"):
+        if a.cond is not None and a.cond.kind in ("cond", "bare") and a.cond.iv.lo is not None \
+                and 0 < a.cond.iv.lo < 1:
+            return None               # ≥90%得满分 and a proportion below it: not a plain ratio
     over = "full"
     for a in w.arms:
         if a.kind == "outcome" and a.cond is not None and a.cond.kind == "cond" and a.result.value == "zero":
             iv = a.cond.iv
             if iv.lo is not None and iv.lo == 1 and iv.hi is None:
                 over = "0"
+    if any(a.cond is not None and a.cond.kind == "cond" and a.cond.iv.hi is not None and a.cond.iv.hi < 1
+           for a in prop):
+        doubts.append("按比例得分只写了较低的区间，较高时如何得分未说明：按比例计")
     rule = "ratio" + (" over=0" if over == "0" else "")
     metric = w.metric()
     reading = [f"{metric}按完成比例得分：分值×{metric}",
@@ -798,7 +812,8 @@ def build_bonus_levels(w: Wording) -> Draft | None:
         return None
     clauses = "; ".join(f"{lv}={fmt_num(v)}" for lv, v in table)
     said = "、".join(f"{lv}加{fmt_num(v)}分" for lv, v in table)
-    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"])
+    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"],
+                 single=False)
 
 
 def build_rank(w: Wording) -> Draft | None:
@@ -853,7 +868,7 @@ def build(w: Wording) -> Draft | None:
                 parse_rule(d.rule)
             except RuleError:
                 continue
-            left = leftovers(w, d.rule.split()[0])
+            left = leftovers(w, d.rule.split()[0], d.uses, d.single)
             if left:
                 d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
             return d
@@ -866,14 +881,18 @@ _USES = {"threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "st
          "rank": {"step", "outcome"}}
 
 
-def leftovers(w: Wording, kind: str) -> list[str]:
-    """What the wording said that the chosen rule does not use (a deduction beside a table …)."""
-    uses = _USES.get(kind)
+def leftovers(w: Wording, kind: str, uses: frozenset[str] | None = None, single: bool = True) -> list[str]:
+    """What the wording said that the chosen rule does not use (a deduction beside a table, a
+    second kind of deduction …): a rule reads one step, incident or amount, plus outcomes."""
+    uses = uses or _USES.get(kind)
     if uses is None:
         return []
     out = []
+    main = 0
     for a in w.arms:
-        if a.kind not in uses:
+        if a.kind in ("step", "each", "amount") and a.kind in uses:
+            main += 1
+        if a.kind not in uses or (single and a.kind in ("step", "each", "amount") and main > 1):
             what = "扣" if a.result.value == "deduct" else "加" if a.result.value == "add" else ""
             amount = a.result.iv.text() if a.result.iv is not None else ""
             out.append(f"{(a.cond.text if a.cond is not None else '') or ''}{what}{amount}分")

@@ -87,6 +87,7 @@ def cut(text: str) -> Text:
     t = V.SUBPOINT.sub("\u241e", t)
     out = Text()
     t = V.RESTATED.sub("", t)
+    t = V.PROPORTION.sub("按比例得分", t)
     m = V.RATE_ROUNDING.search(t)
     if m:
         out.rate_dp = len(m.group(2)) + 1 if m.group(2) is not None else 0
