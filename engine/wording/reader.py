@@ -333,11 +333,13 @@ def build_step(w: Wording) -> Draft | None:
         if target is None:
             return None
         if target == 1 and (cap is None or cap >= P) and not zero_arms:
-            rule = f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)} from=100% round={rnd}"
-            reading = [f"{metric}达到100%得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"]
-            if w.rate:
-                reading.insert(0, w.rate.text() + "（输入填算好的比率）")
-            return Draft(rule, [(metric, "比率")], reading, doubts)
+            said = f"{metric}达到100%得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
+            head = f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)}"
+            drafts = []
+            if w.rate and w.rate.kind == "ratio" and "差距" not in w.rate.name:   # the two amounts as defined
+                drafts.append(Draft(f"{head} at=100% round={rnd}", w.rate_inputs(), [w.rate.text(), said], doubts))
+            reading = [w.rate.text() + "（输入填算好的比率）", said] if w.rate else [said]
+            return drafts + [Draft(f"{head} from=100% round={rnd}", [(metric, "比率")], reading, doubts)]
         said = f"{metric}达到{pct_text(target)}得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
         newer = [] if zero_arms else [Draft(
             f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)} at={_num_rule(target, True)} "
