@@ -207,8 +207,9 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     for k, (ind, mask) in enumerate(zip(rows, applies)):
         twice = mask & (which >= 0)
         for i in np.flatnonzero(twice).tolist():
-            problems.append(Problem(SEVERITY_ERROR, f"单位所在组别「{units.groups[i]}」同时适用指标「{ind.name}」"
-                                    f"的多行细则，按第一行计分", unit=i, indicator=key, rubric_row=ind.row))
+            group = f"单位所在组别「{units.groups[i]}」" if units.groups[i] else ""     # no 组别: no empty 「」
+            problems.append(Problem(SEVERITY_ERROR, f"{group}同时适用指标「{ind.name}」的多行细则，按第一行计分",
+                                    unit=i, indicator=key, rubric_row=ind.row))
         rows_mask = mask & (which < 0)
         which[rows_mask] = k
         ctx = Ctx(rows=rows_mask, peers=peers, groups=units.groups, decimals=decimals, label=ind.label)

@@ -263,6 +263,19 @@ def test_broken_setting_blanks_what_it_decides(tmp_path, key, value, blank, mess
             assert scores["甲"][col] is not None, col
 
 
+def test_one_id_typed_on_two_rows_of_a_book_without_groups(tmp_path):
+    book = write_book(tmp_path / "ids.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 10, "manual", "完成", None],
+                 ["1", "工作", "完成质量", 10, "manual", "质量", None]],
+        "数据": [["单位", "完成", "质量"], ["甲", 8, 9]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "细则", "A3") == ["编号「1」与第2行重复（且适用的组别重叠）"]
+    # no 组别 column: the per-unit message names no empty group 「」
+    assert messages(issues, "错误", "数据", "A2") == ["「甲」同时适用指标「完成质量」的多行细则，按第一行计分"]
+
+
 def test_total_row_at_the_end_of_data(tmp_path):
     book = write_book(tmp_path / "sum.xlsx", {
         "细则": [HEAD, ["1", "工作", "完成情况", 100, "ratio", "完成率", None]],
