@@ -57,6 +57,16 @@ TOTAL_WORDS = ("合计", "总计", "总分", "total")
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 
 
+UNIT_SHOWN, MESSAGE_SHOWN = 50, 300     # characters of a unit name / a message shown on a screen line
+
+
+def clip(text, limit: int) -> str:
+    """At most ``limit`` characters of a text shown to the user, with an ellipsis when cut: a cell
+    may hold 32,767 characters, and a name or a value echoed in full would flood the screen."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One row of the 问题 sheet."""
@@ -68,7 +78,7 @@ class Issue:
 
     def line(self) -> str:
         where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"[{self.severity}] {where}: {self.message}"
+        return f"[{self.severity}] {where}: {clip(self.message, MESSAGE_SHOWN)}"
 
 
 @dataclass
@@ -106,7 +116,7 @@ class Book:
 
     def issue(self, p: Problem) -> Issue:
         sheet, cell = self.locate(p)
-        unit = f"「{self.units.names[p.unit]}」" if p.unit is not None and not self.single else ""
+        unit = f"「{clip(self.units.names[p.unit], UNIT_SHOWN)}」" if p.unit is not None and not self.single else ""
         return Issue(p.severity, sheet, cell, f"{unit}{p.message}")
 
 
@@ -212,6 +222,7 @@ def read_book(host: WorkbookHost) -> Book:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
+    issues.extend(Issue(SEVERITY_HINT, sheet, cell, message) for sheet, cell, message in host.hints)
     return book
 
 
@@ -398,7 +409,7 @@ def _read_data(host, sheet: str, book: Book) -> Units:
             continue
         if unit in seen:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]),
-                                     f"单位「{unit}」重复（第{seen[unit] + 1}行已有）"))
+                                     f"单位「{clip(unit, UNIT_SHOWN)}」重复（第{seen[unit] + 1}行已有）"))
         seen.setdefault(unit, r)
         names.append(unit)
         groups.append(_text(row[cols["group"]]) if "group" in cols and cols["group"] < len(row) else "")

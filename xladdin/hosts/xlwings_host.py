@@ -50,6 +50,7 @@ class XlwingsHost:
     def __init__(self, book):
         self.book = book
         self.name = book.name
+        self.hints: list[tuple[str, str, str]] = []
         self.remote = book.app.engine.name == "remote"
 
     def sheet_names(self) -> list[str]:
