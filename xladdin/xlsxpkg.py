@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 import zipfile
 import zlib
 from bisect import bisect_left
@@ -387,6 +388,7 @@ class _Package:
         names = [n for n in self.order if n in self.data] + [n for n in self.data if n not in listed]
         dst = Path(dst)
         mode = _file_mode(dst if dst.exists() else like)
+        remove_stale_temps(dst)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent or ".")
         except OSError as e:
@@ -418,6 +420,28 @@ class _Package:
                     f"无法写入文件“{dst}”：{e.strerror or e}（文件是否正在 Excel 中打开？）") from None
             raise
         _fsync_dir(dst.parent)
+
+
+RUN_START = time.time()       # temp files older than this run cannot be another write of this run
+
+
+def remove_stale_temps(dst: Path) -> None:
+    """Delete the temp files an interrupted write of ``dst`` left beside it: our own names only
+    (mkstemp's ``.NAME.xxxxxxxx.tmp``), regular files only, older than this run (a write still
+    running elsewhere keeps touching its file)."""
+    dst = Path(dst)
+    ours = re.compile(r"\." + re.escape(dst.name) + r"\.[a-z0-9_]{8}\.tmp\Z")
+    try:
+        entries = list(os.scandir(dst.parent or "."))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if ours.match(entry.name) and entry.is_file(follow_symlinks=False) and \
+                    entry.stat(follow_symlinks=False).st_mtime < RUN_START:
+                os.unlink(entry.path)
+        except OSError:
+            continue                  # gone already, or not ours to delete: the write goes on
 
 
 def _file_mode(like: Path | None) -> int:
