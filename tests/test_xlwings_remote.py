@@ -355,6 +355,23 @@ def test_read_is_two_dimensional_for_a_single_cell_and_a_single_row(tmp_path):
     assert host.read("右下") == [[None, None, None], [None, None, None], [None, None, 7]]
 
 
+def test_a_used_range_inflated_by_formatting_reads_to_the_last_filled_cell(template):
+    """Formatting makes Excel's used range (and so the posted values) reach far past the table:
+    ``read`` returns the table only, and the rescore is the one of the plain book."""
+    payload = book_payload(template)
+    data = next(s for s in payload["sheets"] if s["name"] == "数据")
+    plain = [list(r) for r in data["values"]]
+    width = len(plain[0]) + 150
+    data["values"] = [r + [""] * 150 for r in plain] + [[""] * width for _ in range(2000)]
+    data["used_range_address"] = f"$A$1:${get_column_letter(width)}${len(plain) + 2000}"
+    host = XlwingsHost(xw.Book(json=payload))
+    assert host.read("数据") == XlwingsHost(remote_book(template)).read("数据")
+    assert len(host.read("数据")) == len(plain)
+    inflated = handlers.rescore(host)
+    assert [i.line() for i in inflated.issues] == [i.line() for i in handlers.evaluate(FileHost(template)).issues]
+    assert inflated.result.summary(0) == handlers.evaluate(FileHost(template)).result.summary(0)
+
+
 def test_remote_payload_has_no_merged_ranges_and_the_layout_still_inherits_levels(tmp_path, template):
     """The payload carries no merge information: merged level cells read blank below their first
     row, and the layout inherits blank level cells, so the scores are the same."""

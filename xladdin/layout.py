@@ -171,10 +171,13 @@ def _split_list(v) -> list[str]:
 
 
 def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> None:
-    """Copy a merged range's top-left value into its other cells (officials merge level cells)."""
+    """Copy a merged range's top-left value into its other cells (officials merge level cells),
+    within the table read: a range merged out to column XFD fills no columns beyond it."""
+    width = max((len(r) for r in rows), default=0)
     for r1, c1, r2, c2 in merged:
         if r1 >= len(rows) or c1 >= len(rows[r1]):
             continue
+        c2 = min(c2, width - 1)
         value = rows[r1][c1]
         for r in range(r1, min(r2, len(rows) - 1) + 1):
             row = rows[r]

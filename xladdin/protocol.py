@@ -7,6 +7,9 @@ from typing import Protocol
 from .sheetspec import CellPatch, SheetSpec
 
 
+MAX_GRID = 1 << 24   # cells a read may return (A1 to the table's last cell): 160,000 rows × 100 columns
+
+
 class ReadError(Exception):
     """The workbook cannot be read at all (exit code 2): the message is for the user, in Chinese."""
 

@@ -26,13 +26,12 @@ from lxml import etree
 
 from engine.numbers import is_blank
 
-from .layout import clip
-from .protocol import ReadError
+from .layout import cell_ref, clip
+from .protocol import MAX_GRID, ReadError
 
 MAX_CELL_CHARS = 32_767              # Excel's limit on the text of one cell
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 ROW_GAP, COL_GAP = 1_000, 100        # empty rows / columns that set a cell apart from the table
-MAX_GRID = 1 << 24                   # cells in the rectangle from A1 to the table's last cell
 SHOWN_FAR = 3                        # far cells named one by one; more are summed up in one 提示
 _CHUNK = 1 << 20
 
@@ -51,19 +50,6 @@ def col_number(letters: str) -> int:
     return n - 1
 
 
-def col_letters(col: int) -> str:
-    """0 → 'A'."""
-    s, c = "", col + 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-def _ref(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row + 1}"
-
-
 @dataclass
 class SheetScan:
     """What one sheet holds, as far as reading it needs to know."""
@@ -75,13 +61,13 @@ class SheetScan:
     def hints(self, sheet: str) -> list[tuple[str, str, str]]:
         """(sheet, cell, message) of the far cells left out, for the 问题 sheet."""
         if len(self.far) > SHOWN_FAR:
-            refs = "、".join(_ref(r, c) for r, c, _ in self.far[:SHOWN_FAR])
-            return [(sheet, _ref(*self.far[0][:2]),
+            refs = "、".join(cell_ref(r, c) for r, c, _ in self.far[:SHOWN_FAR])
+            return [(sheet, cell_ref(*self.far[0][:2]),
                      f"有 {len(self.far)} 个远离表格的单元格（{refs} 等），已忽略")]
         out = []
         for r, c, text in self.far:
             what = "空白单元格" if is_blank(text) else f"孤立单元格（内容「{clip(text, 20)}」）"
-            out.append((sheet, _ref(r, c), f"有一个远离表格的{what}，已忽略"))
+            out.append((sheet, cell_ref(r, c), f"有一个远离表格的{what}，已忽略"))
         return out
 
 
@@ -115,7 +101,7 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
     else:
         scan.cleaned = None
     if (kept_rows[1] + 1) * (kept_cols[1] + 1) > MAX_GRID:
-        raise ReadError(f"工作表「{sheet}」的表格占 A1:{_ref(kept_rows[1], kept_cols[1])}，超过 rubricxl 可读取的 "
+        raise ReadError(f"工作表「{sheet}」的表格占 A1:{cell_ref(kept_rows[1], kept_cols[1])}，超过 rubricxl 可读取的 "
                         f"{MAX_GRID:,} 个单元格；请删除多余的行列，或把数据分到多个工作簿")
     return scan
 
@@ -324,7 +310,7 @@ def _rewrite(stream, rows: tuple[int, int], cols: tuple[int, int]) -> tuple[byte
                         merged.append(el.get("ref"))
                     elif event == "end" and name == "c":
                         if rows[0] <= r <= rows[1] and cols[0] <= c <= cols[1]:
-                            el.set("r", _ref(r, c))
+                            el.set("r", cell_ref(r, c))
                         else:
                             if _has_value(el):
                                 far.append((r, c, _text(el)))

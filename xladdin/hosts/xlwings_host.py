@@ -22,8 +22,8 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from ..protocol import ReadError
-from ..sheetscan import MAX_GRID, col_letters
+from ..layout import cell_ref
+from ..protocol import MAX_GRID, ReadError
 from ..sheetspec import CellPatch, ChartSpec, SheetSpec
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
@@ -43,7 +43,7 @@ def _trimmed(rows: list[list]) -> list[list]:
 
 def _check_grid(sheet: str, rows: int, cols: int) -> None:
     if rows * cols > MAX_GRID:
-        raise ReadError(f"工作表「{sheet}」的内容延伸到 {col_letters(cols - 1)}{rows}，超过 rubricxl 可读取的 "
+        raise ReadError(f"工作表「{sheet}」的内容延伸到 {cell_ref(rows - 1, cols - 1)}，超过 rubricxl 可读取的 "
                         f"{MAX_GRID:,} 个单元格；请删除远离表格的单元格（按 Ctrl+End 可找到最后一个单元格）")
 
 
