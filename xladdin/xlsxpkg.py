@@ -67,9 +67,10 @@ class PackageError(Exception):
     """The workbook file cannot be read as an .xlsx package, or cannot be written."""
 
 
-# No real workbook holds a part this large once unpacked: the largest we write (评分过程 of 100,000
-# units × 30 indicators) is about 900 MB below it, and compresses about 8:1, far from the ratio of a
-# zip bomb (a run of one byte deflates about 1,000:1).
+# No real workbook holds a part this large once unpacked. The largest part rubricxl writes is
+# 评分过程: about 440 bytes a unit and indicator (89 MB for 10,000 units × 20 indicators, so 1 GB at
+# about 2.4 million rows), compressed about 8:1, far from a zip bomb's ratio (a run of one byte
+# deflates about 1,000:1).
 MAX_PART_BYTES = 1 << 30          # 1 GB unpacked, any part
 BIG_PART_BYTES = 50 << 20         # parts above 50 MB unpacked ...
 MAX_RATIO = 100                   # ... may be compressed at most 100:1
