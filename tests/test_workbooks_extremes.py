@@ -159,6 +159,29 @@ def test_a_40000_character_cell_is_named_not_echoed(tmp_path):
     assert "甲甲甲" not in message
 
 
+def test_a_shared_text_longer_than_excel_allows_is_named(tmp_path):
+    """Excel keeps texts in the shared-string table, where the sheet's cell holds an index."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    table = f'<sst xmlns="{main}" count="1" uniqueCount="1"><si><t>{"丙" * 40_000}</t></si></sst>'
+    book = edited(tmp_path / "考核.xlsx", PARTS["数据"], with_row('<row r="30"><c r="A30" t="s"><v>0</v></c></row>'),
+                  extra={"xl/sharedStrings.xml": table.encode()})
+    with zipfile.ZipFile(book) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId99" Target="sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    host = FileHost(book)
+    host.read("细则")                                  # sheets without it read as usual
+    with pytest.raises(ReadError, match="工作表「数据」的单元格 A30 有40,000 个字符"):
+        host.read("数据")
+
+
 def test_megabytes_of_text_in_one_cell_stop_the_reading_early(tmp_path):
     book = edited(tmp_path / "考核.xlsx", PARTS["数据"], with_row(
         '<row r="30"><c r="A30" t="inlineStr"><is><t>' + "x" * 5_000_000 + "</t></is></c></row>"))

@@ -90,10 +90,13 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
             (not rows or not cols or rows[-1] * (cols[-1] + 1) <= MAX_GRID):
         return scan
     # Rare: cells far apart, or cells without an address (positions to count): look closer.
-    with z.open(member) as stream:
-        kept_rows, kept_cols = _table(_valued_cells(stream))
-    with z.open(member) as stream:
-        scan.cleaned, scan.far = _rewrite(stream, kept_rows, kept_cols)
+    try:
+        with z.open(member) as stream:
+            kept_rows, kept_cols = _table(_valued_cells(stream))
+        with z.open(member) as stream:
+            scan.cleaned, scan.far = _rewrite(stream, kept_rows, kept_cols)
+    except etree.XMLSyntaxError as exc:
+        raise ReadError(f"工作表「{sheet}」的内容不是合法的 XML，文件可能已损坏（{clip(exc, 120)}）") from None
     if scan.far:
         scan.far = _resolve_shared(z, scan.far)
         scan.formulas = {k: v for k, v in scan.formulas.items()
@@ -206,9 +209,14 @@ class _Cheap:
             self._too_long(n, (before[-1].group(1) + before[-1].group(2)).decode() if before else None)
 
     def _too_long(self, n: int | None, ref: str | None = None) -> None:
-        size = f"{n:,} 个字符" if n else "上百万个字符"
-        raise ReadError(f"工作表「{self.sheet}」的单元格 {ref or self.last} 有{size}，超过 Excel 每个单元格最多 "
-                        f"{MAX_CELL_CHARS:,} 个字符的上限；请检查该单元格（文件可能不是由 Excel 保存的）")
+        raise too_long(self.sheet, ref or self.last, n)
+
+
+def too_long(sheet: str, ref: str, n: int | None) -> ReadError:
+    """A cell beyond Excel's length limit, named and never echoed (``n`` None: megabytes, not counted)."""
+    size = f"{n:,} 个字符" if n else "上百万个字符"
+    return ReadError(f"工作表「{sheet}」的单元格 {ref} 有{size}，超过 Excel 每个单元格最多 "
+                     f"{MAX_CELL_CHARS:,} 个字符的上限；请检查该单元格（文件可能不是由 Excel 保存的）")
 
 
 def _parser_events(stream):
@@ -349,6 +357,28 @@ def _resolve_shared(z: zipfile.ZipFile, far: list[tuple[int, int, str]]) -> list
                     break
     return [(r, c, texts.get(int(t[1:]), "") if t.startswith("\0") and t[1:].isdigit() else t)
             for r, c, t in far]
+
+
+def long_strings(z: zipfile.ZipFile) -> bool:
+    """Whether the shared-string table holds a text longer than a cell may be (a cheap sieve: runs of
+    more than 32,767 bytes, then their characters counted). Streamed, so a giant text costs no memory."""
+    member = next((n for n in z.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+    if member is None:
+        return False
+    with z.open(member) as stream:
+        buf = b""
+        while True:
+            chunk = stream.read(_CHUNK)
+            buf += chunk
+            cut = buf.rfind(b"<") if chunk else len(buf)
+            if cut <= 0 and len(buf) > 2 * _CHUNK:
+                return True
+            work, buf = buf[:max(cut, 0)], buf[max(cut, 0):]
+            if any(len(html.unescape(m.group(1).decode("utf-8", "replace"))) > MAX_CELL_CHARS
+                   for m in _LONG.finditer(work)):
+                return True
+            if not chunk:
+                return False
 
 
 def cleaned_package(z: zipfile.ZipFile, parts: dict[str, str], member: str, sheet_xml: bytes) -> bytes:

@@ -10,10 +10,19 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from ..layout import cell_ref
 from ..protocol import ReadError
-from ..sheetscan import SheetScan, cleaned_package, scan_sheet
+from ..sheetscan import MAX_CELL_CHARS, SheetScan, cleaned_package, long_strings, scan_sheet, too_long
 from ..sheetspec import CellPatch, SheetSpec
 from ..xlsxpkg import PackageError, open_package, package_errors, sheet_parts, write_package
+
+
+def _check_lengths(sheet: str, rows: list[list]) -> None:
+    """Refuse a cell whose (shared) text is longer than Excel allows."""
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if type(v) is str and len(v) > MAX_CELL_CHARS:
+                raise too_long(sheet, cell_ref(r, c), len(v))
 
 
 class FileHost:
@@ -27,8 +36,9 @@ class FileHost:
         if not self.path.exists():
             raise ReadError(f"找不到文件「{self.path}」")
         try:
-            with open_package(self.path) as z:       # part sizes checked before calamine unpacks any
+            with package_errors(self.path), open_package(self.path) as z:  # sizes checked before calamine
                 self._parts = sheet_parts(z, self.name)
+                self._long_strings = long_strings(z)
         except PackageError as exc:
             raise ReadError(str(exc)) from None
         try:
@@ -76,6 +86,8 @@ class FileHost:
             except Exception as exc:
                 raise ReadError(f"无法读取工作表「{sheet}」：{exc}") from None
             rows = [[None if v == "" else v for v in row] for row in rows]
+            if self._long_strings:   # a shared text beyond Excel's limit: find the cells that use it
+                _check_lengths(sheet, rows)
             for (r, c), formula in scan.formulas.items():
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
                     rows[r][c] = formula       # shown as what it is, never read as a blank
