@@ -136,7 +136,7 @@ class FileHost:
         if sheet not in self._sheets:
             try:
                 self._sheets[sheet] = self._scanned(sheet)[1].get_sheet_by_name(sheet)
-            except (CalamineError, ValueError, Exception) as exc:  # calamine raises several types
+            except Exception as exc:  # calamine raises several types
                 raise ReadError(f"无法读取工作表「{sheet}」：{exc}") from None
         return self._sheets[sheet]
 
