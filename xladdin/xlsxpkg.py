@@ -382,14 +382,14 @@ class _Package:
             self.data[name] = decl + body
         self.dirty.clear()
 
-    def save(self, dst: Path, like: Path | None) -> None:
+    def save(self, dst: Path, like: Path | None, started: float | None = None) -> None:
         """Write atomically: temp file beside dst, fsync, os.replace; dst untouched on any failure."""
         self.serialise()
         listed = set(self.order)
         names = [n for n in self.order if n in self.data] + [n for n in self.data if n not in listed]
         dst = Path(dst)
         mode = _file_mode(dst if dst.exists() else like)
-        remove_stale_temps(dst)
+        remove_stale_temps(dst, time.time() if started is None else started)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent or ".")
         except OSError as e:
@@ -423,13 +423,10 @@ class _Package:
         _fsync_dir(dst.parent)
 
 
-RUN_START = time.time()       # temp files older than this run cannot be another write of this run
-
-
-def remove_stale_temps(dst: Path) -> None:
+def remove_stale_temps(dst: Path, started: float) -> None:
     """Delete the temp files an interrupted write of ``dst`` left beside it: our own names only
-    (mkstemp's ``.NAME.xxxxxxxx.tmp``), regular files only, older than this run (a write still
-    running elsewhere keeps touching its file)."""
+    (mkstemp's ``.NAME.xxxxxxxx.tmp``), regular files only, last written before this run
+    ``started`` (a write still running elsewhere keeps touching its file)."""
     dst = Path(dst)
     ours = re.compile(r"\." + re.escape(dst.name) + r"\.[a-z0-9_]{8}\.tmp\Z")
     try:
@@ -439,7 +436,7 @@ def remove_stale_temps(dst: Path) -> None:
     for entry in entries:
         try:
             if ours.match(entry.name) and entry.is_file(follow_symlinks=False) and \
-                    entry.stat(follow_symlinks=False).st_mtime < RUN_START:
+                    entry.stat(follow_symlinks=False).st_mtime < started:
                 os.unlink(entry.path)
         except OSError:
             continue                  # gone already, or not ours to delete: the write goes on
@@ -1170,15 +1167,16 @@ def _update_app(pkg: _Package, old: list[str], new: list[str]) -> None:
 # ---------------------------------------------------------------- public API
 
 def write_package(src: Path, dst: Path, sheets: list[SheetSpec], patches: Iterable[CellPatch] = (),
-                  remove: Iterable[str] = ()) -> None:
+                  remove: Iterable[str] = (), started: float | None = None) -> None:
     """Write owned sheets (and owned cells) into a copy of src at dst; src may be dst.
 
     Owned sheets already in src are replaced in place, new ones appended; every other zip member
-    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package.
+    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package. Temp files
+    that interrupted writes of dst left and last touched before ``started`` (default: now) go.
     """
     pkg = _Package.load(Path(src))
     _edit(pkg, list(sheets), patches, remove)
-    pkg.save(Path(dst), like=Path(src))
+    pkg.save(Path(dst), like=Path(src), started=started)
 
 
 def new_package(dst: Path, sheets: list[SheetSpec]) -> None:

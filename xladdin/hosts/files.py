@@ -6,6 +6,7 @@ farthest cell, so a sheet with a stray far cell is handed over rewritten without
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -96,6 +97,7 @@ class FileHost:
         self.out = Path(out) if out else self.path
         self.name = self.path.name
         self.hints: list[tuple[str, str, str]] = []
+        self.started = time.time()   # temp files beside the output older than this are debris
         check_workbook_file(self.path)
         try:
             with package_errors(self.path), open_package(self.path) as z:  # sizes checked before calamine
@@ -163,7 +165,7 @@ class FileHost:
     def write(self, sheets: list[SheetSpec], patches: list[CellPatch], remove: list[str]) -> None:
         check_writable(self.out)
         try:
-            write_package(self.path, self.out, sheets, patches, remove)
+            write_package(self.path, self.out, sheets, patches, remove, started=self.started)
         except PackageError as exc:
             raise ReadError(str(exc)) from None
 
