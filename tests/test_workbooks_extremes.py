@@ -159,14 +159,13 @@ def test_a_40000_character_cell_is_named_not_echoed(tmp_path):
     assert "甲甲甲" not in message
 
 
-def test_a_shared_text_longer_than_excel_allows_is_named(tmp_path):
-    """Excel keeps texts in the shared-string table, where the sheet's cell holds an index."""
+def with_shared_strings(book: Path, texts: list[str]) -> Path:
+    """Give the book a shared-string table, where Excel keeps texts (a cell holds an index)."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    table = f'<sst xmlns="{main}" count="1" uniqueCount="1"><si><t>{"丙" * 40_000}</t></si></sst>'
-    book = edited(tmp_path / "考核.xlsx", PARTS["数据"], with_row('<row r="30"><c r="A30" t="s"><v>0</v></c></row>'),
-                  extra={"xl/sharedStrings.xml": table.encode()})
+    items = "".join(f"<si><t>{t}</t></si>" for t in texts)
     with zipfile.ZipFile(book) as z:
         members = {i.filename: z.read(i) for i in z.infolist()}
+    members["xl/sharedStrings.xml"] = f'<sst xmlns="{main}" count="{len(texts)}">{items}</sst>'.encode()
     members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>", b'<Relationship Id="rId99" Target="sharedStrings.xml" Type="http://schemas.'
         b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
@@ -176,10 +175,26 @@ def test_a_shared_text_longer_than_excel_allows_is_named(tmp_path):
     with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in members.items():
             z.writestr(name, data)
+    return book
+
+
+def test_a_shared_text_longer_than_excel_allows_is_named(tmp_path):
+    book = with_shared_strings(edited(tmp_path / "考核.xlsx", PARTS["数据"], with_row(
+        '<row r="30"><c r="A30" t="s"><v>0</v></c></row>')), ["丙" * 40_000])
     host = FileHost(book)
     host.read("细则")                                  # sheets without it read as usual
     with pytest.raises(ReadError, match="工作表「数据」的单元格 A30 有40,000 个字符"):
         host.read("数据")
+
+
+def test_a_far_shared_text_is_named_by_its_text(tmp_path):
+    book = with_shared_strings(edited(tmp_path / "考核.xlsx", PARTS["数据"], with_row(
+        '<row r="1048576"><c r="B1048576" t="s"><v>1</v></c><c r="XFD1048576" t="s"><v>0</v></c></row>')),
+        ["   ", "远处的备注"])
+    host = FileHost(book)
+    assert len(host.read("数据")) == len(sheet(SAMPLE, "数据"))
+    assert host.hints == [("数据", "B1048576", "有一个远离表格的孤立单元格（内容「远处的备注」），已忽略"),
+                          ("数据", "XFD1048576", "有一个远离表格的空白单元格，已忽略")]
 
 
 def test_megabytes_of_text_in_one_cell_stop_the_reading_early(tmp_path):
