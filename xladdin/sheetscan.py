@@ -2,8 +2,9 @@
 
 calamine turns a sheet into a dense grid from A1 to the farthest cell holding a value, so one
 stray space at XFD1048576 asks for a 1,048,576 × 16,384 grid and aborts the process. Here each
-sheet we read is streamed once (1 MB at a time, so memory stays bounded) to learn which rows and
-columns hold cells, how long their texts are, and which formulas carry no computed value.
+sheet we read is streamed (1 MB at a time, so memory stays bounded; once for a well-formed sheet)
+to learn which rows and columns hold cells, how long their texts are, and which formulas carry no
+computed value.
 
 - A sheet whose cells form one block is read by calamine as it is (the common case; the scan
   costs a regular expression pass over the sheet's XML).
@@ -42,7 +43,7 @@ _LONG = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))   # bytes ≥ charac
 _UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
-def col_number(letters: str) -> int:
+def _col_number(letters: str) -> int:
     """'A' → 0, 'XFD' → 16383."""
     n = 0
     for ch in letters:
@@ -81,7 +82,7 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
         with z.open(member) as stream:
             found.run(stream)
     rows = sorted(int(r) for r in found.rows)
-    cols = sorted(col_number(c.decode()) for c in found.cols)
+    cols = sorted(_col_number(c.decode()) for c in found.cols)
     if rows and rows[-1] > MAX_ROWS or cols and cols[-1] >= MAX_COLS:
         raise ReadError(f"工作表「{sheet}」有单元格超出 Excel 的最大范围（{MAX_ROWS:,} 行 × {MAX_COLS:,} 列，"
                         "即 A1:XFD1048576）；文件不是 Excel 能打开的工作簿")
@@ -171,7 +172,7 @@ class _Cheap:
             if not self.exact:
                 if not widest and self.cols:          # the first megabyte's columns bound the rest
                     widest = max(self.cols, key=lambda c: (len(c), c))
-                    if col_number(widest.decode()) >= COL_GAP:
+                    if _col_number(widest.decode()) >= COL_GAP:
                         self.unsure = True
                         return
                 digits = max([digits] + [len(r) for r in rows[-1:]])
@@ -196,7 +197,7 @@ class _Cheap:
             if b"<f" in work:
                 for col, row, f in _UNCACHED.findall(work):
                     text = f.decode("utf-8", "replace") if f else "…"
-                    self.formulas[(int(row) - 1, col_number(col.decode()))] = "=" + html.unescape(text)
+                    self.formulas[(int(row) - 1, _col_number(col.decode()))] = "=" + html.unescape(text)
             if not chunk:
                 return
 
@@ -243,7 +244,7 @@ def _positions(events):
         ref = el.get("r")
         m = re.match(r"([A-Z]{1,3})([0-9]+)$", ref or "")
         if m:
-            col, r = col_number(m.group(1)), int(m.group(2)) - 1
+            col, r = _col_number(m.group(1)), int(m.group(2)) - 1
         else:
             col, r = col + 1, row
         yield event, el, r, col
