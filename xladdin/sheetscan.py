@@ -77,7 +77,11 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
     found = _Cheap(sheet)
     with z.open(member) as stream:
         found.run(stream)
-    if found.unsure:
+    longest = max(map(len, found.rows), default=0)     # cells' row numbers have at most this many digits
+    widest = max((_col_number(c.decode()) for c in found.cols), default=0)
+    if found.unsure or 10 ** longest * (widest + 1) > MAX_GRID:
+        # A malformed file may place a cell in a row its row tags do not name; where that could make
+        # too large a grid (big sheets only), every cell's address is read.
         found = _Cheap(sheet, exact=True)
         with z.open(member) as stream:
             found.run(stream)
