@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 from xladdin import cli
 from xladdin.hosts.files import FileHost
 from xladdin.protocol import ReadError
-from xladdin.sheetscan import MAX_CELL_CHARS
+from xladdin.sheetscan import MAX_CELL_CHARS, scan_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "workbooks" / "上海_附表1_各区产业和信息化考核.xlsx"
@@ -252,3 +252,26 @@ def test_stale_temp_files_of_an_interrupted_rescore_are_removed(tmp_path):
     assert not stale.exists()
     assert all(p.read_bytes() == b"PK partial" for p in [*others, running])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in [book, *others, running])
+
+
+def test_a_cell_addressed_outside_its_row_tag_in_a_big_sheet_is_left_out(tmp_path):
+    """A malformed writer puts CV999999 inside row 5 of a 150,000-row sheet: the row tags do not
+    show it, the cell's own address does (that is where calamine would put it)."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>1</v></c></row>' for r in range(1, 150_001))
+    rows = rows.replace('<row r="5"><c r="A5">', '<row r="5"><c r="CV999999">')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(tmp_path / "sheet.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sheet.xml", f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
+    with zipfile.ZipFile(tmp_path / "sheet.zip") as z:
+        scan = scan_sheet(z, "sheet.xml", "数据")
+    assert scan.far == [(999_998, 99, "5")] and scan.cleaned is not None
+    assert scan.hints("数据") == [("数据", "CV999999", "有一个远离表格的孤立单元格（内容「5」），已忽略")]
+
+
+def test_a_far_cell_whose_address_is_not_its_first_attribute_is_left_out(tmp_path):
+    """Writers order attributes freely: such a sheet is read with an XML parser instead."""
+    book = edited(tmp_path / "考核.xlsx", PARTS["数据"],
+                  with_row('<row r="1048576"><c s="0" r="XFD1048576" t="n"><v>7</v></c></row>'))
+    host = FileHost(book)
+    assert host.read("数据") == FileHost(SAMPLE).read("数据")
+    assert host.hints == [("数据", "XFD1048576", "有一个远离表格的孤立单元格（内容「7」），已忽略")]

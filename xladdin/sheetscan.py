@@ -40,6 +40,7 @@ _MAINS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "http://purl.oclc.org/ooxml/spreadsheetml/main")
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
 _LONG = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))   # bytes ≥ characters: a cheap sieve
+_ADDRESS = re.compile(r"([A-Z]{1,3})([0-9]+)$")
 _UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
@@ -96,10 +97,17 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
         return scan
     # Rare: cells far apart, or cells without an address (positions to count): look closer.
     try:
-        with z.open(member) as stream:
-            kept_rows, kept_cols = _table(_valued_cells(stream))
-        with z.open(member) as stream:
-            scan.cleaned, scan.far = _rewrite(stream, kept_rows, kept_cols)
+        if found.odd:          # an XML parser counts the positions, as calamine does
+            with z.open(member) as stream:
+                kept_rows, kept_cols = _table(_valued_cells(stream))
+            with z.open(member) as stream:
+                scan.cleaned, scan.far = _rewrite(stream, kept_rows, kept_cols)
+        else:                  # every cell addressed: regular expressions, ten times faster
+            cells = _Cells(found.prefix)
+            with z.open(member) as stream:
+                kept_rows, kept_cols = _table(cells.valued(stream))
+            with z.open(member) as stream:
+                scan.cleaned, scan.far = cells.without(stream, kept_rows, kept_cols)
     except etree.XMLSyntaxError as exc:
         raise ReadError(f"工作表「{sheet}」的内容不是合法的 XML，文件可能已损坏（{clip(exc, 120)}）") from None
     if scan.far:
@@ -112,6 +120,66 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
         raise ReadError(f"工作表「{sheet}」的表格占 A1:{cell_ref(kept_rows[1], kept_cols[1])}，超过 rubricxl 可读取的 "
                         f"{MAX_GRID:,} 个单元格；请删除多余的行列，或把数据分到多个工作簿")
     return scan
+
+
+def _pieces(stream, prefix: bytes):
+    """The XML in pieces of about a megabyte, each ending after a row, a cell or an empty element."""
+    buf, ends = b"", (b"</" + prefix + b"row>", b"</" + prefix + b"c>", b"/>")
+    while True:
+        chunk = stream.read(_CHUNK)
+        buf += chunk
+        if not chunk:
+            if buf:
+                yield buf
+            return
+        cut = max(buf.rfind(end) + len(end) for end in ends)
+        if cut > 2:
+            yield buf[:cut]
+            buf = buf[cut:]
+
+
+class _Cells:
+    """Every cell of a sheet whose cells all carry their address, by regular expression."""
+
+    def __init__(self, prefix: bytes):
+        self.prefix, p = prefix, re.escape(prefix)
+        self.cell = re.compile(b"<" + p + rb'c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</' + p + rb"c>)", re.S)
+        self.value = re.compile(b"<" + p + rb"(?:v|is)[\s/>]")
+        self.v = re.compile(b"<" + p + rb"v>([^<]*)</" + p + b"v>")
+        self.t = re.compile(b"<" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + b"t>")
+
+    def valued(self, stream) -> tuple[array, array]:
+        rows, cols = array("l"), array("l")
+        for piece in _pieces(stream, self.prefix):
+            for col, row, _, content in self.cell.findall(piece):
+                if content and self.value.search(content):
+                    rows.append(int(row) - 1)
+                    cols.append(_col_number(col.decode()))
+        return rows, cols
+
+    def without(self, stream, rows: tuple[int, int], cols: tuple[int, int]) -> tuple[bytes, list]:
+        """The sheet's XML without the cells outside the table, and those cells' texts."""
+        far: list[tuple[int, int, str]] = []
+
+        def keep(m: re.Match) -> bytes:
+            r, c = int(m.group(2)) - 1, _col_number(m.group(1).decode())
+            if rows[0] <= r <= rows[1] and cols[0] <= c <= cols[1]:
+                return m.group(0)
+            content = m.group(4)
+            if content and self.value.search(content):
+                far.append((r, c, self._text(m.group(3), content)))
+            return b""
+
+        out = b"".join(self.cell.sub(keep, piece) for piece in _pieces(stream, self.prefix))
+        return out, far
+
+    def _text(self, attrs: bytes, content: bytes) -> str:
+        if b"<is" in content or self.t.search(content) and not self.v.search(content):
+            raw = b"".join(self.t.findall(content))
+        else:
+            m = self.v.search(content)
+            raw = (b"\0" if b't="s"' in attrs else b"") + (m.group(1) if m else b"")
+        return html.unescape(raw.decode("utf-8", "replace"))
 
 
 def _gapped(sorted_numbers: list[int], gap: int) -> bool:
@@ -143,13 +211,14 @@ class _Cheap:
         self.rows: set[bytes] = set()
         self.cols: set[bytes] = set()
         self.odd = self.unsure = False
+        self.prefix = b""
         self.formulas: dict[tuple[int, int], str] = {}
         self.last = "A1"
 
     def run(self, stream) -> None:
         buf = stream.read(_CHUNK)
         m = _ROOT.search(buf)
-        pre = (m.group(1) or b"") if m else b""         # a prefixed main namespace: <x:c r="A1">
+        pre = self.prefix = (m.group(1) or b"") if m else b""   # a prefixed main namespace: <x:c r="A1">
         p = re.escape(pre)
         cell = re.compile(b"<" + p + rb'c r="([A-Z]+)([0-9]+)"')
         col_rx = re.compile(b"<" + p + rb'c r="([A-Z]+)')
@@ -231,46 +300,47 @@ def _parser_events(stream):
 
 
 def _positions(events):
-    """(event, element, row, col) with calamine's positions: the cell's r, else the next column."""
+    """(event, element, local tag name, row, col) with calamine's positions: the cell's r, else the
+    next column of its row."""
     row, col = -1, -1
     for event, el in events:
-        if etree.QName(el).localname == "mergeCell":
-            yield event, el, -1, -1
-            continue
-        if etree.QName(el).localname == "row":
+        name = el.tag.rpartition("}")[2]
+        if name == "row":
             if event == "start":
                 r = el.get("r")
                 row, col = (int(r) - 1 if r and r.isdigit() else row + 1), -1
-            yield event, el, row, col
-            continue
-        if event == "start":
-            continue
-        ref = el.get("r")
-        m = re.match(r"([A-Z]{1,3})([0-9]+)$", ref or "")
-        if m:
-            col, r = _col_number(m.group(1)), int(m.group(2)) - 1
+            yield event, el, name, row, col
+        elif name == "c":
+            if event == "end":
+                m = _ADDRESS.match(el.get("r") or "")
+                col, r = (_col_number(m.group(1)), int(m.group(2)) - 1) if m else (col + 1, row)
+                yield event, el, name, r, col
         else:
-            col, r = col + 1, row
-        yield event, el, r, col
+            yield event, el, name, -1, -1
 
 
 def _has_value(el) -> bool:
-    return any(etree.QName(ch).localname in ("v", "is") for ch in el)
+    return any(ch.tag.endswith(("}v", "}is")) for ch in el)
+
+
+def _drop_done(row) -> None:
+    """Free a finished row and the rows before it: the tree never grows past one row."""
+    row.clear()
+    while row.getprevious() is not None:
+        del row.getparent()[0]
 
 
 def _valued_cells(stream) -> tuple[array, array]:
     """Rows and columns of every cell holding a value (style-only cells make no grid)."""
     rows, cols = array("l"), array("l")
-    for event, el, r, c in _positions(_parser_events(stream)):
+    for event, el, name, r, c in _positions(_parser_events(stream)):
         if event != "end":
             continue
-        if etree.QName(el).localname == "c" and _has_value(el):
+        if name == "c" and _has_value(el):
             rows.append(r)
             cols.append(c)
-        if etree.QName(el).localname == "row":
-            el.clear()
-            while el.getprevious() is not None:
-                del el.getparent()[0]
+        elif name == "row":
+            _drop_done(el)
     return rows, cols
 
 
@@ -301,9 +371,9 @@ def _text(el) -> str:
     """What a cell holds, as written (a shared string's index stays an index: see _resolve_shared)."""
     t = el.get("t", "")
     for ch in el:
-        name = etree.QName(ch).localname
+        name = ch.tag.rpartition("}")[2]
         if name == "is":
-            return "".join(x.text or "" for x in ch.iter() if etree.QName(x).localname == "t")
+            return "".join(x.text or "" for x in ch.iter() if x.tag.endswith("}t"))
         if name == "v":
             return ("\0" if t == "s" else "") + (ch.text or "")
     return ""
@@ -313,12 +383,13 @@ def _rewrite(stream, rows: tuple[int, int], cols: tuple[int, int]) -> tuple[byte
     """The sheet's rows and merged ranges without the cells outside the table, every cell addressed."""
     far: list[tuple[int, int, str]] = []
     merged: list[str] = []
+    main = f"{{{_MAINS[0]}}}"
+    row_tag = main + "row"
     out = io.BytesIO()
     with etree.xmlfile(out, encoding="utf-8") as xf:
         with xf.element(f"{{{_MAINS[0]}}}worksheet", nsmap={None: _MAINS[0]}):
             with xf.element(f"{{{_MAINS[0]}}}sheetData"):
-                for event, el, r, c in _positions(_parser_events(stream)):
-                    name = etree.QName(el).localname
+                for event, el, name, r, c in _positions(_parser_events(stream)):
                     if event == "end" and name == "mergeCell" and el.get("ref"):
                         merged.append(el.get("ref"))
                     elif event == "end" and name == "c":
@@ -330,14 +401,13 @@ def _rewrite(stream, rows: tuple[int, int], cols: tuple[int, int]) -> tuple[byte
                             el.getparent().remove(el)
                     elif event == "end" and name == "row":
                         if len(el) and rows[0] <= r <= rows[1]:
-                            row = etree.Element(f"{{{_MAINS[0]}}}row", r=str(r + 1))
+                            row = etree.Element(row_tag, r=str(r + 1))
                             for cell in el:
-                                cell.tag = f"{{{_MAINS[0]}}}{etree.QName(cell).localname}"
+                                if not cell.tag.startswith(main):       # a strict-namespace sheet
+                                    cell.tag = main + cell.tag.rpartition("}")[2]
                                 row.append(cell)
                             xf.write(row)
-                        el.clear()
-                        while el.getprevious() is not None:
-                            del el.getparent()[0]
+                        _drop_done(el)
             if merged:
                 with xf.element(f"{{{_MAINS[0]}}}mergeCells", count=str(len(merged))):
                     for ref in merged:
