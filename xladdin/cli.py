@@ -62,6 +62,21 @@ def cmd_rescore(args) -> int:
     return report.exit_code
 
 
+def cmd_export(args) -> int:
+    try:
+        host = FileHost(args.book, args.output)
+        bar = Bar(Path(args.book).name, sys.stderr.isatty() and not args.quiet)
+        report, summary = handlers.export(host, bar)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"{host.out}：已导出公式版（{summary.formulas}个公式单元格，{summary.kept}个单元格保留数值并加批注）")
+    if not args.quiet:
+        for heading, reasons in summary.reasons.items():
+            print(f"  「{heading}」保留数值：{'；'.join(reasons)}")
+    return report.exit_code
+
+
 def cmd_validate(args) -> int:
     try:
         issues = handlers.validate(FileHost(args.book))
@@ -135,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true")
     r.add_argument("--previous", help="上期已评分的工作簿：用其「得分」表的排名计算排名变化")
     r.set_defaults(func=cmd_rescore)
+    e = sub.add_parser("export", help="导出公式版：得分与平均写成原生公式，无需 rubricxl 即可重算")
+    e.add_argument("book")
+    e.add_argument("-o", "--output", required=True, help="公式版文件（如 公式版.xlsx）")
+    e.add_argument("-q", "--quiet", action="store_true")
+    e.set_defaults(func=cmd_export)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件")
     v.add_argument("book")
     v.set_defaults(func=cmd_validate)
