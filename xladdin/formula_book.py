@@ -18,11 +18,12 @@ from engine.rules import InputColumn
 from engine.score import build_tree
 
 from . import outputs
-from .formulas import NotCompiled, Summary, compile_rule, formula_misreads, lit, rounded, text_lit
+from .formulas import Compiled, NotCompiled, Summary, compile_rule, formula_misreads, lit, rounded, text_lit
 from .layout import Book, Issue, cell_ref
 from .sheetspec import Formula, SheetSpec
 
 PARAMS_SHEET = "公式参数"
+NORMALIZED = ("ratio_to_benchmark", "ratio_to_reference")
 D, S = "\x00d", "\x00s"            # row placeholders: the unit's 数据 row, its 得分 row
 _CRITERIA_SPECIAL = set("*?~<>=")
 
@@ -70,13 +71,26 @@ class _Copy:
         return f"${c}${self.first}:${c}${self.last}"
 
     def input_ref(self, name: str) -> str:
-        """The unit's cell of an input column (a template over the 数据 row)."""
-        if self.book.single:
-            r, c = self.book.input_cells[name]
-            if sum(1 for v in self.book.input_cells.values() if v == (r, c)) > 1:
-                raise NotCompiled("业绩值一格中填写了多个数（以分号分隔），公式无法拆分")
-            return f"{quote(self.book.sheets['rubric'])}!${col_letter(c)}${r + 1}"
-        return f"{self.data}!${col_letter(self.book.data_cols[name])}{D}"
+        """The unit's cell of an input column (a template over the 数据 row). In the single-unit
+        layout the 业绩值 cell of the rubric row, or the k-th ';'-separated part of it, read
+        through VALUE as the engine reads text ('3.2%' is 0.032, '是' stays 是, '' stays blank)."""
+        if not self.book.single:
+            return f"{self.data}!${col_letter(self.book.data_cols[name])}{D}"
+        at = self.book.input_cells[name]
+        x = f"{quote(self.book.sheets['rubric'])}!${col_letter(at[1])}${at[0] + 1}"
+        keys = [k for k, v in self.book.input_cells.items() if v == at]
+        if len(keys) > 1:
+            k = keys.index(name)
+            x = f'TRIM(MID(SUBSTITUTE(SUBSTITUTE({x},"；",";"),";",REPT(" ",99)),{k * 99 + 1},99))'
+        return f'IF({x}="","",IFERROR(VALUE({x}),{x}))'
+
+    def compiled(self, variant) -> Compiled:
+        spec = variant.indicator
+        if spec.normalize is not None and spec.normalize.method not in NORMALIZED:
+            raise NotCompiled(f"标准化（{spec.normalize.method}）暂无对应公式")
+        cols = [InputColumn(n, self.book.units.columns[n]) for n in spec.inputs if n in self.book.units.columns]
+        all_bool = len(cols) == len(spec.inputs) and all(not c.booleans[1].any() for c in cols)
+        return compile_rule(spec.rule, spec.points, len(spec.inputs), self.dp, all_bool)
 
     def input_range(self, name: str) -> str:
         if self.book.single:
@@ -98,18 +112,38 @@ class _Copy:
         """One formula for the indicator column: IF on 组别 over its group variants."""
         chain = '""'
         for v in reversed(ind.variants):
-            rule, spec = v.indicator.rule, v.indicator
-            if spec.normalize is not None:
-                raise NotCompiled(f"标准化（{spec.normalize.method}）暂无对应公式")
-            compiled = compile_rule(rule, spec.points, len(spec.inputs), self.dp)
+            spec = v.indicator
+            compiled = self.compiled(v)
             text = compiled.text
             if compiled.best is not None:
                 text = text.replace("{best}", self.best(ind, v, compiled.best))
             for k, name in enumerate(spec.inputs):
                 text = text.replace(f"{{{k}}}", self.input_ref(name))
+            if spec.normalize is not None:
+                text = self.normalized(text, spec.normalize, len(ind.variants))
             cond = self.group_cond(spec.groups)
             chain = text if cond is None else f"IF({cond},{text},{chain})"
         return chain
+
+    def normalized(self, x: str, norm, n_variants: int) -> str:
+        """The raw value x as a ratio to a benchmark or to the reference unit's value × base,
+        capped; equal to the divisor gives base (as the engine's normalisation)."""
+        if norm.method == "ratio_to_benchmark":
+            div = lit(norm.benchmark)
+        else:
+            hits = np.flatnonzero(self.book.units.names.astype(str) == norm.reference)
+            if not hits.size or n_variants > 1 or self.book.single:
+                raise NotCompiled(f"标准化参照单位「{norm.reference}」无法引用")
+            div = x.replace(D, str(self.book.data_rows[int(hits[0])] + 1))
+        base = lit(norm.base)
+        cap = (lambda v: f"MIN({v},{lit(norm.cap)})") if norm.cap is not None else (lambda v: v)
+        if norm.higher_is_better:
+            ratio = f'IF({div}>0,{rounded(cap(f"{x}/{div}*{base}"), self.dp)},"")'
+        else:
+            zero = rounded(lit(norm.cap), self.dp) if norm.cap is not None else '""'
+            ratio = f'IF({div}>=0,IF({x}=0,{zero},{rounded(cap(f"{div}/{x}*{base}"), self.dp)}),"")'
+        return (f'IF(OR({x}="",NOT(ISNUMBER({div}))),"",IF({x}<0,"",IF({x}={div},'
+                f'{rounded(cap(base), self.dp)},{ratio})))')
 
     def best(self, ind, variant, how: tuple[str, bool]) -> str:
         """The best peer's value: a cell of 公式参数 (one per indicator) or, within the unit's own
@@ -178,10 +212,11 @@ class _Copy:
         out = [""] * len(self.result)
         for k, v in enumerate(ind.variants):
             spec = v.indicator
-            compiled = compile_rule(spec.rule, spec.points, len(spec.inputs), self.dp)
+            compiled = self.compiled(v)
             units = ind.which == k
             for name, mode in zip(spec.inputs, compiled.modes):
-                bad = formula_misreads(InputColumn(name, self.book.units.columns[name]), mode, compiled.labels)
+                bad = formula_misreads(InputColumn(name, self.book.units.columns[name]), mode, compiled.labels,
+                                       text_numbers=self.book.single)
                 for i in np.flatnonzero(bad & units).tolist():
                     out[i] = (f"「{name}」填写为「{InputColumn(name, self.book.units.columns[name]).text(i)}」，"
                               "公式按单元格原值读取，与 rubricxl 的理解不同：请改为数值或标准写法")

@@ -17,6 +17,7 @@ Conventions that keep the formulas equal to the engine:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -88,7 +89,8 @@ def inside(v: str, iv: Interval) -> str:
 
 
 def any_of(x: str, words) -> str:
-    return f"OR({','.join(f'{x}={text_lit(w)}' for w in words)})"
+    """x is one of words (case-insensitive, as the engine's 是/否 reading)."""
+    return f"ISNUMBER(MATCH({x},{{{','.join(text_lit(w) for w in words)}}},0))"
 
 
 def not_numbers(xs: list[str]) -> str:
@@ -189,7 +191,10 @@ def band(rule: BandRule, points, inputs, decimals) -> Compiled:
         text = (f'IF(AND({lv}="",{s}=""),"",IF({lv}="",IF(ISNUMBER({s}),IF({in_any(s)},{s},""),""),{named}))')
         return Compiled(text, ("level", "num"), labels)
     x = inputs[0]
-    text = f'IF(ISNUMBER({x}),IF({in_any(x)},{x},""),{level_chain(x, pick)})'
+    space = f'FIND(" ",{x})'
+    given = f"VALUE(MID({x},{space}+1,99))"          # '较好 7': the level and the score in one cell
+    pair = level_chain(f"LEFT({x},{space}-1)", lambda k: f'IF({member(given, k)},{given},"")')
+    text = f'IF(ISNUMBER({x}),IF({in_any(x)},{x},""),IF(ISNUMBER({space}),{pair},{level_chain(x, pick)}))'
     return Compiled(text, ("num_or_level",), labels)
 
 
@@ -334,14 +339,42 @@ def deduct(rule: DeductRule, points, inputs, decimals) -> Compiled:
     return Compiled(f'IF({not_numbers([c])},"",IF({bad},"",{core}))', ("num",) * len(inputs))
 
 
-def check(rule: CheckRule, points, inputs, decimals) -> Compiled:
-    _known(rule, {"n"})
-    if rule.targets:
-        raise NotCompiled("逐项条件的要点规则暂无对应公式")
-    n = rule.n
-    if len(inputs) == n and n > 2 or (len(inputs) == n == 2):
-        raise NotCompiled("逐项填写 是/否 的要点规则暂无对应公式")
-    m, p = inputs[0], lit(points)
+def _is_bool(x: str) -> str:
+    """x reads as 是/否 (1/0 or a word the engine knows)."""
+    return f"IF(ISNUMBER({x}),OR({x}=0,{x}=1),OR({any_of(x, BOOL_TRUE)},{any_of(x, BOOL_FALSE)}))"
+
+
+def _yes(x: str) -> str:
+    return f"OR({x}=1,{any_of(x, BOOL_TRUE)})"
+
+
+def check(rule: CheckRule, points, inputs, decimals, all_bool: bool = False) -> Compiled:
+    _known(rule, {"n", "targets"})
+    n, p = rule.n, lit(points)
+    if rule.targets:                     # each point: conditions on its own inputs, all must hold
+        met, nums, bools, modes, k = [], [], [], [], 0
+        for point in rule.targets:
+            parts = []
+            for cond in point:
+                x = inputs[k]
+                k += 1
+                if cond == "是":
+                    parts.append(_yes(x))
+                    bools.append(x)
+                    modes.append("bool")
+                else:
+                    parts.append(inside(x, cond))
+                    nums.append(x)
+                    modes.append("num")
+            met.append(parts[0] if len(parts) == 1 else f"AND({','.join(parts)})")
+        invalid = ([not_numbers(nums)] if nums else []) + [f"NOT({_is_bool(x)})" for x in bools]
+        score = rounded(f"{p}*({'+'.join(f'({c})' for c in met)})/{n}", decimals)
+        return Compiled(f'IF(OR({",".join(invalid)}),"",{score})', tuple(modes))
+    if len(inputs) == n and n > 2 or (len(inputs) == n == 2 and all_bool):   # one 是/否 cell per point
+        invalid = ",".join(f"NOT({_is_bool(x)})" for x in inputs)
+        score = rounded(f"{p}*({'+'.join(f'IF({_yes(x)},1,0)' for x in inputs)})/{n}", decimals)
+        return Compiled(f'IF(OR({invalid}),"",{score})', ("bool",) * len(inputs))
+    m = inputs[0]
     base = rounded(f"{p}*{m}/{n}", decimals)
     core = base
     if len(inputs) == 2:
@@ -356,8 +389,11 @@ COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: th
              ValueRule: value}
 
 
-def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int) -> Compiled:
-    """The rule as a formula template over input placeholders {0}, {1}…; raises NotCompiled."""
+def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
+                 all_bool: bool = False) -> Compiled:
+    """The rule as a formula template over input placeholders {0}, {1}…; raises NotCompiled.
+
+    ``all_bool``: every input cell is a 是/否 answer (how the engine reads a two-point check)."""
     fn = COMPILERS.get(type(rule))
     if fn is None:
         raise NotCompiled(f"规则类型 {rule.KIND} 暂无对应公式")
@@ -366,14 +402,25 @@ def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: in
     lo, hi = rule.arity()
     if not lo <= n_inputs <= hi:
         raise NotCompiled("输入个数与规则不符")
-    return fn(rule, points, [f"{{{k}}}" for k in range(n_inputs)], decimals)
+    inputs = [f"{{{k}}}" for k in range(n_inputs)]
+    if fn is check:
+        return check(rule, points, inputs, decimals, all_bool)
+    return fn(rule, points, inputs, decimals)
 
 
 # ------------------------------------------------------------------------ reading inputs as a formula does
 
-def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = ()) -> np.ndarray:
+WILDCARDS = set("*?~")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
+
+
+def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
+                     text_numbers: bool = False) -> np.ndarray:
     """Units whose cell the formula would read differently from the engine (a number typed as
-    text such as '90%', a 是/否 spelling only the engine understands, '较好 7' in one cell)."""
+    text such as '90%' or '8分', a 是/否 spelling only the engine understands, '较好7').
+
+    ``text_numbers``: the formula reads the cell through VALUE (a part of a ';'-separated cell),
+    so a plain decimal written as text ('24', '3.2%') is read as the engine reads it."""
     raw = col.raw
     if raw.dtype.kind in "fiu":
         return np.zeros(len(raw), dtype=bool)
@@ -384,8 +431,12 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = ()) 
         if not isinstance(v, str) or not v.strip():
             continue
         number = not np.isnan(vals[i])
+        if number and text_numbers and PLAIN_NUMBER.fullmatch(v.strip()):
+            continue
         if mode == "num":
             out[i] = number
+        elif mode in ("bool", "num_or_bool") and WILDCARDS & set(v):
+            out[i] = True            # MATCH would read * ? ~ as wildcards
         elif mode in ("bool", "num_or_bool"):
             out[i] = (number and mode == "num_or_bool") or _bool_engine(v) != _bool_formula(v)
             if mode == "bool" and number and _bool_engine(v) is None:
@@ -393,6 +444,10 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = ()) 
         else:   # level, num_or_level
             parts = normalize_text(v).split()
             engine_k = labels.index(parts[0]) if parts and parts[0] in labels and len(parts) <= 2 else None
+            if mode == "num_or_level" and (" " in v or len(parts) == 2):   # '较好 7': level and score
+                out[i] = not (engine_k is not None and len(parts) == 2 and v == f"{parts[0]} {parts[1]}"
+                              and PLAIN_NUMBER.fullmatch(parts[1]) and not parts[1].endswith("%"))
+                continue
             formula_k = lower_labels.index(v.lower()) if v.lower() in lower_labels else None
             out[i] = (number and mode == "num_or_level") or engine_k != formula_k or (
                 engine_k is not None and len(parts) == 2)
