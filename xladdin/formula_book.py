@@ -86,11 +86,15 @@ class _Copy:
 
     def compiled(self, variant) -> Compiled:
         spec = variant.indicator
+        missing = [n for n in spec.inputs if n not in self.book.units.columns]
+        if missing:
+            raise NotCompiled(f"「数据」表中没有输入列「{'」「'.join(missing)}」")
         if spec.normalize is not None and spec.normalize.method not in NORMALIZED:
             raise NotCompiled(f"标准化（{spec.normalize.method}）暂无对应公式")
         cols = [InputColumn(n, self.book.units.columns[n]) for n in spec.inputs if n in self.book.units.columns]
         all_bool = len(cols) == len(spec.inputs) and all(not c.booleans[1].any() for c in cols)
-        return compile_rule(spec.rule, spec.points, len(spec.inputs), self.dp, all_bool)
+        pairs = any(isinstance(v, str) and len(v.split()) == 2 for c in cols[:1] for v in c.raw.tolist())
+        return compile_rule(spec.rule, spec.points, len(spec.inputs), self.dp, all_bool, pairs)
 
     def input_range(self, name: str) -> str:
         if self.book.single:
@@ -485,9 +489,10 @@ def _on_sheet(expr: str, sheet: str) -> str:
 
 
 def formula_copy(book: Book, result: Result, sheets: list[SheetSpec], existing: list[str],
-                 issues: list[Issue]) -> tuple[list[SheetSpec], Summary]:
+                 issues: list[Issue], ranks: bool = True) -> tuple[list[SheetSpec], Summary]:
     """The owned sheets of the formula copy: 得分 and 平均 as formulas, 公式参数, and 问题 with the
-    提示 rows that say which cells kept their value and why."""
+    提示 rows that say which cells kept their value and why. ``ranks=False`` leaves 排名 and
+    组内排名 as values (a benchmark times the formulas without them)."""
     names = outputs.owned_names(existing)
     by_name = {s.name: s for s in sheets}
     scores = by_name[names["scores"]]
@@ -503,7 +508,8 @@ def formula_copy(book: Book, result: Result, sheets: list[SheetSpec], existing: 
         copy.indicators()
         copy.aggregates()
         copy.grades()
-        copy.ranks()
+        if ranks:
+            copy.ranks()
         copy.apply()
         if names["averages"] in by_name:
             copy.averages(by_name[names["averages"]])

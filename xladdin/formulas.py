@@ -43,7 +43,7 @@ class NotCompiled(Exception):
 class Compiled:
     """A rule as a formula over its inputs: ``text`` holds {0}, {1}… for the input cells (and
     {best} for the best unit's value where the rule needs it); ``modes`` says how each input is
-    read (num, bool, num_or_bool, level, num_or_level), so cells the formula would read
+    read (num, bool, num_or_bool, level, num_or_level, num_or_named), so cells the formula would read
     differently from the engine are found before writing."""
 
     text: str
@@ -144,21 +144,23 @@ def manual(rule: ManualRule, points, inputs, decimals) -> Compiled:
                     ("num_or_bool",))
 
 
-def band(rule: BandRule, points, inputs, decimals) -> Compiled:
+def band(rule: BandRule, points, inputs, decimals, pairs: bool = True) -> Compiled:
+    """Assessor's scores checked against the bands, level names turned into the picked score;
+    with ``pairs`` also '较好 7' (a level and its score in one cell)."""
     _known(rule, {"bands", "pick"})
     p = points
     labels = tuple(normalize_text(b.label) for b in rule.bands)
 
     def member(s: str, k: int) -> str:
+        """s lies in band k and in 0..points (the engine refuses a score outside either)."""
         lo, lo_open, hi, hi_open = rule.bounds(rule.bands[k], p)
-        conds = [f"{s}{'>' if lo_open else '>='}{lit(lo)}"]
+        conds = [f"{s}{'>' if lo_open else '>='}{lit(lo)}"] + (["" if lo >= 0 else f"{s}>=0"])
         if hi is not None:
             conds.append(f"{s}{'<' if hi_open else '<='}{lit(hi)}")
-        if p is not None:
-            conds += [f"{s}>=0", f"{s}<={lit(p)}"]
-        else:
-            conds.append(f"{s}>=0")
-        return f"AND({','.join(conds)})"
+        if p is not None and (hi is None or hi > p):
+            conds.append(f"{s}<={lit(p)}")
+        conds = [c for c in conds if c]
+        return conds[0] if len(conds) == 1 else f"AND({','.join(conds)})"
 
     def pick(k: int) -> str:
         v = rule.picked(rule.bands[k], p, decimals)
@@ -191,11 +193,14 @@ def band(rule: BandRule, points, inputs, decimals) -> Compiled:
         text = (f'IF(AND({lv}="",{s}=""),"",IF({lv}="",IF(ISNUMBER({s}),IF({in_any(s)},{s},""),""),{named}))')
         return Compiled(text, ("level", "num"), labels)
     x = inputs[0]
-    space = f'FIND(" ",{x})'
-    given = f"VALUE(MID({x},{space}+1,99))"          # '较好 7': the level and the score in one cell
-    pair = level_chain(f"LEFT({x},{space}-1)", lambda k: f'IF({member(given, k)},{given},"")')
-    text = f'IF(ISNUMBER({x}),IF({in_any(x)},{x},""),IF(ISNUMBER({space}),{pair},{level_chain(x, pick)}))'
-    return Compiled(text, ("num_or_level",), labels)
+    named = level_chain(x, pick)
+    if pairs:
+        space = f'FIND(" ",{x})'
+        given = f"VALUE(MID({x},{space}+1,99))"
+        pair = level_chain(f"LEFT({x},{space}-1)", lambda k: f'IF({member(given, k)},{given},"")')
+        named = f"IF(ISNUMBER({space}),{pair},{named})"
+    text = f'IF(ISNUMBER({x}),IF({in_any(x)},{x},""),{named})'
+    return Compiled(text, ("num_or_level" if pairs else "num_or_named",), labels)
 
 
 def ratio(rule: RatioRule, points, inputs, decimals) -> Compiled:
@@ -390,10 +395,11 @@ COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: th
 
 
 def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
-                 all_bool: bool = False) -> Compiled:
+                 all_bool: bool = False, pairs: bool = True) -> Compiled:
     """The rule as a formula template over input placeholders {0}, {1}…; raises NotCompiled.
 
-    ``all_bool``: every input cell is a 是/否 answer (how the engine reads a two-point check)."""
+    ``all_bool``: every input cell is a 是/否 answer (how the engine reads a two-point check);
+    ``pairs``: band cells may hold '较好 7' (left out, the formula is a third as long)."""
     fn = COMPILERS.get(type(rule))
     if fn is None:
         raise NotCompiled(f"规则类型 {rule.KIND} 暂无对应公式")
@@ -405,6 +411,8 @@ def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: in
     inputs = [f"{{{k}}}" for k in range(n_inputs)]
     if fn is check:
         return check(rule, points, inputs, decimals, all_bool)
+    if fn is band:
+        return band(rule, points, inputs, decimals, pairs)
     return fn(rule, points, inputs, decimals)
 
 
@@ -444,12 +452,15 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
         else:   # level, num_or_level
             parts = normalize_text(v).split()
             engine_k = labels.index(parts[0]) if parts and parts[0] in labels and len(parts) <= 2 else None
+            if mode == "num_or_named" and (" " in v or len(parts) == 2):   # no pair branch
+                out[i] = True
+                continue
             if mode == "num_or_level" and (" " in v or len(parts) == 2):   # '较好 7': level and score
                 out[i] = not (engine_k is not None and len(parts) == 2 and v == f"{parts[0]} {parts[1]}"
                               and PLAIN_NUMBER.fullmatch(parts[1]) and not parts[1].endswith("%"))
                 continue
             formula_k = lower_labels.index(v.lower()) if v.lower() in lower_labels else None
-            out[i] = (number and mode == "num_or_level") or engine_k != formula_k or (
+            out[i] = (number and mode != "level") or engine_k != formula_k or (
                 engine_k is not None and len(parts) == 2)
     return out
 
