@@ -5,11 +5,13 @@ Both routes end in ``run(tag, book)``: one handler over an XlwingsHost, one mess
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import xlwings as xw
 
 from . import handlers, outputs
+from .hosts.files import FileHost
 from .hosts.xlwings_host import XlwingsHost
 from .protocol import ReadError
 
@@ -40,11 +42,25 @@ def _new(host: XlwingsHost) -> str:
     return "已插入示例工作表：" + "、".join(f"「{name}」" for name in added)
 
 
+def _export(host: XlwingsHost) -> str:
+    """导出公式版: the copy is written beside the saved workbook file (the file is what is copied)."""
+    path = None if host.remote else Path(host.book.fullname)
+    if path is None or not path.is_file():
+        return ("导出公式版需要已保存在磁盘上的工作簿：请先保存，"
+                "或在命令行运行 rubricxl export 工作簿.xlsx -o 公式版.xlsx")
+    out = path.with_name(f"{path.stem}_公式版{path.suffix}")
+    _, summary = handlers.export(FileHost(path, out))
+    kept = f"，{summary.kept}个单元格保留数值（见批注）" if summary.kept else ""
+    return (f"已导出公式版「{out.name}」（与本工作簿在同一文件夹，按最近一次保存的内容）："
+            f"{summary.formulas}个单元格为公式{kept}。对方无需 rubricxl，在 Excel、WPS 或 LibreOffice 中即可重算")
+
+
 ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
     "rescore": _rescore,
     "validate": _validate,
     "new": _new,
     "explain": handlers.explain,
+    "export": _export,
 }
 
 
@@ -87,3 +103,8 @@ def new_script(book: xw.Book):
 @xw.script(name="说明")
 def explain_script(book: xw.Book):
     run("explain", book)
+
+
+@xw.script(name="导出公式版")
+def export_script(book: xw.Book):
+    run("export", book)
