@@ -49,6 +49,8 @@ SETTING_KEYS = {
     "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
     "quotas": ("遴选名额", "quotas"), "vetoes": ("否决条件", "vetoes"), "level_column": ("层级列", "level_column"),
     "category_column": ("类别列", "category_column"), "county_count": ("所辖县数列", "county_count"),
+    "share": ("推荐比例", "recommend_share"), "no_double": ("不重复激励", "no_double_reward"),
+    "quota_article": ("名额条款", "quota_article"), "order_article": ("排序条款", "order_article"),
     "sensitivity": ("敏感性", "sensitivity"),
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round")

@@ -10,7 +10,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..clauses import Interval, Segment, clause_error, interval
-from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text, round_half_up
+from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
+from ..rounding import round_decimal_half_up
 from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
@@ -104,7 +105,7 @@ class BandRule(Rule):
             return top
         if self.pick == "min":
             return bottom
-        return round_half_up((bottom + top) / 2, decimals)
+        return round_decimal_half_up((bottom + top) / 2, decimals)
 
     @lru_cache(maxsize=64)
     def _picks(self, points: Decimal | None, decimals: int) -> tuple[float, ...]:

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num, fmt_nums
+from ..numbers import fmt_num, fmt_nums, yes_no_word
 from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, numeric_inputs
 from .rates import _inside, _no_clauses, _options
 
@@ -104,7 +104,7 @@ class CheckRule(ColumnWorking, Rule):
         for seg in segments:
             if seg.clause:
                 try:
-                    conds = tuple("是" if c.strip() in ("是", "符合") else interval(c)
+                    conds = tuple("是" if yes_no_word(c) else interval(c)
                                   for c in seg.clause.replace("且", "&").split("&"))
                 except ValueError as exc:
                     raise clause_error(text, seg, str(exc)) from None

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
-from ..numbers import fmt_num, fmt_pct
+from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_texts,
                    score_text)
 
@@ -327,8 +327,8 @@ class PassRule(_RateRule):
         seg = clauses[0]
         word = seg.clause.strip()
         opts = _rate_opts(text, segments, _options(text, segments))
-        if word in ("是", "否", "符合", "达成"):
-            return cls(text=text, expect=word != "否", **opts)
+        if (answer := yes_no_word(word)) is not None:
+            return cls(text=text, expect=answer, **opts)
         try:
             return cls(text=text, condition=interval(word), **opts)
         except ValueError as exc:
