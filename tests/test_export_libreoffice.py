@@ -65,6 +65,31 @@ BOUNDARY_MEANS = {
 }
 
 
+# Everything else the compiler writes, checked against rubricxl only: bests within a group, group
+# variants with their own points and weights, weighted means renormalised over assessed children,
+# 系数, 密集 ranks, grades as a share of the unit's full points, rounding only at the root.
+FEATURES_RUBRIC = [
+    ["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别", "权重"],
+    ["1", "A", "增速", 20, "relative to=max among=group", "增速", None, 2],
+    ["2", "A", "速率", 10, "step per=5% deduct=1 from=best round=up among=group", "速率", None, 1],
+    ["3", "B", "覆盖", 10, "ratio over=0 rate_dp=2", "完成, 目标", "一组", None],
+    ["3", "B", "覆盖", 20, "ratio", "完成, 目标", "二组", None],
+    ["4", "B", "公开", 5, "pass 是", "公开", None, None],
+    ["5", "B", "要点", 6, "check n=4", "要点", "一组", None],
+    ["6", "B", "最优", 10, "relative to=min", "用时", None, None],
+    ["", "A", None, None, None, None, None, 0.6],
+    ["", "B", None, None, None, None, None, 0.4],
+]
+FEATURES_DATA = [["单位", "组别", "增速", "速率", "完成", "目标", "公开", "要点", "用时", "系数"]] + [
+    [f"单位{k}", "一组" if k % 3 else "二组", g, r, c, 40, y, m, t, f]
+    for k, (g, r, c, y, m, t, f) in enumerate([
+        (0.12, 315.6, 38, "是", 3, 5.5, 1), (0.08, 299.82, 40, "否", 4, 6, 1.05), (0.12, 299.81, 41, "是", 2, 5.5, 0.95),
+        (0.05, 280, 40.4, "是", None, 7, 1), (0.1, 315.6, 20, "符合", 4, 5, 1), (0.07, 310, 39.99, "无", 1, 8, 1.1),
+        (None, 300, 40, "是", 4, 6, 1), (0.03, 250, 0, "是", 0, 9, 0.9)], start=1)]
+FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "dense", "逐级取整": "否",
+                     "等级": "优>=90%; 良>=80%; 中>=60%; 差"}
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """Name → (the exported copy, LibreOffice's recalculation of it); one soffice run for all."""
@@ -73,7 +98,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     template = src / "模板.xlsx"
     assert cli.main(["new", str(template)]) == 0
     write_book(src / "边界.xlsx", BOUNDARY_RUBRIC, BOUNDARY_DATA, {})
-    for book in [template, src / "边界.xlsx", *sorted(SAMPLES.glob("*.xlsx"))]:
+    write_book(src / "组内.xlsx", FEATURES_RUBRIC, FEATURES_DATA, FEATURES_SETTINGS)
+    for book in [template, src / "边界.xlsx", src / "组内.xlsx", *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
         books[book.stem] = target
@@ -102,6 +128,15 @@ def test_libreoffice_recalculates_every_sample_to_rubricxls_scores(exported):
         result = compare(copy, again)
         assert result.cells > 20, name
         assert result.mismatches == [], (name, result.mismatches[:3])
+
+
+def test_group_bests_variants_weights_and_dense_ranks_recalculate_to_rubricxls_scores(exported):
+    copy, again = exported["组内"]
+    result = compare(copy, again)
+    assert result.mismatches == [], result.mismatches[:3]
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    kept = [c.coordinate for row in sheet.iter_rows() for c in row if c.comment is not None]
+    assert kept == [] and result.cells > 100          # every cell of this workbook is a formula
 
 
 def test_libreoffice_recalculates_fuzzed_workbooks_to_rubricxls_scores(exported):

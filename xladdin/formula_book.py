@@ -43,7 +43,7 @@ class _Copy:
         self.book, self.result, self.scores = book, result, scores
         self.dp = result.settings.decimals
         self.summary = Summary()
-        self.params: list[list] = [["项目", "值", "说明"]]
+        self.params: list[list] = [["公式版参数：「得分」「平均」的公式引用本表的单元格；等级分数线可以修改，请勿删除或移动本表"]]
         rows = scores.rows
         self.h = next((r for r, row in enumerate(rows) if "单位" in row and "总分" in row), None)
         if self.h is None:
@@ -186,6 +186,8 @@ class _Copy:
         return float(np.nanmax(values)) if np.isfinite(values).any() else None
 
     def param(self, label: str, formula: str, cached, note: str) -> str:
+        if not any(row[:1] == ["项目"] for row in self.params):
+            self.params += [[], ["项目", "值", "说明"]]
         self.params.append([label, Formula(formula, cached), note])
         return f"{quote(PARAMS_SHEET)}!$B${len(self.params)}"
 
