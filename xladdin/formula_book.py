@@ -14,7 +14,7 @@ import numpy as np
 from engine.aggregate import resolve_weights
 from engine.numbers import normalize_text
 from engine.result import SEVERITY_HINT, Result
-from engine.rules import InputColumn
+from engine.rules import CheckRule, InputColumn
 from engine.score import build_tree
 
 from . import outputs
@@ -91,8 +91,9 @@ class _Copy:
             raise NotCompiled(f"「数据」表中没有输入列「{'」「'.join(missing)}」")
         if spec.normalize is not None and spec.normalize.method not in NORMALIZED:
             raise NotCompiled(f"标准化（{spec.normalize.method}）暂无对应公式")
-        cols = [InputColumn(n, self.book.units.columns[n]) for n in spec.inputs if n in self.book.units.columns]
-        all_bool = len(cols) == len(spec.inputs) and all(not c.booleans[1].any() for c in cols)
+        cols = [InputColumn(n, self.book.units.columns[n]) for n in spec.inputs]
+        two_points = isinstance(spec.rule, CheckRule) and len(cols) == spec.rule.n == 2
+        all_bool = two_points and all(not c.booleans[1].any() for c in cols)
         pairs = any(isinstance(v, str) and len(v.split()) == 2 for c in cols[:1] for v in c.raw.tolist())
         return compile_rule(spec.rule, spec.points, len(spec.inputs), self.dp, all_bool, pairs)
 

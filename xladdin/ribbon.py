@@ -12,7 +12,6 @@ from typing import Callable
 import xlwings as xw
 
 from . import addin_install, handlers, outputs
-from .hosts.files import FileHost
 from .hosts.xlwings_host import XlwingsHost
 from .layout import find_sheet
 from .protocol import ReadError
@@ -50,6 +49,7 @@ def _export(host: XlwingsHost) -> str:
     if path is None or not path.is_file():
         return ("导出公式版需要已保存在磁盘上的工作簿：请先保存，"
                 "或在命令行运行 rubricxl export 工作簿.xlsx -o 公式版.xlsx")
+    from .hosts.files import FileHost    # here, not at the top: xlwings Lite (Pyodide) has no calamine
     out = path.with_name(f"{path.stem}_公式版{path.suffix}")
     _, summary = handlers.export(FileHost(path, out))
     kept = f"，{summary.kept}个单元格保留数值（见批注）" if summary.kept else ""

@@ -6,6 +6,7 @@ Plain data, no I/O, so every host writes the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass
@@ -20,10 +21,10 @@ class ChartSpec:
     anchor_col: int | None = None  # 0-based column of the chart's left edge; None = 2 right of the table
 
 
-@dataclass(frozen=True)
-class Formula:
+class Formula(NamedTuple):
     """A cell holding a native formula (text without the leading '=') and the value it shows until
-    the spreadsheet recalculates (None or '' for a blank result)."""
+    the spreadsheet recalculates (None or '' for a blank result). A tuple: hundreds of thousands
+    are made for one copy."""
 
     text: str
     cached: object = None

@@ -125,7 +125,12 @@ def _inline(text: str) -> str:
 
 def _formula_xml(ref: str, style: str, v: Formula) -> str:
     """A formula cell with its cached value (a blank result is cached as empty text)."""
-    f = f"<f>{_xml_text(v.text)}</f>"
+    text = v.text
+    if _ILLEGAL.search(text) is None and "_x" not in text:     # the common case: only & < > to escape
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    else:
+        text = _xml_text(text)
+    f = f"<f>{text}</f>"
     kind, payload = _value(v.cached) if v.cached is not None else ("str", "")
     if kind == "inlineStr":
         kind = "str"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from ..sheetspec import CellPatch, ChartSpec, SheetSpec
+from ..sheetspec import CellPatch, ChartSpec, Formula, SheetSpec
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
 
@@ -30,7 +30,9 @@ COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's def
 def _text_safe(value):
     """A cell value Excel stores as given. Excel parses a written str as if typed ("1" → 1, "50%",
     "=x", "#N/A", "TRUE"), so a str that does not start with a letter (CJK included), or is
-    TRUE/FALSE, gets the quote prefix that keeps it text. Decimal → float."""
+    TRUE/FALSE, gets the quote prefix that keeps it text. Decimal → float; a Formula is written as one."""
+    if type(value) is Formula:
+        return "=" + value.text
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str) and value and (not value[0].isalpha() or value.upper() in ("TRUE", "FALSE")):
