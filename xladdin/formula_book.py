@@ -150,10 +150,11 @@ class _Copy:
         return (f'IF(OR({x}="",NOT(ISNUMBER({div}))),"",IF({x}<0,"",IF({x}={div},'
                 f'{rounded(cap(base), self.dp)},{ratio})))')
 
-    def best(self, ind, variant, how: tuple[str, bool]) -> str:
-        """The best peer's value: a cell of 公式参数 (one per indicator) or, within the unit's own
-        group, an expression per unit."""
-        lowest, _ = how[0] == "min", how[1]
+    def best(self, ind, variant, how: str) -> str:
+        """The best peer's value ('max' or 'min'): a cell of 公式参数 (one per indicator) or,
+        within the unit's own group, an expression per unit. Negative values cannot lift a
+        maximum above 0, and a best of 0 or less blanks the score in the engine and here alike."""
+        lowest = how == "min"
         name = variant.indicator.inputs[0]
         col = InputColumn(name, self.book.units.columns[name])
         peers = None if any(v.indicator.groups is None for v in ind.variants) else \

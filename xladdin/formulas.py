@@ -49,7 +49,7 @@ class Compiled:
     text: str
     modes: tuple[str, ...]
     labels: tuple[str, ...] = ()           # band level names, for the level modes
-    best: tuple[str, bool] | None = None   # ('max'|'min', only values >= 0) when {best} is used
+    best: str | None = None                # 'max' or 'min': {best} is the best peer's value
 
 
 # ------------------------------------------------------------------------ literals and pieces
@@ -240,7 +240,7 @@ def step(rule: StepRule, points, inputs, decimals) -> Compiled:
     ref = "{best}" if rule.from_ == "best" else lit(rule.from_)
     m = f"MAX(({ref}-{x})/{ref},0)"
     text = f'IF({not_numbers([x])},"",IF({x}<0,"",IF(NOT({ref}>0),"",{_steps(rule, m, points, decimals)})))'
-    return Compiled(text, ("num",), best=("max", True) if rule.from_ == "best" else None)
+    return Compiled(text, ("num",), best="max" if rule.from_ == "best" else None)
 
 
 def _decide(rule, inputs: list[str], iv: Interval) -> str:
@@ -269,16 +269,22 @@ def inside_amounts(n: str, d: str, iv: Interval) -> str:
 
 def threshold(rule: ThresholdRule, points, inputs, decimals) -> Compiled:
     _known(rule, {"clauses", "otherwise", "rate_dp", "rate"})
-    n, d, r = _rate(rule, inputs)
+    _, _, r = _rate(rule, inputs)
     chain = '""' if rule.otherwise is None else lit(rule.otherwise)
     for iv, pts in reversed(rule.clauses):
         chain = f"IF({_decide(rule, inputs, iv)},{lit(pts)},{chain})"
     if rule.share_table():
         v = inputs[0] if len(inputs) == 1 else r if rule.rate_dp is not None else denoised(r)
         chain = f'IF(OR({v}<0,{v}>1),"",{chain})'
+    return _on_values(rule, points, inputs, decimals, chain)
+
+
+def _on_values(rule, points, inputs, decimals, core: str) -> Compiled:
+    """core, blank unless every input is a number; a zero denominator scored as the engine does."""
     if len(inputs) == 2:
-        chain = f"IF({d}=0,{_zero_denominator(rule, points, decimals, n)},{chain})"
-    return Compiled(f'IF({not_numbers(inputs)},"",{chain})', ("num",) * len(inputs))
+        n, d, _ = _rate(rule, inputs)
+        core = f"IF({d}=0,{_zero_denominator(rule, points, decimals, n)},{core})"
+    return Compiled(f'IF({not_numbers(inputs)},"",{core})', ("num",) * len(inputs))
 
 
 def pass_(rule: PassRule, points, inputs, decimals) -> Compiled:
@@ -290,11 +296,7 @@ def pass_(rule: PassRule, points, inputs, decimals) -> Compiled:
         text = (f'IF(ISNUMBER({x}),IF({x}=1,{yes},IF({x}=0,{no},"")),'
                 f'IF({any_of(x, BOOL_TRUE)},{yes},IF({any_of(x, BOOL_FALSE)},{no},"")))')
         return Compiled(text, ("bool",))
-    n, d, _ = _rate(rule, inputs)
-    core = f"IF({_decide(rule, inputs, rule.condition)},{p},0)"
-    if len(inputs) == 2:
-        core = f"IF({d}=0,{_zero_denominator(rule, points, decimals, n)},{core})"
-    return Compiled(f'IF({not_numbers(inputs)},"",{core})', ("num",) * len(inputs))
+    return _on_values(rule, points, inputs, decimals, f"IF({_decide(rule, inputs, rule.condition)},{p},0)")
 
 
 def relative(rule: RelativeRule, points, inputs, decimals) -> Compiled:
@@ -315,7 +317,7 @@ def relative(rule: RelativeRule, points, inputs, decimals) -> Compiled:
     negative = f"OR({','.join(f'{i}<0' for i in inputs)})"
     text = f'IF({not_numbers(inputs)},"",IF({negative},"",{core}))'
     return Compiled(text, ("num",) * len(inputs),
-                    best=None if isinstance(rule.to, Decimal) else (rule.to, False))
+                    best=None if isinstance(rule.to, Decimal) else rule.to)
 
 
 def info(rule: InfoRule, points, inputs, decimals) -> Compiled:
