@@ -90,6 +90,17 @@ FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "de
                      "等级": "优>=90%; 良>=80%; 中>=60%; 差"}
 
 
+# Rows added to the rule language later: bonus points (kept as values, summed by the formulas),
+# 总分上限 = the unit's full points (compiled), 一票否决 (总分 and 等级 kept, with notes).
+BONUS_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+                ["1", "A", "评定", 100, "manual", "评定"],
+                ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"]]
+VETO_RUBRIC = BONUS_RUBRIC + [["3", "否决", "安全生产", None, "veto total=59", "重大事故"]]
+BONUS_DATA = [["单位", "评定", "创新项数", "重大事故"], ["甲", 98, 3, "否"], ["乙", 90, 2, "是"], ["丙", 50, 1, "是"],
+              ["丁", 80, 0, None]]
+BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """Name → (the exported copy, LibreOffice's recalculation of it); one soffice run for all."""
@@ -99,7 +110,10 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     assert cli.main(["new", str(template)]) == 0
     write_book(src / "边界.xlsx", BOUNDARY_RUBRIC, BOUNDARY_DATA, {})
     write_book(src / "组内.xlsx", FEATURES_RUBRIC, FEATURES_DATA, FEATURES_SETTINGS)
-    for book in [template, src / "边界.xlsx", src / "组内.xlsx", *sorted(SAMPLES.glob("*.xlsx"))]:
+    write_book(src / "加分.xlsx", BONUS_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
+    write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决")]
+    for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
         books[book.stem] = target
@@ -137,6 +151,21 @@ def test_group_bests_variants_weights_and_dense_ranks_recalculate_to_rubricxls_s
     sheet = openpyxl.load_workbook(copy)["得分"]
     kept = [c.coordinate for row in sheet.iter_rows() for c in row if c.comment is not None]
     assert kept == [] and result.cells > 100          # every cell of this workbook is a formula
+
+
+def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(exported):
+    copy, again = exported["加分"]
+    assert compare(copy, again).mismatches == []
+    totals = {u: r["总分"] for u, r in _table(again, "得分", "单位").items()}
+    # 甲 98 + 3 bonus = 101, capped at the full 100 points; 乙 90 + 2; 丙 50 + 1; 丁 80.
+    assert totals == {"甲": 100, "乙": 92, "丙": 51, "丁": 80}
+    copy, again = exported["否决"]
+    assert compare(copy, again).mismatches == []
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    head = [c.value for c in sheet[1]]
+    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 92 → 59
+    assert cell.value == 59 and "一票否决" in cell.comment.text
+    assert str(sheet.cell(3, head.index("排名") + 1).value).startswith("=")
 
 
 def test_libreoffice_recalculates_fuzzed_workbooks_to_rubricxls_scores(exported):

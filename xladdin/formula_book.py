@@ -14,7 +14,7 @@ import numpy as np
 from engine.aggregate import resolve_weights
 from engine.numbers import normalize_text
 from engine.result import SEVERITY_HINT, Result
-from engine.rules import CheckRule, InputColumn
+from engine.rules import CheckRule, InputColumn, VetoRule
 from engine.score import build_tree
 
 from . import outputs
@@ -281,6 +281,10 @@ class _Copy:
         for r in scored:
             conds.append(self.group_cond(None if any(v.indicator.groups is None for v in r.variants)
                                          else set().union(*(v.indicator.groups for v in r.variants))))
+        excluded = [r.column for r in scored if any(getattr(v.indicator.rule, "na", None) == "exclude"
+                                                    for v in r.variants)]
+        vetoes = [r.column for r in result.indicators if any(isinstance(v.indicator.rule, VetoRule)
+                                                             for v in r.variants)]
         vectors = []
         for mask, w in weights:
             rw = resolve_weights(tree, w)
@@ -293,6 +297,10 @@ class _Copy:
             heading = heads[p]
             c = self.col[heading]
             try:
+                if excluded:
+                    raise NotCompiled(f"「{'」「'.join(excluded)}」的不涉及单位不计入汇总（na=exclude），汇总暂无对应公式")
+                if p == root and vetoes:
+                    raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）作用于总分，暂无对应公式")
                 template = self.node_template(tree, p, kids, kid_conds, [heads[k] for k in kids], vectors,
                                               p == root, settings)
             except NotCompiled as exc:
@@ -325,6 +333,9 @@ class _Copy:
             core = f"{core}*{coef}"
             guards.insert(0, f"NOT(ISNUMBER({coef}))")
         value = rounded(core, self.dp) if settings.round_each_level or is_root else core
+        if is_root and settings.total_cap is not None:       # 总分上限: a number or the full points
+            cap = self.full_points() if settings.total_cap == "full" else lit(settings.total_cap)
+            value = f"MIN({value},{cap})"
         text = f'IF(OR({",".join(guards)}),"",{value})'
         if any(k is None for k in kid_conds):
             return text
@@ -354,6 +365,10 @@ class _Copy:
             self.params.append([g.label, None if g.bound is None else float(g.bound), cond])
             rows.append(len(self.params))
         try:
+            vetoes = [r.column for r in self.result.indicators
+                      if any(isinstance(v.indicator.rule, VetoRule) for v in r.variants)]
+            if vetoes:
+                raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）可改变等级，暂无对应公式")
             full = self.full_points() if any(g.share for g in scheme.grades) else None
         except NotCompiled as exc:
             self.keep_column("等级", self.col["等级"], str(exc))
@@ -374,10 +389,13 @@ class _Copy:
             self.put(self.h + 1 + i, c, template, i, self.result.grade[i] or None)
 
     def full_points(self) -> str:
+        """The unit's full points: the points of the rows that apply to its 组别, bonus rows left out."""
         parts = []
         for ind in self.result.indicators:
-            if not ind.scored:
+            if not ind.scored or getattr(ind.indicator.rule, "bonus", False):
                 continue
+            if any(getattr(v.indicator.rule, "na", None) == "exclude" for v in ind.variants):
+                raise NotCompiled(f"「{ind.column}」的不涉及单位不计满分（na=exclude），满分暂无对应公式")
             chain = "0"
             for v in reversed(ind.variants):
                 if v.indicator.points is None:
