@@ -90,14 +90,15 @@ FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "de
                      "等级": "优>=90%; 良>=80%; 中>=60%; 差"}
 
 
-# Rows added to the rule language later: bonus points (kept as values, summed by the formulas),
-# 总分上限 = the unit's full points (compiled), 一票否决 (总分 and 等级 kept, with notes).
+# Rows added to the rule language later: bonus points per item and per step above a target,
+# 总分上限 = the unit's full points, 一票否决 (总分 and 等级 kept, with notes).
 BONUS_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
                 ["1", "A", "评定", 100, "manual", "评定"],
-                ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"]]
-VETO_RUBRIC = BONUS_RUBRIC + [["3", "否决", "安全生产", None, "veto total=59", "重大事故"]]
-BONUS_DATA = [["单位", "评定", "创新项数", "重大事故"], ["甲", 98, 3, "否"], ["乙", 90, 2, "是"], ["丙", 50, 1, "是"],
-              ["丁", 80, 0, None]]
+                ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"],
+                ["3", "加分", "超额", None, "bonus per=1% at=100% each=0.5 cap=2", "完成率"]]
+VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "安全生产", None, "veto total=59", "重大事故"]]
+BONUS_DATA = [["单位", "评定", "创新项数", "完成率", "重大事故"], ["甲", 98, 3, 1.035, "否"], ["乙", 90, 2, 1.1, "是"],
+              ["丙", 50, 1, 0.98, "是"], ["丁", 80, 0, 1.01, None]]
 BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
 
 
@@ -157,13 +158,15 @@ def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(ex
     copy, again = exported["加分"]
     assert compare(copy, again).mismatches == []
     totals = {u: r["总分"] for u, r in _table(again, "得分", "单位").items()}
-    # 甲 98 + 3 bonus = 101, capped at the full 100 points; 乙 90 + 2; 丙 50 + 1; 丁 80.
-    assert totals == {"甲": 100, "乙": 92, "丙": 51, "丁": 80}
+    # Bonus per item: 3, 2, 1, 0. Above 100%: 3.5% is 3 whole 1% steps × 0.5 = 1.5; 10% is 5, capped
+    # at 2; 98% none; 101% exactly one step (floating point: 1.0000000000000009) = 0.5.
+    # 甲 98 + 3 + 1.5 = 102.5, capped at the full 100 points; 乙 90 + 2 + 2; 丙 50 + 1; 丁 80 + 0.5.
+    assert totals == {"甲": 100, "乙": 94, "丙": 51, "丁": 80.5}
     copy, again = exported["否决"]
     assert compare(copy, again).mismatches == []
     sheet = openpyxl.load_workbook(copy)["得分"]
     head = [c.value for c in sheet[1]]
-    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 92 → 59
+    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 94 → 59
     assert cell.value == 59 and "一票否决" in cell.comment.text
     assert str(sheet.cell(3, head.index("排名") + 1).value).startswith("=")
 

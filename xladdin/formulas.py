@@ -25,8 +25,8 @@ import numpy as np
 
 from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
-from engine.rules import (BandRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule, RatioRule,
-                          RelativeRule, Rule, StepRule, ThresholdRule, ValueRule)
+from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
+                          RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule)
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
@@ -391,9 +391,31 @@ def check(rule: CheckRule, points, inputs, decimals, all_bool: bool = False) -> 
     return Compiled(text, ("num",) * len(inputs))
 
 
+def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
+    """加分 per item (count × each) or per step above a target, at most cap (or the row's 分值)."""
+    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate"})
+    if rule.levels:
+        raise NotCompiled("按级别表加分（如 国家级=3; 省级=2）需要拆分单元格中的多个级别，暂无对应公式")
+    cap = rule.cap_for(points)
+    top = (lambda v: f"MIN({v},{lit(cap)})") if cap is not None else (lambda v: v)
+    if rule.per is None:
+        c = inputs[0]
+        text = (f'IF({not_numbers([c])},"",IF(OR({c}<0,{c}<>INT({c})),"",'
+                f'{top(rounded(f"{c}*{lit(rule.each)}", decimals))}))')
+        return Compiled(text, ("num",))
+    _, d, r = _rate(rule, inputs)
+    v = inputs[0] if len(inputs) == 1 else r if rule.rate_dp is not None else f"({r})"
+    q = denoised(f"MAX({v}-{lit(rule.at)},0)/{lit(rule.per)}")
+    steps = f"ROUNDUP({q},0)" if rule.round == "up" else f"INT({q})"
+    core = top(rounded(f"{steps}*{lit(rule.each)}", decimals))
+    if len(inputs) == 2:
+        core = f'IF({d}=0,"",{core})'
+    return Compiled(f'IF({not_numbers(inputs)},"",{core})', ("num",) * len(inputs))
+
+
 COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: threshold, PassRule: pass_,
              RelativeRule: relative, InfoRule: info, DeductRule: deduct, CheckRule: check, ManualRule: manual,
-             ValueRule: value}
+             ValueRule: value, BonusRule: bonus}
 
 
 def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
