@@ -211,13 +211,16 @@ class _Copy:
             for i in range(len(result)):
                 r = self.h + 1 + i
                 if misread[i]:
-                    self.keep(ind.column, r, c, misread[i])
+                    name, text = misread[i]
+                    self.keep(ind.column, r, c, f"「{name}」填写为「{text}」，公式按单元格原值读取，"
+                              "与 rubricxl 的理解不同：请改为数值或标准写法",
+                              f"「{name}」中有公式按原值读不出的写法（如以文本填写的数值）")
                     continue
                 self.put(r, c, template, i, shown[i])
 
-    def misreads(self, ind) -> list[str]:
-        """Per unit: '' or why the formula would read its inputs differently from rubricxl."""
-        out = [""] * len(self.result)
+    def misreads(self, ind) -> list[tuple[str, str] | None]:
+        """Per unit: None, or (input, cell text) the formula would read differently from rubricxl."""
+        out: list[tuple[str, str] | None] = [None] * len(self.result)
         for k, v in enumerate(ind.variants):
             spec = v.indicator
             compiled = self.compiled(v)
@@ -225,9 +228,9 @@ class _Copy:
             for name, mode in zip(spec.inputs, compiled.modes):
                 bad = formula_misreads(InputColumn(name, self.book.units.columns[name]), mode, compiled.labels,
                                        text_numbers=self.book.single)
+                col = InputColumn(name, self.book.units.columns[name])
                 for i in np.flatnonzero(bad & units).tolist():
-                    out[i] = (f"「{name}」填写为「{InputColumn(name, self.book.units.columns[name]).text(i)}」，"
-                              "公式按单元格原值读取，与 rubricxl 的理解不同：请改为数值或标准写法")
+                    out[i] = (name, col.text(i))
         return out
 
     def put(self, r: int, c: int, template: str, i: int, cached) -> None:
@@ -237,12 +240,14 @@ class _Copy:
         self.cells[(r, c)] = Formula(text, value)
         self.summary.formulas += 1
 
-    def keep(self, heading: str, r: int, c: int, reason: str) -> None:
+    def keep(self, heading: str, r: int, c: int, reason: str, summary: str | None = None) -> None:
+        """The cell keeps rubricxl's value; its note says why (``summary``: the 提示 row's wording,
+        when the note is particular to the cell)."""
         self.notes[(r, c)] = "公式版：此格保留 rubricxl 的结果，未写公式。原因：" + reason
         self.summary.kept += 1
-        self.summary.reasons.setdefault(heading, [])
-        if reason not in self.summary.reasons[heading]:
-            self.summary.reasons[heading].append(reason)
+        said = self.summary.reasons.setdefault(heading, [])
+        if (summary or reason) not in said:
+            said.append(summary or reason)
 
     def keep_column(self, heading: str, c: int, reason: str, which: np.ndarray | None = None) -> None:
         for i in range(len(self.result)):
