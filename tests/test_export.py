@@ -81,3 +81,22 @@ def test_a_rule_the_compiler_does_not_know_is_refused_in_chinese():
 
 def test_literals_are_written_without_exponents():
     assert lit(1e-7) == "0.0000001" and lit(Decimal("1E+3")) == "1000" and lit(0.05) == "0.05"
+
+
+def test_cell_notes_on_two_sheets_read_back_with_their_own_shape_ids(tmp_path):
+    """Notes are a comments part plus VML shapes (Excel shows a note only with its shape); shape id
+    blocks must not overlap between sheets."""
+    import re
+    import zipfile
+    from xladdin.sheetspec import Formula, SheetSpec
+    from xladdin.xlsxpkg import new_package
+    path = tmp_path / "notes.xlsx"
+    new_package(path, [SheetSpec("甲", [["a", "b"], [1, Formula("A2*2", 2.0)]], notes={(1, 1): "说明 <1> & 2"}),
+                       SheetSpec("乙", [["a"], [1]], notes={(1, 0): "另一条"})])
+    wb = openpyxl.load_workbook(path)
+    assert wb["甲"]["B2"].value == "=A2*2" and wb["甲"]["B2"].comment.text == "说明 <1> & 2"
+    assert wb["乙"]["A2"].comment.text == "另一条"
+    with zipfile.ZipFile(path) as z:
+        blocks = [re.search(rb'idmap v:ext="edit" data="([\d,]+)"', z.read(n)).group(1)
+                  for n in z.namelist() if n.endswith(".vml")]
+    assert len(blocks) == 2 and len(set(blocks)) == 2

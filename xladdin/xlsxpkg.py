@@ -716,18 +716,23 @@ def _add_notes(pkg: _Package, wb_dir: str, sheet_part: str, spec: SheetSpec) -> 
                                f"<commentList>{body}</commentList></comments>").encode("utf-8"))
     pkg.set_override(comments, CT_COMMENTS)
     pkg.add_rel(sheet_part, RT_COMMENTS, comments)
+    vml = pkg.free_name(posixpath.join(wb_dir, "drawings/vmlDrawing{}.vml"))
+    # Shape ids come in blocks of 1024 that must not overlap between sheets: each VML part takes
+    # its own run of blocks, numbered after the part.
+    first = (int(re.search(r"(\d+)\.vml$", vml).group(1)) - 1) * 256 + 1
+    blocks = ",".join(str(first + b) for b in range(-(-len(items) // 1024) or 1))
     shapes = "".join(
-        f'<v:shape id="_x0000_s{1025 + k}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+        f'<v:shape id="_x0000_s{1024 * first + 1 + k}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
         'margin-top:1.5pt;width:180pt;height:60pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
         '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
         '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
         f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:AutoFill>False</x:AutoFill>'
         f"<x:Row>{r}</x:Row><x:Column>{c}</x:Column></x:ClientData></v:shape>"
         for k, ((r, c), _) in enumerate(items))
-    vml = pkg.free_name(posixpath.join(wb_dir, "drawings/vmlDrawing{}.vml"))
     pkg.put(vml, (
         '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/>'
+        'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+        f'<o:idmap v:ext="edit" data="{blocks}"/>'
         '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
         'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/>'
         f"</v:shapetype>{shapes}</xml>").encode("utf-8"))
