@@ -3,7 +3,8 @@
 Times ``rubricxl export`` (read, score, compile, write the copy), then LibreOffice headless
 recalculating every formula of the copy (forced on load) and saving it, then compares every
 formula cell of 得分 and 平均 with the value rubricxl cached there. Prints progress, then one JSON
-line last: units, indicators, export_seconds, libreoffice_seconds, cells_compared, mismatches.
+line last: units, indicators, export_seconds, libreoffice_seconds, cells_compared, mismatches, and
+the CPU seconds of both sides with the load average (wall time on a shared machine is noisy).
 
 Run: python -m bench.export [--quick] [--keep DIR]   (--quick: 1,000 units)
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -33,13 +36,16 @@ def main(argv=None) -> None:
         book, copy = work / "rubric.xlsx", work / "公式版.xlsx"
         print(f"generating {n} units x {len(INDICATORS)} indicators", flush=True)
         write_rubric_book(book, generate_data(n))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu(resource.RUSAGE_SELF)
         code = cli.main(["export", str(book), "-o", str(copy), "-q"])
-        export_seconds = time.perf_counter() - t0
+        export_seconds, export_cpu = time.perf_counter() - t0, cpu(resource.RUSAGE_SELF) - c0
         if code != 0:
             sys.exit(f"rubricxl export exited with {code}: the generated rubric should have no errors")
         print(f"  export {export_seconds:.2f}s ({copy.stat().st_size / 1e6:.1f} MB)", flush=True)
+        libreoffice_recalc(book, work / "warm-up", work)         # untimed: makes the recalculating profile
+        c0 = cpu(resource.RUSAGE_CHILDREN)
         lo_seconds = libreoffice_recalc(copy, work / "recalculated", work)
+        lo_cpu = cpu(resource.RUSAGE_CHILDREN) - c0
         back = work / "recalculated" / copy.name
         print(f"  LibreOffice recalculation {lo_seconds:.2f}s", flush=True)
         result = compare(copy, back)
@@ -47,9 +53,17 @@ def main(argv=None) -> None:
             print(f"  mismatch {sheet}!{cell}: rubricxl {ours!r} vs LibreOffice {theirs!r}  ={formula[:200]}", flush=True)
     print(json.dumps({"units": n, "indicators": len(INDICATORS), "export_seconds": round(export_seconds, 3),
                       "libreoffice_seconds": round(lo_seconds, 3), "cells_compared": result.cells,
-                      "mismatches": len(result.mismatches)}))
+                      "mismatches": len(result.mismatches), "export_cpu_seconds": round(export_cpu, 3),
+                      "libreoffice_cpu_seconds": round(lo_cpu, 3), "load_average": round(os.getloadavg()[0], 1)}))
     if result.mismatches:
         sys.exit(1)
+
+
+def cpu(who: int) -> float:
+    """User + system CPU seconds of this process or of its finished children: on a shared machine
+    the wall-clock seconds say more about the neighbours than about the work."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
