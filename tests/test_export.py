@@ -100,3 +100,11 @@ def test_cell_notes_on_two_sheets_read_back_with_their_own_shape_ids(tmp_path):
         blocks = [re.search(rb'idmap v:ext="edit" data="([\d,]+)"', z.read(n)).group(1)
                   for n in z.namelist() if n.endswith(".vml")]
     assert len(blocks) == 2 and len(set(blocks)) == 2
+
+
+def test_export_refuses_to_overwrite_the_workbook_itself(tmp_path, capsys):
+    book = tmp_path / "考核.xlsx"
+    assert cli.main(["new", str(book)]) == 0
+    before = book.read_bytes()
+    assert cli.main(["export", str(book), "-o", str(book)]) == 2
+    assert "公式版应写入另一个文件" in capsys.readouterr().err and book.read_bytes() == before
