@@ -199,7 +199,7 @@ class _Copy:
             c = self.col.get(ind.column)
             if c is None:
                 continue
-            shown = ind.score if ind.scored else ind.value
+            shown = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
             try:
                 template = self.leaf_template(ind)
                 if len(template) > 8000:
@@ -302,6 +302,8 @@ class _Copy:
             heading = heads[p]
             c = self.col[heading]
             try:
+                if "汇总" in settings.blank or (settings.coefficient and settings.coefficient not in book.units.columns):
+                    raise NotCompiled("设置「汇总」或「系数」有误，合计按 rubricxl 留空")
                 if excluded:
                     raise NotCompiled(f"「{'」「'.join(excluded)}」的不涉及单位不计入汇总（na=exclude），汇总暂无对应公式")
                 if p == root and vetoes:
@@ -360,7 +362,7 @@ class _Copy:
     def grades(self) -> None:
         if "等级" not in self.col or "总分" not in self.col:
             return
-        scheme = self.result.settings.grades
+        scheme = self.result.settings.scheme(self.result.share is not None)
         t = f"${self.score_col('总分')}{S}"
         self.params.append([])
         self.params.append(["等级", "分数线", "条件"])
@@ -374,6 +376,8 @@ class _Copy:
                       if any(isinstance(v.indicator.rule, VetoRule) for v in r.variants)]
             if vetoes:
                 raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）可改变等级，暂无对应公式")
+            if "等级" in self.result.settings.blank:
+                raise NotCompiled("设置「等级」有误，等级按 rubricxl 留空")
             full = self.full_points() if any(g.share for g in scheme.grades) else None
         except NotCompiled as exc:
             self.keep_column("等级", self.col["等级"], str(exc))
@@ -410,6 +414,22 @@ class _Copy:
             parts.append(chain)
         return "+".join(parts) or "0"
 
+    def shares(self) -> None:
+        """满分 (the unit's full points) and 得分率 (总分 ÷ 满分), where 得分 shows them."""
+        if self.result.share is None or "满分" not in self.col or "得分率" not in self.col:
+            return
+        try:
+            full = self.full_points()
+        except NotCompiled as exc:
+            for heading in ("满分", "得分率"):
+                self.keep_column(heading, self.col[heading], str(exc))
+            return
+        t, f = f"${self.score_col('总分')}{S}", f"${self.score_col('满分')}{S}"
+        for i in range(len(self.result)):
+            r = self.h + 1 + i
+            self.put(r, self.col["满分"], full, i, float(self.result.full[i]))
+            self.put(r, self.col["得分率"], f'IF(OR({t}="",NOT({f}>0)),"",{t}/{f})', i, self.result.share[i])
+
     def ranks(self) -> None:
         if "总分" not in self.col:
             return
@@ -421,6 +441,10 @@ class _Copy:
             c = self.col[heading]
             values = self.result.rank if not by_group else self.result.group_rank
             try:
+                if "排名" in settings.blank:
+                    raise NotCompiled("设置「排名」有误，排名按 rubricxl 留空")
+                if settings.rank_by != "总分":
+                    raise NotCompiled(f"按{settings.rank_by}排名暂无对应公式（公式按总分排名）")
                 if by_group and grouped:
                     if settings.rank_groups != "组别":
                         raise NotCompiled(f"按「{settings.rank_groups}」分组的组内排名暂无对应公式")
@@ -535,6 +559,7 @@ def formula_copy(book: Book, result: Result, sheets: list[SheetSpec], existing: 
         copy.indicators()
         copy.aggregates()
         copy.grades()
+        copy.shares()
         if ranks:
             copy.ranks()
         copy.apply()
