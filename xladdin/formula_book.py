@@ -89,6 +89,8 @@ class _Copy:
         missing = [n for n in spec.inputs if n not in self.book.units.columns]
         if missing:
             raise NotCompiled(f"「数据」表中没有输入列「{'」「'.join(missing)}」")
+        if getattr(spec, "impute", None) is not None or getattr(spec, "outliers", None):
+            raise NotCompiled("插补或异常值处理需要整列的统计，暂无对应公式")
         if spec.normalize is not None and spec.normalize.method not in NORMALIZED:
             raise NotCompiled(f"标准化（{spec.normalize.method}）暂无对应公式")
         cols = [InputColumn(n, self.book.units.columns[n]) for n in spec.inputs]
@@ -302,6 +304,8 @@ class _Copy:
             heading = heads[p]
             c = self.col[heading]
             try:
+                if {getattr(settings, "missing", "blank"), *getattr(settings, "missing_levels", {}).values()} != {"blank"}:
+                    raise NotCompiled("设置「缺失值」为跳过（或按比例折算）的汇总暂无对应公式")
                 if "汇总" in settings.blank or (settings.coefficient and settings.coefficient not in book.units.columns):
                     raise NotCompiled("设置「汇总」或「系数」有误，合计按 rubricxl 留空")
                 if excluded:
