@@ -103,6 +103,14 @@ BONUS_DATA = [["单位", "评定", "创新项数", "完成率", "重大事故"],
 BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
 
 
+# Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
+# blank too, where a plain formula would give full points (ratio: > 100% → full).
+SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+               ["1", "A", "完成率", 40, "ratio", "完成率"],
+               ["2", "A", "满意度", 10, "threshold >=90%: 10; >=80%: 6; else: 0", "满意度"]]
+SLIP_DATA = [["单位", "完成率", "满意度"], ["甲", 0.9, 0.85], ["乙", 95, 0.9], ["丙", 0.5, 9500]]
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """Name → (the exported copy, LibreOffice's recalculation of it); one soffice run for all."""
@@ -114,7 +122,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "组内.xlsx", FEATURES_RUBRIC, FEATURES_DATA, FEATURES_SETTINGS)
     write_book(src / "加分.xlsx", BONUS_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决")]
+    write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -212,3 +221,13 @@ def test_a_number_typed_as_text_keeps_rubricxls_score_with_a_note(exported):
     assert str(sheet.cell(2, head.index("5 满意度") + 1).value).startswith("=")
     notes = [r[3] for r in openpyxl.load_workbook(copy)["问题"].iter_rows(min_row=2, values_only=True)]
     assert any(n.startswith("公式版：") and "1个单元格保留" in n for n in notes)
+
+
+def test_a_rate_typed_as_95_is_blank_in_the_copy_as_in_rubricxl(exported):
+    copy, again = exported["笔误"]
+    assert compare(copy, again).mismatches == []
+    got = _table(again, "得分", "单位")
+    # by hand: 甲 40 × 90% = 36, 满意度 85% → 6; 乙's 95 and 丙's 9500 are slips → blank, not full points
+    assert (got["甲"]["1 完成率"], got["甲"]["2 满意度"]) == (36, 6)
+    assert got["乙"]["1 完成率"] is None and got["乙"]["2 满意度"] == 10
+    assert got["丙"]["1 完成率"] == 20 and got["丙"]["2 满意度"] is None

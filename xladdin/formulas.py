@@ -18,7 +18,7 @@ Conventions that keep the formulas equal to the engine:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
@@ -437,7 +437,18 @@ def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: in
         return check(rule, points, inputs, decimals, all_bool)
     if fn is band:
         return band(rule, points, inputs, decimals, pairs)
-    return fn(rule, points, inputs, decimals)
+    return _slips_blank(rule, n_inputs, fn(rule, points, inputs, decimals))
+
+
+def _slips_blank(rule: Rule, n_inputs: int, compiled: Compiled) -> Compiled:
+    """A rate typed in one cell beyond the rule's plausible size (95 for 95%) is blank, as the
+    engine leaves it (with its 错误): the copy must not score a slip the original refused."""
+    limit = rule.limit() if n_inputs == 1 and callable(getattr(rule, "limit", None)) else None
+    if limit is None:
+        return compiled
+    x = "{0}"
+    text = f'IF(AND(ISNUMBER({x}),ABS({x})>{lit(limit)}),"",{compiled.text})'
+    return replace(compiled, text=text)
 
 
 # ------------------------------------------------------------------------ reading inputs as a formula does
