@@ -111,9 +111,9 @@ class AggregateResult:
 def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
               round_each_level: bool = True, weights=None, coefficient=None) -> AggregateResult:
     """Aggregate leaf scores (U, L) up the tree; `coefficient` (U,) multiplies the root (系数)."""
-    leaf, mask = _check_inputs(tree, leaf_scores, assessed)
+    leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
     w = resolve_weights(tree, weights)[None, :]
-    node_vals, node_assessed, reasons = _aggregate_runs(
+    node_vals, node_assessed, reasons = aggregate_runs(
         tree, leaf, mask, w, decimals, round_each_level, coefficient, with_reasons=True)
     values = np.empty((leaf.shape[0], tree.n))
     values[:, : tree.n_leaves] = np.where(mask, leaf, np.nan)
@@ -125,7 +125,9 @@ def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
     return AggregateResult(values, node_assessed, reason)
 
 
-def _check_inputs(tree: Tree, leaf_scores, assessed):
+def check_leaf_inputs(tree: Tree, leaf_scores, assessed):
+    """(leaf, mask) as float and bool (U, L) arrays; a wrong shape is a Chinese ValueError, since
+    both the one-off aggregation and the sensitivity runs take these straight from callers."""
     leaf = np.asarray(leaf_scores, dtype=float)
     if leaf.ndim != 2 or leaf.shape[1] != tree.n_leaves:
         raise ValueError(f"末级得分应为 单位数×{tree.n_leaves} 的表，实际形状为{leaf.shape}")
@@ -137,7 +139,7 @@ def _check_inputs(tree: Tree, leaf_scores, assessed):
     return leaf, mask
 
 
-def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False):
+def aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False):
     """Aggregate for R weight sets at once: w is (R, N) effective weights.
 
     Returns node values {node: (R, U)}, node assessed (U, N) and, if asked, reasons {node: (R, U)}.

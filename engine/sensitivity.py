@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.aggregate import Tree, _aggregate_runs, _check_inputs, resolve_weights
+from engine.aggregate import Tree, aggregate_runs, check_leaf_inputs, resolve_weights
 from engine.rank import rank_codes
 
 MODES = ("uniform", "dirichlet")
@@ -60,11 +60,11 @@ def rank_sensitivity(tree: Tree, leaf_scores, assessed=None, n_runs: int = 1000,
     """Rank of each unit's total under `n_runs` perturbed weight sets; deterministic for a seed.
 
     `coefficient` (U,) multiplies each total as scoring does (设置 系数)."""
-    leaf, mask = _check_inputs(tree, leaf_scores, assessed)
+    leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
     n_units, root = leaf.shape[0], tree.n - 1
 
     def totals(w):
-        return _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient)[0][root]
+        return aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient)[0][root]
 
     base = rank_codes(totals(resolve_weights(tree)[None, :])[0], np.zeros(n_units, np.int64), method).rank
     runs = perturb_weights(tree, n_runs, mode, spread, concentration, seed)

@@ -10,8 +10,8 @@ from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
 from ..phrases import floor_words, input_name, interval_words
-from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
-from .rates import _inside, _no_clauses, _options
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval, merged_options,
+                   no_clauses, numeric_inputs, parse_floor)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:
@@ -36,8 +36,8 @@ class DeductRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "DeductRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         first = segments[0] if segments else Segment(1, "", {})
         if ("each" in opts) == ("once" in opts):
             raise clause_error(text, first, "需要 each=（每次扣分）或 once=（一经发现扣分）之一" if "each" not in opts
@@ -153,7 +153,7 @@ class CheckRule(ColumnWorking, Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "CheckRule":
-        opts = _options(text, segments)
+        opts = merged_options(text, segments)
         targets = []
         for seg in segments:
             if seg.clause:
@@ -244,7 +244,7 @@ class CheckRule(ColumnWorking, Rule):
                     ok &= v == 1
                 else:
                     v = numeric_inputs([col], out, ctx)[0]
-                    ok &= exact.run(lambda ops, x, c=cond: [_inside(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
+                    ok &= exact.run(lambda ops, x, c=cond: [in_interval(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
                 k += 1
             flags.append(ok)
             met += ok
@@ -286,7 +286,7 @@ class ManualRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "ManualRule":
-        _no_clauses(text, segments)
+        no_clauses(text, segments)
         return cls(text=text)
 
     def reading(self, points):
@@ -323,7 +323,7 @@ class ValueRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "ValueRule":
-        _no_clauses(text, segments)
+        no_clauses(text, segments)
         return cls(text=text)
 
     def reading(self, points):
