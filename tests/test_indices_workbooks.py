@@ -215,6 +215,19 @@ def test_a_selection_share_that_is_not_a_share_is_named(tmp_path):
     assert "入选" not in openpyxl.load_workbook(path).sheetnames
 
 
+def test_a_veto_without_its_column_is_one_error_at_its_cell(tmp_path):
+    # 否决条件 B3's second condition names a reason but no column: one 错误 there, said once, no 入选 sheet.
+    path = write_book(tmp_path / "bad_veto.xlsx", {
+        "细则": VALUE_RUBRIC, "数据": SELECTION_DATA,
+        "设置": settings(("遴选名额", "市=2; 县=2"), ("否决条件", "安全事故; ＝近三年发生重大安全生产事故"))})
+    report = rescore(path)
+    got = problems(path)
+    assert [(s, sh, c) for s, sh, c, _ in got] == [("错误", "设置", "B3")]
+    assert got[0][3] == "设置「否决条件」：「＝近三年发生重大安全生产事故」缺少列名，未输出「入选」表"
+    assert [i.message for i in report.issues].count(got[0][3]) == 1
+    assert "入选" not in openpyxl.load_workbook(path).sheetnames
+
+
 def test_selection_with_bad_data_names_the_cells_and_writes_no_sheet(tmp_path):
     data = [row[:] for row in SELECTION_DATA]
     data[2][1] = "镇"                                  # 乙市's 层级 (B3)
