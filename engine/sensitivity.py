@@ -19,8 +19,8 @@ from engine.rank import rank_codes
 
 MODES = ("uniform", "dirichlet")
 _CHUNK_CELLS = 1_000_000  # runs x units per batched pass (~8 MB per node)
-SETTING_KEYS = {"次数": "n_runs", "n": "n_runs", "runs": "n_runs", "方式": "mode", "mode": "mode",
-                "幅度": "spread", "spread": "spread", "种子": "seed", "seed": "seed"}
+PARAM_KEYS = {"次数": "n_runs", "n": "n_runs", "runs": "n_runs", "方式": "mode", "mode": "mode",
+              "幅度": "spread", "spread": "spread", "种子": "seed", "seed": "seed"}
 MODE_WORDS = {"uniform": "uniform", "均匀": "uniform", "dirichlet": "dirichlet", "狄利克雷": "dirichlet"}
 
 
@@ -60,7 +60,7 @@ class SensitivitySettings(BaseModel):
         params: dict = {}
         for part in ([] if answer else filter(None, (p.strip() for p in re.split(r"[;,\n]", text)))):
             key, _, value = (p.strip() for p in part.partition("="))
-            field = SETTING_KEYS.get(key.lower())
+            field = PARAM_KEYS.get(key.lower())
             try:
                 if field == "mode":
                     params[field] = MODE_WORDS[value.lower()]
