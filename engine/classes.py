@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -79,7 +80,7 @@ class ClassSettings(BaseModel):
         return cls(scheme=tuple(rules), groups_column=groups_column or None, exempt_column=exempt_column or None)
 
 
-def classify(scores, scheme: str | list[ClassRule], exempt=None, groups=None, ascending: bool = False,
+def classify(scores, scheme: str | Sequence[ClassRule], exempt=None, groups=None, ascending: bool = False,
              decimals: int | None = None) -> np.ndarray:
     """Class label per unit (object array): EXEMPT_LABEL for exempt units, '' for a blank score."""
     rules = parse_scheme(scheme) if isinstance(scheme, str) else scheme

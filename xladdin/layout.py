@@ -346,10 +346,13 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
     return settings, cells, _text(values.get("unit")) or None, options, _read_index_settings(values, cells, sheet, issues)
 
 
-INDEX_OUTPUTS = {   # IndexSettings field: (设置 key that asks for it, what is left out when it is wrong)
-    "classes": ("classes", "，未输出「分类」列"), "previous": ("previous", ""),
-    "selection": ("quotas", f"，未输出「{SELECTION_SHEET}」表"),
-    "sensitivity": ("sensitivity", f"，未输出「{SENSITIVITY_SHEET}」表"),
+INDEX_OUTPUTS = {   # IndexSettings field: (设置 key that asks for it, its model from the 设置 texts, what is left out)
+    "classes": ("classes", lambda t: ClassSettings.parse(t["classes"], t.get("class_groups", ""), t.get("exempt", "")),
+                "，未输出「分类」列"),
+    "previous": ("previous", lambda t: PreviousRankSettings.parse(t["previous"]), ""),
+    "selection": ("quotas", SelectionSettings.parse, f"，未输出「{SELECTION_SHEET}」表"),
+    "sensitivity": ("sensitivity", lambda t: SensitivitySettings.parse(t["sensitivity"]),
+                    f"，未输出「{SENSITIVITY_SHEET}」表"),
 }
 
 
@@ -359,16 +362,12 @@ def _read_index_settings(values: dict, cells: dict, sheet: str | None, issues: l
     text = {f: _text(v) for f, v in values.items()}
     if "vetoes" in values:                 # a veto's reason is shown as typed (full-width brackets kept)
         text["vetoes"] = str(values["vetoes"])
-    parse = {"classes": lambda: ClassSettings.parse(text["classes"], text.get("class_groups", ""), text.get("exempt", "")),
-             "previous": lambda: PreviousRankSettings.parse(text["previous"]),
-             "selection": lambda: SelectionSettings.parse(text),
-             "sensitivity": lambda: SensitivitySettings.parse(text["sensitivity"])}
     models = {}
-    for name, (key, left_out) in INDEX_OUTPUTS.items():
+    for name, (key, parse, left_out) in INDEX_OUTPUTS.items():
         if not text.get(key):
             continue
         try:
-            models[name] = parse[name]()
+            models[name] = parse(text)
         except SettingError as exc:
             r, c = cells[SETTING_KEYS[exc.field][0]]
             issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1),
