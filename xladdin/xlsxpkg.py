@@ -12,10 +12,12 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 import zipfile
 import zlib
 from bisect import bisect_left
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 from numbers import Integral, Real
 from pathlib import Path
@@ -25,7 +27,9 @@ from lxml import etree
 
 from xladdin.sheetspec import CellPatch, ChartSpec, SheetSpec
 
-__all__ = ["PackageError", "write_package", "new_package"]
+__all__ = ["PackageError", "write_package", "new_package", "check_members", "open_package", "package_errors",
+           "sheet_parts",
+           "MAX_PART_BYTES", "BIG_PART_BYTES", "MAX_RATIO"]
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -43,11 +47,16 @@ RT_CALCCHAIN = R + "/calcChain"
 RT_DRAWING = R + "/drawing"
 RT_CHART = R + "/chart"
 RT_APP = R + "/extended-properties"
+RT_COMMENTS = R + "/comments"
+RT_VML = R + "/vmlDrawing"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+NOTE_AUTHOR = "rubricxl"
 
 _DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new members carry no timestamp, so rewrites are reproducible
@@ -61,6 +70,33 @@ _BAD_NAME_CHARS = set('[]:*?/\\')
 
 class PackageError(Exception):
     """The workbook file cannot be read as an .xlsx package, or cannot be written."""
+
+
+# No real workbook holds a part this large once unpacked. The largest part rubricxl writes is
+# 评分过程: about 440 bytes a unit and indicator (89 MB for 10,000 units × 20 indicators, so 1 GB at
+# about 2.4 million rows), compressed about 8:1, far from a zip bomb's ratio (a run of one byte
+# deflates about 1,000:1).
+MAX_PART_BYTES = 1 << 30          # 1 GB unpacked, any part
+BIG_PART_BYTES = 50 << 20         # parts above 50 MB unpacked ...
+MAX_RATIO = 100                   # ... may be compressed at most 100:1
+
+
+def check_members(infos: Iterable[zipfile.ZipInfo], label: str) -> None:
+    """Refuse a package whose parts claim sizes no workbook has, before anything is unpacked.
+
+    The sizes come from the zip's own headers; readers that trust them stop at the stated size
+    (Python's zipfile does, and its CRC check then rejects a part that says less than it holds)."""
+    for info in infos:
+        size, packed = info.file_size, max(info.compress_size, 1)
+        mb = f"{size / (1 << 20):,.0f} MB"
+        if size > MAX_PART_BYTES:
+            why = f"解压后有 {mb}，超过单个部件 1 GB 的上限"
+        elif size > BIG_PART_BYTES and size > MAX_RATIO * packed:
+            why = f"解压后有 {mb}，压缩比约 {size // packed:,}:1（超过 50 MB 的部件最多 100:1）"
+        else:
+            continue
+        raise PackageError(f"文件“{label}”的部件 {info.filename[:60]} {why}，不像真实的工作簿"
+                           "（可能已损坏或是恶意构造的文件）；未读取，文件未被修改")
 
 
 # ---------------------------------------------------------------- cell values and references
@@ -214,18 +250,10 @@ class _Package:
 
     @classmethod
     def load(cls, src: Path) -> _Package:
-        try:
-            with zipfile.ZipFile(src) as z:
-                infos = z.infolist()
-                data = {i.filename: z.read(i) for i in infos}
-        except FileNotFoundError:
-            raise PackageError(f"找不到文件“{src}”") from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
-            raise PackageError(
-                f"文件“{src}”不是有效的 Excel 工作簿（.xlsx/.xlsm）：文件可能已损坏、已加密或为旧版 .xls 格式（{e}）"
-            ) from None
-        except OSError as e:
-            raise PackageError(f"无法读取文件“{src}”：{e.strerror or e}") from None
+        with package_errors(src), zipfile.ZipFile(src) as z:
+            infos = z.infolist()
+            check_members(infos, Path(src).name)
+            data = {i.filename: z.read(i) for i in infos}
         pkg = cls([i.filename for i in infos], data, {i.filename: i for i in infos})
         pkg.label = str(src)
         return pkg
@@ -359,13 +387,14 @@ class _Package:
             self.data[name] = decl + body
         self.dirty.clear()
 
-    def save(self, dst: Path, like: Path | None) -> None:
+    def save(self, dst: Path, like: Path | None, started: float | None = None) -> None:
         """Write atomically: temp file beside dst, fsync, os.replace; dst untouched on any failure."""
         self.serialise()
         listed = set(self.order)
         names = [n for n in self.order if n in self.data] + [n for n in self.data if n not in listed]
         dst = Path(dst)
         mode = _file_mode(dst if dst.exists() else like)
+        remove_stale_temps(dst, time.time() if started is None else started)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent or ".")
         except OSError as e:
@@ -397,6 +426,25 @@ class _Package:
                     f"无法写入文件“{dst}”：{e.strerror or e}（文件是否正在 Excel 中打开？）") from None
             raise
         _fsync_dir(dst.parent)
+
+
+def remove_stale_temps(dst: Path, started: float) -> None:
+    """Delete the temp files an interrupted write of ``dst`` left beside it: our own names only
+    (mkstemp's ``.NAME.xxxxxxxx.tmp``), regular files only, last written before this run
+    ``started`` (a write still running elsewhere keeps touching its file)."""
+    dst = Path(dst)
+    ours = re.compile(r"\." + re.escape(dst.name) + r"\.[a-z0-9_]{8}\.tmp\Z")
+    try:
+        entries = list(os.scandir(dst.parent or "."))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if ours.match(entry.name) and entry.is_file(follow_symlinks=False) and \
+                    entry.stat(follow_symlinks=False).st_mtime < started:
+                os.unlink(entry.path)
+        except OSError:
+            continue                  # gone already, or not ours to delete: the write goes on
 
 
 def _file_mode(like: Path | None) -> int:
@@ -744,6 +792,96 @@ def _apply_patch(pkg: _Package, part: str, patch: CellPatch, styles: _Styles) ->
             _set_value(cell, value)
         _widen_spans(row, c0)
     _widen_dimension(root, targets)
+    if patch.notes:
+        _apply_notes(pkg, part, root, patch.notes)
+
+
+_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                 "tableParts", "extLst")
+_VML_HEAD = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+             '<o:idmap v:ext="edit" data="{block}"/></o:shapelayout><v:shapetype id="_x0000_t202" '
+             'coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+             '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+
+
+def _vml_shape(n: int, r0: int, c0: int) -> str:
+    """A hidden note box anchored beside cell (r0, c0), as Excel writes one."""
+    return (f'<v:shape id="_x0000_s{n}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+            'margin-top:2pt;width:160pt;height:50pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
+            'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left">'
+            '</div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{c0 + 1}, 15, {r0}, 2, {c0 + 4}, 15, {r0 + 4}, 16</x:Anchor><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData></v:shape>')
+
+
+def _apply_notes(pkg: _Package, part: str, root: etree._Element, notes: dict[tuple[int, int], str]) -> None:
+    """Cell notes (comments) on a user sheet: its comments part gains or replaces entries, and its
+    legacy VML drawing (what Excel shows) gains a note box for each new one."""
+    xl_dir = posixpath.dirname(posixpath.dirname(part))
+    rels = pkg.relationships(part)
+    comments = next((t for rel, t in rels if rel.get("Type") == RT_COMMENTS and t and pkg.find(t)), None)
+    if comments is None:
+        comments = pkg.free_name(posixpath.join(xl_dir, "comments{}.xml"))
+        pkg.put(comments, _DECL + f'<comments xmlns="{M}"><authors/><commentList/></comments>'.encode())
+        pkg.set_override(comments, CT_COMMENTS)
+        pkg.add_rel(part, RT_COMMENTS, comments)
+    croot = pkg.edit(comments)
+    authors = croot.find(f"{{{M}}}authors")
+    if authors is None:
+        authors = etree.Element(f"{{{M}}}authors")
+        croot.insert(0, authors)
+    names = [a.text or "" for a in authors]
+    if NOTE_AUTHOR not in names:
+        etree.SubElement(authors, f"{{{M}}}author").text = NOTE_AUTHOR
+        names.append(NOTE_AUTHOR)
+    clist = croot.find(f"{{{M}}}commentList")
+    if clist is None:
+        clist = etree.SubElement(croot, f"{{{M}}}commentList")
+    had = {c.get("ref"): c for c in clist.findall(f"{{{M}}}comment")}
+    fresh = []
+    for (r0, c0), text in sorted(notes.items()):
+        ref = _range_ref(r0, c0, r0, c0)
+        if ref in had:
+            clist.remove(had[ref])
+        else:
+            fresh.append((r0, c0))
+        comment = etree.SubElement(clist, f"{{{M}}}comment", ref=ref, authorId=str(names.index(NOTE_AUTHOR)))
+        t = etree.SubElement(etree.SubElement(etree.SubElement(comment, f"{{{M}}}text"), f"{{{M}}}r"), f"{{{M}}}t")
+        t.text = _clean_text(text)
+    _add_note_shapes(pkg, part, root, xl_dir, fresh)
+
+
+def _add_note_shapes(pkg: _Package, part: str, root: etree._Element, xl_dir: str, cells: list[tuple[int, int]]) -> None:
+    legacy = root.find(f"{{{M}}}legacyDrawing")
+    if legacy is not None:
+        rid = legacy.get(f"{{{R}}}id")
+        vml = next((t for rel, t in pkg.relationships(part) if rel.get("Id") == rid and t and pkg.find(t)), None)
+        if vml is None or not cells:
+            return
+        data = pkg.data[pkg.find(vml)]
+        ids = [int(x) for x in re.findall(rb'_x0000_s(\d+)', data)]
+        start = max(ids, default=1024) + 1
+        shapes = "".join(_vml_shape(start + k, r0, c0) for k, (r0, c0) in enumerate(cells)).encode()
+        end = data.rfind(b"</xml>")
+        if end >= 0:   # legacy VML is not always well-formed XML: splice the text, do not parse it
+            pkg.put(pkg.find(vml), data[:end] + shapes + data[end:])
+        return
+    vml = pkg.free_name(posixpath.join(xl_dir, "drawings/vmlDrawing{}.vml"))
+    block = vml.rsplit("vmlDrawing", 1)[1].split(".")[0]
+    body = _VML_HEAD.format(block=block) + "".join(_vml_shape(int(block) * 1024 + 1 + k, r0, c0)
+                                                   for k, (r0, c0) in enumerate(cells)) + "</xml>"
+    pkg.put(vml, body.encode())
+    pkg.set_override(vml, CT_VML)
+    rid = pkg.add_rel(part, RT_VML, vml)
+    el = etree.Element(f"{{{M}}}legacyDrawing", nsmap={"r": R})
+    el.set(f"{{{R}}}id", rid)
+    later = next((c for c in root if etree.QName(c).localname in _AFTER_LEGACY), None)
+    if later is not None:
+        later.addprevious(el)
+    else:
+        root.append(el)
 
 
 def _find_or_add_cell(row: etree._Element, r0: int, c0: int) -> etree._Element:
@@ -890,21 +1028,53 @@ def _workbook(pkg: _Package) -> tuple[str, etree._Element, etree._Element, list[
     return wb_part, wb, sheets_el, current
 
 
-_UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+class _Members(dict):
+    """Member name → bytes, each member unpacked from the open zip on first use."""
+
+    def __init__(self, z: zipfile.ZipFile):
+        super().__init__(dict.fromkeys(z.namelist()))
+        self.zip = z
+
+    def __getitem__(self, name: str) -> bytes:
+        data = super().__getitem__(name)
+        if data is None:
+            data = self.zip.read(name)
+            self[name] = data
+        return data
 
 
-def uncached_formulas(src: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """Formula cells of a sheet that carry no computed value (a file never opened in Excel/WPS):
-    (0-based row, col) → '=formula'. Readers that only see values would take them for blanks."""
-    pkg = _Package.load(Path(src))
-    target = next((s for s in _workbook(pkg)[3] if s.name.casefold() == sheet.casefold()), None)
-    if target is None or not target.part:
-        return {}
-    xml = pkg.data[target.part]
-    if b"<f" not in xml:
-        return {}
-    return {(int(row) - 1, _parse_ref(col.decode() + "1")[1]): "=" + (f.decode("utf-8", "replace") if f else "…")
-            for col, row, f in _UNCACHED.findall(xml)}
+@contextmanager
+def package_errors(path: Path):
+    """Turn what zipfile raises on a missing, broken or unreadable file into a PackageError."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PackageError(f"找不到文件“{path}”") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
+        raise PackageError(
+            f"文件“{path}”不是有效的 Excel 工作簿（.xlsx/.xlsm）：文件可能已损坏、已加密或为旧版 .xls 格式（{e}）"
+        ) from None
+    except OSError as e:
+        raise PackageError(f"无法读取文件“{path}”：{e.strerror or e}") from None
+
+
+def open_package(path: Path) -> zipfile.ZipFile:
+    """The workbook's zip, its part sizes checked (PackageError for what is not a sane .xlsx)."""
+    with package_errors(path):
+        z = zipfile.ZipFile(path)
+    try:
+        check_members(z.infolist(), Path(path).name)
+    except PackageError:
+        z.close()
+        raise
+    return z
+
+
+def sheet_parts(z: zipfile.ZipFile, label: str) -> dict[str, str]:
+    """Worksheet name → zip member, unpacking only the relationship and workbook parts."""
+    pkg = _Package(z.namelist(), _Members(z), {})
+    pkg.label = label
+    return {s.name: s.part for s in _workbook(pkg)[3] if s.is_worksheet}
 
 
 def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], remove: Iterable[str]) -> None:
@@ -1092,15 +1262,16 @@ def _update_app(pkg: _Package, old: list[str], new: list[str]) -> None:
 # ---------------------------------------------------------------- public API
 
 def write_package(src: Path, dst: Path, sheets: list[SheetSpec], patches: Iterable[CellPatch] = (),
-                  remove: Iterable[str] = ()) -> None:
+                  remove: Iterable[str] = (), started: float | None = None) -> None:
     """Write owned sheets (and owned cells) into a copy of src at dst; src may be dst.
 
     Owned sheets already in src are replaced in place, new ones appended; every other zip member
-    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package.
+    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package. Temp files
+    that interrupted writes of dst left and last touched before ``started`` (default: now) go.
     """
     pkg = _Package.load(Path(src))
     _edit(pkg, list(sheets), patches, remove)
-    pkg.save(Path(dst), like=Path(src))
+    pkg.save(Path(dst), like=Path(src), started=started)
 
 
 def new_package(dst: Path, sheets: list[SheetSpec]) -> None:
