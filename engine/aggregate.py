@@ -1,6 +1,7 @@
 """Totals through the indicator hierarchy, vectorised over units (and over weight sets).
 
-Semantics (product.md 汇总, rule-kinds K16/K25):
+Semantics (设置 汇总: additive subtotals as in the Nanjing self-evaluation, means of unit indices as
+in the Shanghai smart-city index):
 - A unit not assessed on a child (its group has no row for it) is left out of the parent, never
   counted as 0. Weights are renormalised over the children the unit is assessed on.
 - `sum` adds the children (weights are ignored); `wmean` is sum(w*s)/sum(w); `gmean` is

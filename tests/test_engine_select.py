@@ -1,4 +1,4 @@
-"""督查激励 selection (seed 002, K19–K22), one small hand-worked case per article."""
+"""督查激励 selection (seed 002: quotas, vetoes, the recommendation cap, no double reward), one small hand-worked case per article."""
 from fractions import Fraction
 
 import numpy as np

@@ -3,7 +3,7 @@
 Each workbook is written with openpyxl, rescored with xladdin.handlers, and the owned sheets are
 read back with openpyxl. Expected values are worked out by hand in comments from the class scheme
 (亩均效益 A 前25%（含）/ B 26–70% / C 71–95% / D 后5%), seed 002 (第五、六、八、九、十三条) and
-the normalise → weighted mean → coefficient → round pipeline (seed 003, product.md 汇总/系数).
+the normalise → weighted mean → coefficient → round pipeline (seed 003, 设置 汇总/系数).
 """
 from __future__ import annotations
 

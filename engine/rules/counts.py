@@ -1,4 +1,5 @@
-"""Rules on counts and assessors' judgements: deduct (K11), check (K12–K14), manual (K15), value."""
+"""Rules on counts and assessors' judgements: deduct (per incident), check (a checklist of equal
+shares, strict or with numeric targets), manual (full points or the assessor's score), value."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -142,7 +143,8 @@ class DeductRule(Rule):
 
 
 class CheckRule(ColumnWorking, Rule):
-    """Equal shares for n points met (K12/K13); each point may be a numeric target (K14)."""
+    """Equal shares for n points met (strict, or partly at the assessor's discretion); each point may
+    be a numeric target."""
 
     KIND: ClassVar[str] = "check"
     NAMES: ClassVar[tuple[str, ...]] = ("要点", "检查", "评价要点")
@@ -281,7 +283,7 @@ class CheckRule(ColumnWorking, Rule):
 
 
 class ManualRule(Rule):
-    """The assessor's score, checked to lie in 0..points (K15); 是/满分 means full points."""
+    """The assessor's score, checked to lie in 0..points (符合得满分，否则酌情扣分); 是/满分 means full points."""
 
     KIND: ClassVar[str] = "manual"
     NAMES: ClassVar[tuple[str, ...]] = ("人工", "人工评分", "评定")

@@ -1,5 +1,7 @@
-"""Rules on a measured value or rate: ratio (K6/K7), step (K5/K8), threshold (K10), pass (K9, K14),
-relative, info (K23). A rate may be given as one cell or computed exactly from two amounts."""
+"""Rules on a measured value or rate: ratio (proportional, or 0 above 100%), step (below the best
+unit, or per whole 1% of a rate), threshold (a table of bounds), pass (all-or-nothing ceiling or target),
+relative, info (computed and shown, not scored).
+A rate may be given as one cell or computed exactly from two amounts."""
 from __future__ import annotations
 
 import re
@@ -100,7 +102,7 @@ class RatioRule(_RateRule):
         two = len(cols) == 2
         if two:
             zero = ctx.rows & (den == 0)
-            vacuous = zero & (num == 0) & (self.over != "0")   # nothing to cover: full (K6); a 0 budget: invalid (K7)
+            vacuous = zero & (num == 0) & (self.over != "0")   # nothing to cover: full; nothing budgeted: invalid
             out.fail(zero & ~vacuous, INVALID, f"「{cols[-1].name}」为0，无法计算比率")
         pts = points
 
@@ -143,7 +145,7 @@ class RatioRule(_RateRule):
 
 
 class StepRule(_RateRule):
-    """Points off per step: of the shortfall below the best unit (K5), or of a rate (K8)."""
+    """Points off per step: of the shortfall below the best unit, or of a rate (per whole 1%)."""
 
     KIND: ClassVar[str] = "step"
     NAMES: ClassVar[tuple[str, ...]] = ("阶梯扣分", "阶梯", "逐级扣分")
@@ -393,7 +395,7 @@ class StepRule(_RateRule):
 
 
 class ThresholdRule(_RateRule):
-    """The first matching clause's points (K10)."""
+    """The first matching clause's points (a threshold table)."""
 
     KIND: ClassVar[str] = "threshold"
     NAMES: ClassVar[tuple[str, ...]] = ("区间", "分段", "阈值")
@@ -480,7 +482,7 @@ class ThresholdRule(_RateRule):
 
 
 class PassRule(_RateRule):
-    """Full points if the condition holds, else 0 (K9: compared on the exact amounts)."""
+    """Full points if the condition holds, else 0 (a ceiling compared on the exact amounts)."""
 
     KIND: ClassVar[str] = "pass"
     NAMES: ClassVar[tuple[str, ...]] = ("达标", "是否达标")
@@ -546,7 +548,7 @@ class PassRule(_RateRule):
                 return [v, in_interval(ops, v, self.condition)]
             v, met = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
             met = met.astype(bool)
-            if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met (K9)
+            if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met
                 vacuous = (num == 0) & (den == 0)
                 met, v = met | vacuous, np.where(vacuous, np.nan, v)
             out.value = v
@@ -653,7 +655,7 @@ class RelativeRule(_RateRule):
 
 
 class InfoRule(_RateRule):
-    """Computed and shown, never scored: the value, a 是/否 answer, or a rate a/b (K23)."""
+    """Computed and shown, never scored: the value, a 是/否 answer, or a rate a/b."""
 
     KIND: ClassVar[str] = "info"
     NAMES: ClassVar[tuple[str, ...]] = ("不计分", "信息", "仅展示")
