@@ -1,7 +1,7 @@
 """Reading rubrics as officials write them: real .xlsx files made with openpyxl, rescored through
 the command line, and the written 得分/问题 sheets read back with openpyxl.
 
-Every expected score is worked out by hand in the test from the rule text and product.md; every
+Every expected score is worked out by hand in the test from the rule text and its documented meaning; every
 issue is checked by severity, sheet and cell.
 """
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """What the ribbon buttons and the command line do, as plain functions over a WorkbookHost."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
 from engine.numbers import is_blank
+from engine.rank import PreviousRankSettings
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.score import score
+from engine.sensitivity import SensitivitySettings
 from engine.wording import Proposal, read_wording
 
 from . import formula_book, indices, outputs
@@ -74,7 +76,8 @@ def _previous_ranks(book: Book, previous: WorkbookHost) -> None:
     unit_col, rank_col = head.index("单位"), head.index("组内排名" if grouped else "排名")
     ranks = {str(r[unit_col]): r[rank_col] for r in rows[1:] if r and r[unit_col] is not None}
     book.units.columns["上期排名"] = np.array([ranks.get(str(u)) for u in book.units.names], dtype=object)
-    book.options.setdefault("previous", ("上期排名; " + ("组内" if grouped else "全部"), (0, 0)))
+    if "previous" not in book.options:    # an own 上期排名列 setting wins (and was checked on reading)
+        book.indices = replace(book.indices, previous=PreviousRankSettings(column="上期排名", grouped=grouped))
 
 
 def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None) -> Report:
@@ -208,8 +211,9 @@ def insert_template(host: WorkbookHost) -> list[str]:
 def sensitivity(host: WorkbookHost, n_runs: int = 1000, mode: str = "uniform", spread: float = 0.2,
                 seed: int = 0) -> Report:
     """Rank sensitivity to the weights: writes the 敏感性 sheet (median rank, 5–95% interval)."""
+    params = SensitivitySettings.checked(n_runs, mode, spread, seed)
     report = evaluate(host)
-    sheet = indices.sensitivity_sheet(report.book, report.result, n_runs, mode, spread, seed)
+    sheet = indices.sensitivity_sheet(report.book, report.result, params)
     host.write([sheet], [], remove=[])
     return report
 

@@ -1,4 +1,4 @@
-"""K1–K3: bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
+"""Bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
 from __future__ import annotations
 
 import re
