@@ -126,7 +126,8 @@ def explain(host: WorkbookHost) -> str:
                 return f"{ind.column}：{ind.explain(0)}"
     if sheet != outputs.owned_names(host.sheet_names())["scores"]:
         return "请先选中「得分」表中的一个分数"
-    header = list(result.scores_frame().columns)
+    rows = host.read(sheet)
+    header = [str(v) if v is not None else "" for v in rows[0]] if rows else []  # columns as written
     if row < 1 or row > len(result) or col >= len(header):
         return "所选单元格不是分数"
     unit, column = row - 1, header[col]

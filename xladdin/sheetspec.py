@@ -5,7 +5,14 @@ Plain data, no I/O, so every host writes the same thing.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+LINE_POINTS = 15.0        # one line of the default 11 pt font, in points
+MAX_ROW_POINTS = 409.0    # Excel's highest row
+PRINT_WIDTH_POINTS = 770.0  # A4 landscape less the margins below
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.75, "bottom": 0.6, "header": 0.3, "footer": 0.3}  # inches
+FOOTER = "第 &P 页，共 &N 页"   # Excel's header/footer codes: page number, page count
 
 
 @dataclass
@@ -18,6 +25,23 @@ class ChartSpec:
     first_row: int = 1  # first data row index in rows (0-based; header is row 0)
     last_row: int | None = None  # inclusive; None = last row
     anchor_col: int | None = None  # 0-based column of the chart's left edge; None = 2 right of the table
+    anchor_row: int = 1  # 0-based row of the chart's top edge
+    order: list[int] | None = None  # rows in plot order (e.g. by rank); None = sheet order
+    size: tuple[float, float] | None = None  # (width, height) in points; None = the hosts' default
+    from_zero: bool = True  # value axis starts at 0, so bar lengths compare
+    data_labels: bool = True
+
+
+@dataclass
+class PageSetup:
+    """How an owned sheet prints (A4): every host writes the same page setup from it."""
+
+    title: str  # printed centred at the top of every page
+    landscape: bool = True
+    fit_width: bool = True  # all columns on one page width, as many pages tall as needed
+    fit_page: bool = False  # the whole sheet on one page (a single score card)
+    repeat_rows: int = 1  # header rows printed again on every page (0: none)
+    breaks: list[int] = field(default_factory=list)  # 0-based rows that start a new page
 
 
 @dataclass
@@ -34,8 +58,14 @@ class SheetSpec:
     freeze: str | None = "A2"  # top-left cell of the scrolling pane
     color_scale_cols: list[int] = field(default_factory=list)  # red-yellow-green, low to high
     chart: ChartSpec | None = None
-    header_bold: bool = True
+    header_bold: bool = True  # row 0 bold, wrapped and centred
     autofilter: bool = True
+    page: PageSetup | None = None
+    wrap_cols: list[int] = field(default_factory=list)  # data columns whose text wraps
+    row_heights: dict[int, float] = field(default_factory=dict)  # points, per 0-based row
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based inclusive ranges
+    row_styles: dict[int, str] = field(default_factory=dict)  # row -> "title" | "head" | "total"
+    grid: bool = False  # thin borders round every cell of rows that are not titles
 
 
 @dataclass
@@ -48,3 +78,78 @@ class CellPatch:
     sheet: str
     cells: dict[tuple[int, int], object]  # (0-based row, 0-based col) -> value
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  # number format per cell
+
+
+def text_width(value) -> int:
+    """Columns a value needs in the default font: CJK and full-width characters count double."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if value == value else ""
+    else:
+        text = str(value)
+    return max((len(line.encode("utf-8")) + len(line)) // 2 for line in text.split("\n")) if text else 0
+
+
+def fit_widths(rows: list[list], low: float = 6, high: float = 40, head_lines: int = 3,
+               sample: int = 3000) -> dict[int, float]:
+    """Column widths (characters) fitted to the data; a header may wrap onto ``head_lines`` lines.
+
+    Only the first ``sample`` rows are measured: the widths of a 200 000-row working sheet are set
+    by its first rows as well as by all of them, at a fraction of the time.
+    """
+    width = max((len(r) for r in rows), default=0)
+    data = [0] * width
+    for row in rows[1:sample]:
+        for c, v in enumerate(row):
+            if v is not None:
+                w = text_width(v)
+                if w > data[c]:
+                    data[c] = w
+    head = rows[0] if rows else []
+    out = {}
+    for c in range(width):
+        h = text_width(head[c]) if c < len(head) else 0
+        out[c] = float(min(high, max(low, data[c] + 2, math.ceil(h / head_lines) + 2)))
+    return out
+
+
+def fit_heights(rows: list[list], widths: dict[int, float], cols: list[int], first: int = 0) -> dict[int, float]:
+    """Row heights (points) that show every line of the wrapped ``cols`` from row ``first`` on."""
+    out = {}
+    for r in range(first, len(rows)):
+        row = rows[r]
+        lines = 1
+        for c in cols:
+            if c < len(row) and row[c] is not None:
+                w = text_width(row[c])
+                n = (str(row[c]).count("\n") + 1) if isinstance(row[c], str) else 1
+                lines = max(lines, n, math.ceil(w / max(1.0, widths.get(c, 8.43) - 1)))
+        if lines > 1:
+            out[r] = min(MAX_ROW_POINTS, LINE_POINTS * lines + 3)
+    return out
+
+
+def width_points(chars: float) -> float:
+    """A column width in characters → points (7 px a character plus 5 px padding, 0.75 pt a pixel)."""
+    return round((chars * 7 + 5) * 0.75, 2)
+
+
+def printable(spec: SheetSpec, title: str, wrap: list[int] = (), caps: dict[int, float] | None = None,
+              low: float = 6, high: float = 24) -> SheetSpec:
+    """Make a one-header-row table sheet print well: fitted widths (``caps`` per column, else
+    ``high``), a wrapped header row as tall as its longest heading, ``wrap`` columns wrapped with
+    fitted row heights, and a landscape A4 page one page wide with the header on every page."""
+    caps = caps or {}
+    widths = fit_widths(spec.rows, low=low, high=max([high, *caps.values()]))
+    for c, w in widths.items():
+        widths[c] = min(w, caps.get(c, high))
+    widths.update(spec.col_widths)          # a width the sheet insists on
+    spec.col_widths = widths
+    spec.wrap_cols = sorted(set(spec.wrap_cols) | set(wrap))
+    heights = fit_heights(spec.rows[:1], widths, list(range(len(widths))))
+    if spec.wrap_cols:
+        heights.update(fit_heights(spec.rows, widths, spec.wrap_cols, first=1))
+    spec.row_heights = {**heights, **spec.row_heights}
+    spec.page = spec.page or PageSetup(title=title)
+    return spec
