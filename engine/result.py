@@ -131,6 +131,7 @@ class Result:
     group_rank: np.ndarray
     settings: Settings
     problems: list[Problem] = field(default_factory=list)
+    node_paths: list[tuple[str, ...]] = field(default_factory=list)  # level cells of each aggregate, as nodes
 
     def __len__(self) -> int:
         return len(self.units)

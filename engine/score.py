@@ -62,11 +62,11 @@ def score(rubric: Rubric, units: Units) -> Result:
     leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
     assessed = np.column_stack([r.which >= 0 for r in scored]) if scored else np.zeros((n, 0), bool)
     coefficient = _coefficient(units, settings.coefficient, problems)
-    names: list[str] = []
+    paths: list[tuple[str, ...]] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
     reasons = np.zeros((n, 1), dtype=np.int8)
     if scored:
-        tree, names, weights = build_tree(rubric, results, units, settings)
+        tree, paths, weights = build_tree(rubric, results, units, settings)
         values = np.full((n, tree.n), np.nan)
         reasons = np.zeros((n, tree.n), dtype=np.int8)
         for members, w in weights:
@@ -87,7 +87,7 @@ def score(rubric: Rubric, units: Units) -> Result:
                                     "组内排名按组别计算", setting="排名分组"))
     return Result(
         units=units.names, groups=units.groups, indicators=results,
-        node_names=list(names), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
+        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
         total=total, full=full, grade=settings.grades.grade(total, full),
         rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
         group_rank=rank(total, settings.ranking, decimals=settings.decimals,
@@ -218,7 +218,8 @@ def _coefficient(units: Units, column: str | None, problems: list[Problem]) -> n
 
 
 def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings):
-    """The aggregation tree over the scored leaves, and the weight vector(s) to use per unit set."""
+    """The aggregation tree over the scored leaves, the aggregate nodes' paths (in tree order) and
+    the weight vector(s) to use per unit set."""
     scored = [r for r in results if r.scored]
     paths = [r.indicator.path for r in scored]
     prefixes = sorted({p[:d] for p in paths for d in range(1, len(p))}, key=lambda p: (-len(p), _paths_order(p, paths)))
@@ -239,7 +240,7 @@ def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, set
         weights = [(np.zeros(0, bool), np.ones(root + 1))]
     tree = Tree(parent=np.array(parent), n_leaves=len(scored), method=method,
                 weight=weights[0][1], names=names)
-    return tree, [p[-1] for p in prefixes], weights
+    return tree, prefixes, weights
 
 
 def _paths_order(prefix: tuple, paths: list[tuple]) -> int:

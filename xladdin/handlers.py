@@ -6,11 +6,12 @@ from typing import Callable
 
 import numpy as np
 
-from engine.result import SEVERITY_ERROR, Result
+from engine.numbers import parse_bool
+from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.score import score
 
-from . import indices, outputs
-from .layout import Book, Issue, read_book
+from . import indices, outputs, report as printout
+from .layout import SETTING_KEYS, Book, Issue, cell_ref, read_book
 from .protocol import ReadError, WorkbookHost
 from .template import template_sheets
 
@@ -72,16 +73,38 @@ def _previous_ranks(book: Book, previous: WorkbookHost) -> None:
     book.options.setdefault("previous", ("上期排名; " + ("组内" if grouped else "全部"), (0, 0)))
 
 
-def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None) -> Report:
-    """重新评分: score the workbook and replace the owned output sheets (nothing else is touched)."""
+def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None,
+            with_report: bool | None = None) -> Report:
+    """重新评分: score the workbook and replace the owned output sheets (nothing else is touched).
+
+    ``with_report``: also write 评分表 and 排名表; None follows 设置 报表 (是/否, default 否)."""
     report = evaluate(host, progress, previous)
     progress("写入", 0.7)
+    if with_report is None:
+        with_report = _report_setting(report)
     sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
+    if with_report:
+        progress("报表", 0.8)
+        sheets += printout.report_sheets(report.result)
     made = {s.name for s in sheets}
     stale = [n for n in host.sheet_names() if n == indices.SELECTION_SHEET and n not in made]
     host.write(sheets, patches, remove=stale)
     progress("完成", 1.0)
     return report
+
+
+def _report_setting(report: Report) -> bool:
+    """设置 报表: 是 writes the printable report on every rescore; a value not 是/否 is a 提示 and means 否."""
+    raw = report.book.options.get("report")
+    if raw is None:
+        return False
+    try:
+        return parse_bool(raw[0])
+    except ValueError as exc:
+        r, c = raw[1]
+        report.issues.append(Issue(SEVERITY_HINT, report.book.sheets.get("settings", "设置"), cell_ref(r, c + 1),
+                                   f"设置「{SETTING_KEYS['report'][0]}」：{exc}，未生成报表"))
+        return False
 
 
 def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:

@@ -50,6 +50,7 @@ SETTING_KEYS = {
     "quotas": ("遴选名额", "quotas"), "vetoes": ("否决条件", "vetoes"), "level_column": ("层级列", "level_column"),
     "category_column": ("类别列", "category_column"), "county_count": ("所辖县数列", "county_count"),
     "sensitivity": ("敏感性", "sensitivity"),
+    "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round")
 LEVELS = ("level1", "level2", "level3")

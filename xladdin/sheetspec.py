@@ -42,6 +42,7 @@ class PageSetup:
     fit_page: bool = False  # the whole sheet on one page (a single score card)
     repeat_rows: int = 1  # header rows printed again on every page (0: none)
     breaks: list[int] = field(default_factory=list)  # 0-based rows that start a new page
+    scale: int | None = None  # a fixed print scale in percent instead of fitting (keeps manual breaks)
 
 
 @dataclass
@@ -64,8 +65,8 @@ class SheetSpec:
     wrap_cols: list[int] = field(default_factory=list)  # data columns whose text wraps
     row_heights: dict[int, float] = field(default_factory=dict)  # points, per 0-based row
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based inclusive ranges
-    row_styles: dict[int, str] = field(default_factory=dict)  # row -> "title" | "head" | "total"
-    grid: bool = False  # thin borders round every cell of rows that are not titles
+    row_styles: dict[int, str] = field(default_factory=dict)  # row -> title | caption | note | head | total
+    grid: bool = False  # thin borders round the cells of data, head and total rows
 
 
 @dataclass

@@ -576,8 +576,13 @@ def _row_styles(spec: SheetSpec, styles: _Styles, ncols: int) -> dict[str, list[
         "total": [attr(styles.xf(fmts[c], bold=True, wrap=c in wrap, middle=True, border=spec.grid))
                   for c in range(ncols)],
         "title": [attr(styles.xf(bold=True, size=14, center=True))] * ncols,
+        "caption": [attr(styles.xf(bold=True, middle=True))] * ncols,
+        "note": [attr(styles.xf(middle=True))] * ncols,
         "plain": [""] * ncols,
     }
+
+
+_GRID_KINDS = {"data", "head", "total"}
 
 
 def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool) -> bytes:
@@ -591,7 +596,7 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     page = spec.page
 
     out = [f'<worksheet xmlns="{M}" xmlns:r="{R}">']
-    if page is not None and (page.fit_width or page.fit_page):
+    if page is not None and page.scale is None and (page.fit_width or page.fit_page):
         out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
     out += [f'<dimension ref="{_range_ref(0, 0, max(nrows - 1, 0), ncols - 1)}"/>',
             _sheet_view(spec.freeze, selected)]
@@ -618,7 +623,7 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
         out.append(f'<row r="{rn}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{rn}">')
         kind = kind_of.get(ri, "data")
         styles_row = kinds[kind]
-        if spec.grid and kind != "title":   # a bordered table: empty cells carry the border too
+        if spec.grid and kind in _GRID_KINDS:   # a bordered table: empty cells carry the border too
             out.extend(cell(letters[ci] + rn, styles_row[ci], v) if v is not None else
                        f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>' for ci, v in enumerate(row))
         else:
@@ -653,7 +658,9 @@ def _page_xml(page: PageSetup) -> str:
     """printOptions … rowBreaks of a printable owned sheet: A4, margins, fit, title header, page footer."""
     margins = " ".join(f'{k}="{v:g}"' for k, v in MARGINS.items())
     fit = ""
-    if page.fit_page:
+    if page.scale is not None:
+        fit = f' scale="{min(400, max(10, page.scale))}"'
+    elif page.fit_page:
         fit = ' fitToWidth="1" fitToHeight="1"'
     elif page.fit_width:
         fit = ' fitToWidth="1" fitToHeight="0"'
