@@ -25,6 +25,7 @@ from lxml import etree
 from oletools.olevba import VBA_Parser, decompress_stream
 from python_calamine import CalamineWorkbook
 
+from xladdin import ribbon
 from xladdin.addin_build import SOURCE_DIR, build_addin, compound_file, compress
 
 CUI = "{http://schemas.microsoft.com/office/2006/01/customui}"
@@ -116,9 +117,11 @@ def test_ribbon_tab_and_buttons(package):
     tabs = list(ui.iter(f"{CUI}tab"))
     assert [tab.get("label") for tab in tabs] == ["评分"]
     buttons = list(tabs[0].iter(f"{CUI}button"))
-    # The four buttons of the spec's Ribbon section, with the tags ribbon.dispatch receives.
+    # The spec's Ribbon buttons, with the tags ribbon.dispatch receives (and an action for each).
     assert [(b.get("label"), b.get("tag")) for b in buttons] == [
-        ("重新评分", "rescore"), ("校验细则", "validate"), ("新建细则", "new"), ("说明", "explain")]
+        ("重新评分", "rescore"), ("校验细则", "validate"), ("新建细则", "new"), ("说明", "explain"),
+        ("生成报表", "report")]
+    assert {b.get("tag") for b in buttons} <= set(ribbon.ACTIONS)
     cjk = re.compile(r"[\u4e00-\u9fff]")
     for button in buttons:
         assert button.get("imageMso")

@@ -7,11 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from . import handlers
+import tempfile
+
+from . import handlers, report as printout
 from .hosts.files import FileHost
+from .pdf import to_pdf
 from .protocol import ReadError
 from .template import template_sheets
-from .xlsxpkg import new_package
+from .xlsxpkg import PackageError, new_package, write_package
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
 
@@ -60,6 +63,37 @@ def cmd_rescore(args) -> int:
         for issue in report.errors[:20]:
             print("  " + issue.line())
     return report.exit_code
+
+
+def cmd_report(args) -> int:
+    try:
+        host = FileHost(args.book, args.output)
+        report = handlers.report(host, Bar(Path(args.book).name, sys.stderr.isatty()))
+        print(f"{host.out}：已生成「{printout.SCORE_CARDS}」「{printout.RANKINGS}」（{printout.describe(report.result)}）")
+        if args.pdf:
+            print(f"{report_pdf(host.out)}：已生成 PDF")
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return report.exit_code
+
+
+def report_pdf(book: Path) -> Path:
+    """The report sheets of a written workbook as BOOK.pdf beside it (LibreOffice headless)."""
+    keep = (printout.SCORE_CARDS, printout.RANKINGS)
+    target = book.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="rubricxl-pdf-") as tmp:
+        only = Path(tmp) / (book.stem + ".xlsx")
+        try:
+            write_package(book, only, [], remove=[n for n in FileHost(book).sheet_names() if n not in keep])
+        except PackageError as exc:
+            raise ReadError(str(exc)) from None
+        [pdf] = to_pdf([only], Path(tmp) / "pdf")
+        try:
+            pdf.replace(target)
+        except OSError as exc:
+            raise ReadError(f"无法写入「{target}」：{exc.strerror or exc}") from None
+    return target
 
 
 def cmd_validate(args) -> int:
@@ -135,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true")
     r.add_argument("--previous", help="上期已评分的工作簿：用其「得分」表的排名计算排名变化")
     r.set_defaults(func=cmd_rescore)
+    rp = sub.add_parser("report", help="生成报表：重新评分并写入可打印的 评分表（每单位一页）和 排名表")
+    rp.add_argument("book")
+    rp.add_argument("-o", "--output", help="写入另一个文件（默认写入原文件）")
+    rp.add_argument("--pdf", action="store_true", help="另用 LibreOffice 把评分表和排名表生成同名 PDF")
+    rp.set_defaults(func=cmd_report)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件")
     v.add_argument("book")
     v.set_defaults(func=cmd_validate)

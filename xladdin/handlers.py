@@ -93,6 +93,11 @@ def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookH
     return report
 
 
+def report(host: WorkbookHost, progress: Progress = _quiet) -> Report:
+    """生成报表: rescore and write the printable 评分表 and 排名表 beside the other owned sheets."""
+    return rescore(host, progress, with_report=True)
+
+
 def _report_setting(report: Report) -> bool:
     """设置 报表: 是 writes the printable report on every rescore; a value not 是/否 is a 提示 and means 否."""
     raw = report.book.options.get("report")

@@ -9,7 +9,7 @@ from typing import Callable
 
 import xlwings as xw
 
-from . import handlers, outputs
+from . import handlers, outputs, report as printout
 from .hosts.xlwings_host import XlwingsHost
 from .protocol import ReadError
 
@@ -22,6 +22,12 @@ def _rescore(host: XlwingsHost) -> str:
     hints = len(report.issues) - len(report.errors)
     return (f"重新评分完成：{len(report.result)}个单位，{len(report.errors)}个错误"
             + (f"，{hints}个提示" if hints else "") + (f"（详见「{issues}」表）" if report.issues else ""))
+
+
+def _report(host: XlwingsHost) -> str:
+    report = handlers.report(host)
+    return (f"报表已生成：「{printout.SCORE_CARDS}」「{printout.RANKINGS}」（{printout.describe(report.result)}）；"
+            "可直接打印，或另存为 PDF")
 
 
 def _validate(host: XlwingsHost) -> str:
@@ -45,6 +51,7 @@ ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
     "validate": _validate,
     "new": _new,
     "explain": handlers.explain,
+    "report": _report,
 }
 
 
@@ -87,3 +94,8 @@ def new_script(book: xw.Book):
 @xw.script(name="说明")
 def explain_script(book: xw.Book):
     run("explain", book)
+
+
+@xw.script(name="生成报表")
+def report_script(book: xw.Book):
+    run("report", book)
