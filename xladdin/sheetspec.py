@@ -13,6 +13,7 @@ MAX_ROW_POINTS = 409.0    # Excel's highest row
 PRINT_WIDTH_POINTS = 770.0  # A4 landscape less the margins below
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.75, "bottom": 0.6, "header": 0.3, "footer": 0.3}  # inches
 FOOTER = "第 &P 页，共 &N 页"   # Excel's header/footer codes: page number, page count
+HEADER_FONT = '&"-,Bold"&12'     # the page header's title: bold, 12 pt
 
 
 @dataclass

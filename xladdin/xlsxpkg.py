@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from xladdin.sheetspec import FOOTER, MARGINS, CellPatch, ChartSpec, PageSetup, SheetSpec
+from xladdin.sheetspec import FOOTER, HEADER_FONT, MARGINS, CellPatch, ChartSpec, PageSetup, SheetSpec
 
 __all__ = ["PackageError", "write_package", "new_package"]
 
@@ -668,7 +668,7 @@ def _page_xml(page: PageSetup) -> str:
     title = page.title.replace("&", "&&")
     parts = ['<printOptions horizontalCentered="1"/>', f"<pageMargins {margins}/>",
              f'<pageSetup paperSize="9" orientation="{orientation}"{fit}/>',
-             f'<headerFooter><oddHeader>{_xml_text("&C&B&12" + title)}</oddHeader>'
+             f'<headerFooter><oddHeader>{_xml_text("&C" + HEADER_FONT + title)}</oddHeader>'
              f'<oddFooter>{_xml_text("&C" + FOOTER)}</oddFooter></headerFooter>']
     breaks = sorted({b for b in page.breaks if b > 0})
     if breaks:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from ..sheetspec import FOOTER, MARGINS, CellPatch, PageSetup, SheetSpec, width_points
+from ..sheetspec import FOOTER, HEADER_FONT, MARGINS, CellPatch, PageSetup, SheetSpec, width_points
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
 
@@ -207,7 +207,7 @@ class XlwingsHost:
         setup.TopMargin, setup.BottomMargin = MARGINS["top"] * 72, MARGINS["bottom"] * 72
         setup.HeaderMargin, setup.FooterMargin = MARGINS["header"] * 72, MARGINS["footer"] * 72
         setup.CenterHorizontally = True
-        setup.CenterHeader = "&B&12" + page.title.replace("&", "&&")
+        setup.CenterHeader = HEADER_FONT + page.title.replace("&", "&&")
         setup.CenterFooter = FOOTER
         ws.api.ResetAllPageBreaks()
         for r in page.breaks:
