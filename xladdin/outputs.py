@@ -72,8 +72,10 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
     rows = [header] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
     total_col = header.index("总分")
     frozen = 2 if "组别" in header else 1
+    wide = len(header) > 24      # many indicators: narrower columns under taller headings
     spec = printable(SheetSpec(name=name, rows=rows, col_formats=formats, freeze=f"{chr(65 + frozen)}2",
-                               color_scale_cols=[total_col]), title=name, low=5, high=14, caps={0: 24})
+                               color_scale_cols=[total_col]), title=name, low=5, high=9 if wide else 14,
+                     caps={0: 24}, head_lines=6 if wide else 3)
     if len(rows) > 1:
         below = len(rows) + 1
         spec.page.breaks = [below]

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from engine.aggregate import NOT_ASSESSED as _NOT_ASSESSED, REASONS
 from engine.numbers import fmt_num
 from engine.rank import rank
 from engine.result import Result
@@ -20,8 +21,11 @@ from engine.result import Result
 from .sheetspec import LINE_POINTS, PageSetup, SheetSpec, fit_heights, width_points
 
 SCORE_CARDS, RANKINGS = "评分表", "排名表"
+NOT_ASSESSED = REASONS[_NOT_ASSESSED]   # an aggregate none of whose indicators applies: no 小计 row
 LEVEL_HEADS = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标")
 PORTRAIT_POINTS = (537.0, 745.0)   # A4 portrait less the margins (sheetspec.MARGINS), in points
+LO_CHAR_POINTS = 7.0
+MIN_SCALE = 50                     # a card too long for one page at this scale flows onto the next page
 MAX_BREAKS = 1026                  # Excel keeps at most this many manual page breaks on a sheet
 
 
@@ -62,7 +66,6 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
     merges: list[tuple[int, int, int, int]] = []
     heights: dict[int, float] = {}
     breaks: list[int] = []
-    card_heights: list[float] = []
     wrap = list(range(L)) + [c_rule, c_work]
 
     def add(row: list, kind: str = "data", height: float | None = None) -> int:
@@ -78,6 +81,27 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
         if c2 > c1:
             merges.append((r, c1, r, c2))
 
+    # everything per unit read once, as plain lists (a 10 000-card sheet is built in a few seconds)
+    which = [ind.which.tolist() for ind in result.indicators]
+    points_of = [ind.points.tolist() for ind in result.indicators]
+    shown_of = [v.tolist() for v in shown]
+    closing = {k: sorted((p for p, at in last_leaf.items() if at == k and p in node_index), key=len, reverse=True)
+                for k in range(len(result.indicators))}
+    node_points = {}
+    for p, node in node_index.items():
+        total = np.zeros(n_units)
+        for ind in result.indicators:
+            if ind.scored:
+                under = [j for j, v in enumerate(ind.variants) if v.indicator.path[:len(p)] == p]
+                total += np.where(np.isin(ind.which, under), np.nan_to_num(ind.points), 0)
+        node_points[p] = total.tolist()
+    node_values = result.nodes.T.tolist()
+    reasons = [[result.node_reason(i, k) for i in range(n_units)] if result.node_reasons[:, k].any() else None
+               for k in range(len(result.node_names))]
+    sizes = dict(zip(*np.unique(result.groups.astype(str), return_counts=True)))
+    ranks_text = [_rank_text(result, i, grouped, sizes) for i in range(n_units)]
+    cards: list[tuple[int, int]] = []
+
     for i in range(n_units):
         top = len(rows)
         if top:
@@ -90,55 +114,58 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
         keys: list[list] = []                          # per row: the merge key of each level column
         first = len(rows)
         for k, ind in enumerate(result.indicators):
-            v = ind.variant(i)
-            if v is not None:
-                path = v.indicator.path
+            w = which[k][i]
+            if w >= 0:
+                v = ind.variants[w].indicator
+                path = v.path
                 row = [None] * ncols
-                for d, cell in enumerate(path):
-                    row[d] = cell
-                row[c_points] = _num(ind.points[i])
-                row[c_rule] = v.indicator.criteria or v.indicator.rule.text
-                row[c_score] = _num(shown[k][i])
+                row[:len(path)] = path
+                row[c_points] = _num(points_of[k][i])
+                row[c_rule] = v.criteria or v.rule.text
+                row[c_score] = _num(shown_of[k][i])
                 row[c_work] = texts[k][i]
                 r = add(row)
                 span(r, len(path) - 1, L - 1)
                 keys.append([path[:d + 1] if d < len(path) - 1 else None for d in range(L)])
-            for p in sorted((p for p, at in last_leaf.items() if at == k and p in node_index), key=len, reverse=True):
+            for p in closing[k]:
                 node = node_index[p]
-                value = result.nodes[i, node]
-                if np.isnan(value) and result.node_reason(i, node) == "不评估（无适用的指标）":
+                reason = reasons[node][i] if reasons[node] is not None else ""
+                if reason == NOT_ASSESSED:
                     continue
-                under = [j for j, o in enumerate(result.indicators)
-                         if o.scored and o.variant(i) is not None and o.variant(i).indicator.path[:len(p)] == p]
-                points = sum(_num(result.indicators[j].points[i]) or 0 for j in under) if sums_only else None
                 row = [None] * ncols
-                for d in range(len(p) - 1):
-                    row[d] = p[d]
+                row[:len(p) - 1] = p[:-1]
                 row[len(p) - 1] = f"{p[-1]}小计"
-                row[c_points] = points
-                row[c_score] = _num(value)
-                row[c_work] = result.node_reason(i, node) or None
+                row[c_points] = node_points[p][i] if sums_only else None
+                row[c_score] = _num(node_values[node][i])
+                row[c_work] = reason or None
                 r = add(row, "total")
                 span(r, len(p) - 1, L - 1)
                 keys.append([p[:d + 1] if d < len(p) - 1 else None for d in range(L)])
         _merge_levels(rows, keys, first, L, merges)
-        total = _num(result.total[i])
-        r = add(["总分"] + [None] * (L - 1) + [_num(result.full[i]), None, total], "total")
+        r = add(["总分"] + [None] * (L - 1) + [_num(result.full[i]), None, _num(result.total[i])], "total")
         span(r, 0, L - 1)
         r = add(["等级"] + [None] * (L - 1) + [result.grade[i] or None], "total")
         span(r, 0, L - 1)
         span(r, L, ncols - 1)
-        r = add(["排名"] + [None] * (L - 1) + [_rank_text(result, i, grouped)], "total")
+        r = add(["排名"] + [None] * (L - 1) + [ranks_text[i]], "total")
         span(r, 0, L - 1)
         span(r, L, ncols - 1)
-        for r, h in fit_heights(rows[first:], widths, [c for c in wrap if c >= L - 1]).items():
-            heights[first + r] = h
-        card_heights.append(sum(heights.get(r, LINE_POINTS) for r in range(top, len(rows))))
+        cards.append((top, len(rows)))
 
-    width = sum(width_points(w) for w in widths.values())
+    fitted = fit_heights(rows, widths, [c for c in wrap if c >= L - 1])
+    heights.update((r, h) for r, h in fitted.items() if kinds.get(r, "data") in ("data", "total"))
+    tall = np.full(len(rows), LINE_POINTS)
+    for r, h in heights.items():
+        tall[r] = h
+    ends = np.concatenate([[0.0], np.cumsum(tall)])
+    card_heights = [ends[b] - ends[a] for a, b in cards]
+
+    # LibreOffice draws a character of the default font about 7 pt wide where Excel uses 5.25 pt:
+    # measure with the wider so that the card fits the page width in both
+    width = max(sum(width_points(w) for w in widths.values()), sum(widths.values()) * LO_CHAR_POINTS)
     fit = min(1.0, PORTRAIT_POINTS[0] * 0.95 / width, PORTRAIT_POINTS[1] * 0.95 / max(card_heights, default=1))
     page = PageSetup(title=name, landscape=False, fit_width=False, repeat_rows=0, breaks=breaks[:MAX_BREAKS],
-                     scale=max(10, math.floor(fit * 100)))
+                     scale=max(MIN_SCALE, math.floor(fit * 100)))
     formats = {c_points: "General", c_score: _fmt(dp)}
     return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths=widths, freeze=None, header_bold=False,
                      autofilter=False, page=page, wrap_cols=wrap, row_heights=heights, merges=merges,
@@ -159,13 +186,12 @@ def _merge_levels(rows: list[list], keys: list[list], first: int, levels: int, m
             start = k
 
 
-def _rank_text(result: Result, i: int, grouped: bool) -> str | None:
+def _rank_text(result: Result, i: int, grouped: bool, sizes: dict[str, int]) -> str | None:
     if np.isnan(result.rank[i]):
         return None
     text = f"第{int(result.rank[i])}名（共{len(result)}个单位）"
     if grouped and not np.isnan(result.group_rank[i]):
-        size = int((result.groups == result.groups[i]).sum())
-        text += f"；{result.groups[i]}组内第{int(result.group_rank[i])}名（共{size}个）"
+        text += f"；{result.groups[i]}组内第{int(result.group_rank[i])}名（共{sizes[str(result.groups[i])]}个）"
     return text
 
 
@@ -201,8 +227,8 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
                             + [_num(v[i]) for _, v in beside])
     widths = {0: 6.0, 1: float(max(8, min(30, max((len(str(u)) * 2 for u in result.units), default=8) + 2)))}
     widths.update({c: 11.0 for c in range(2, width)})
-    heights = fit_heights([r for r in rows], widths, [c for c in range(width)])
-    heights = {r: h for r, h in heights.items() if kinds.get(r) == "head"}
+    heads = [r for r, k in kinds.items() if k == "head"]
+    heights = {heads[r]: h for r, h in fit_heights([rows[r] for r in heads], widths, list(range(width))).items()}
     return SheetSpec(name=name, rows=rows, col_formats={0: "0", **{c: _fmt(dp) for c in range(2, width)}},
                      col_widths=widths, freeze=None, header_bold=False, autofilter=False,
                      page=PageSetup(title=name, landscape=False, repeat_rows=0), wrap_cols=[1],

@@ -608,14 +608,6 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     out.append("<sheetData>")
     texts: dict[str, str] = {}          # unit names, rule texts repeat: escape each once
 
-    def cell(ref: str, style: str, v) -> str:
-        if type(v) is str and len(v) <= 32767:
-            frag = texts.get(v)
-            if frag is None:
-                frag = texts[v] = _inline(v)
-            return f'<c r="{ref}"{style} t="inlineStr">{frag}</c>'
-        return _cell_xml(ref, style, v)
-
     heights = spec.row_heights
     for ri, row in enumerate(rows):
         rn = str(ri + 1)
@@ -623,11 +615,18 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
         out.append(f'<row r="{rn}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{rn}">')
         kind = kind_of.get(ri, "data")
         styles_row = kinds[kind]
-        if spec.grid and kind in _GRID_KINDS:   # a bordered table: empty cells carry the border too
-            out.extend(cell(letters[ci] + rn, styles_row[ci], v) if v is not None else
-                       f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>' for ci, v in enumerate(row))
-        else:
-            out.extend(cell(letters[ci] + rn, styles_row[ci], v) for ci, v in enumerate(row) if v is not None)
+        grid = spec.grid and kind in _GRID_KINDS   # a bordered table: empty cells carry the border too
+        for ci, v in enumerate(row):
+            t = type(v)
+            if t is str and len(v) <= 32767:
+                frag = texts.get(v)
+                if frag is None:
+                    frag = texts[v] = _inline(v)
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]} t="inlineStr">{frag}</c>')
+            elif v is not None:
+                out.append(_cell_xml(letters[ci] + rn, styles_row[ci], v))
+            elif grid:
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
         out.append("</row>")
     out.append("</sheetData>")
     if spec.autofilter and nrows:
