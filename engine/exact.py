@@ -9,12 +9,12 @@ exactly one step, at numpy speed for the other 99.99% of units.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .numbers import EXACT
+from .rounding import EXACT, round_decimal_half_up
 
 EPS = 1e-9
 SMALL = 16      # up to this many units, kernels run on decimals directly
@@ -114,8 +114,7 @@ class DecimalOps:
 
     @staticmethod
     def round(x, decimals: int):
-        q = Decimal(1).scaleb(-decimals)
-        return _vec(lambda v: v.quantize(q, rounding=ROUND_HALF_UP, context=EXACT) if v.is_finite() else v)(x)
+        return _vec(lambda v: round_decimal_half_up(v, decimals) if v.is_finite() else v)(x)
 
     @staticmethod
     def where(cond, a, b):

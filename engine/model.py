@@ -88,6 +88,15 @@ class Settings(BaseModel):
     aggregate_levels: dict[int, str] = Field(default_factory=dict)
     coefficient: str | None = None
     round_each_level: bool = True
+    total_cap: Decimal | Literal["full"] | None = None   # 总分上限: a number, or the full points
+
+    @staticmethod
+    def parse_total_cap(text: str) -> Decimal | Literal["full"]:
+        """'100' or '满分' (the unit's full points, bonus excluded)."""
+        t = normalize_text(str(text)).strip()
+        if t.lower() in ("满分", "full", "分值"):
+            return "full"
+        return interval(t).lo if t else None
 
     def method_for(self, level: int) -> str:
         return self.aggregate_levels.get(level, self.aggregate)

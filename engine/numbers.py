@@ -9,15 +9,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import numpy as np
 
+from .rounding import EXACT, round_decimal_half_up
 from .rounding import round_half_up as round_array
-
-#: Context for exact work: generous precision, no traps (x/0 gives Infinity, 0/0 NaN).
-EXACT = Context(prec=40, traps=[])
 
 _EXTRA = str.maketrans({"≥": ">=", "≤": "<=", "≧": ">=", "≦": "<=", "—": "-", "–": "-", "−": "-",
                         "～": "~", "‰": "‰", "\u3000": " ", "≪": "<=", "×": "*", "÷": "/"})
@@ -27,7 +25,7 @@ _UNIT_SUFFIX = re.compile(r"(分|元|万元|亿元|家|个|项|次|人|户|%|‰
 
 TRUE_WORDS = frozenset({"是", "符合", "达成", "达到", "已达成", "完成", "已完成", "有", "y", "yes", "true",
                         "√", "✓", "✔", "1", "满分"})
-FALSE_WORDS = frozenset({"否", "不符合", "未达成", "未达到", "未完成", "无", "n", "no", "false", "×", "✗",
+FALSE_WORDS = frozenset({"否", "不", "不是", "不符合", "未达成", "未达到", "未完成", "无", "n", "no", "false", "×", "✗",
                          "✘", "0"})
 
 
@@ -107,9 +105,14 @@ def parse_bool(value) -> bool:
     raise ValueError(f"「{value}」应为 是/否")
 
 
-def round_half_up(value: Decimal, decimals: int) -> Decimal:
-    """Excel's ROUND: halves go away from zero (Python's round goes to even)."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=EXACT)
+def yes_no_word(text: str) -> bool | None:
+    """A 是/否 word in rule or setting text (是, 符合, 否, yes …): True/False; None for anything else.
+
+    Digits are not words here: in `pass 1` the 1 is a number to compare with."""
+    s = normalize_text(text).lower()
+    if s.isdigit():
+        return None
+    return True if s in TRUE_WORDS else False if s in FALSE_WORDS else None
 
 
 def fmt_num(value, decimals: int | None = None) -> str:
@@ -144,7 +147,7 @@ def _fmt_float(x: float, decimals: int | None) -> str:
 @lru_cache(maxsize=4096)
 def _fmt_decimal(d: Decimal, decimals: int | None) -> str:
     if decimals is not None:
-        d = round_half_up(d, decimals)
+        d = round_decimal_half_up(d, decimals)
     try:
         d = d.normalize(EXACT)
     except InvalidOperation:

@@ -11,7 +11,7 @@ import pandas as pd
 from .aggregate import REASONS
 from .model import Indicator, Settings
 from .numbers import fmt_num
-from .rules import OK, Ctx, Outcome
+from .rules import NOT_ASSESSED, OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
 
@@ -68,6 +68,11 @@ class IndicatorResult:
     def column(self) -> str:
         return self.indicator.column
 
+    @property
+    def assessed(self) -> np.ndarray:
+        """Units assessed on this indicator: their group has a row, and no input said 不涉及 (na=exclude)."""
+        return (self.which >= 0) & (self.status != NOT_ASSESSED)
+
     def variant(self, i: int) -> Variant | None:
         k = self.which[i]
         return self.variants[k] if k >= 0 else None
@@ -79,7 +84,7 @@ class IndicatorResult:
             return "本单位不考核此项"
         if v.outcome.status[i] != OK:
             return v.outcome.messages.get(i, "无法计算")
-        return self._finish(v, i, v.indicator.rule.explain(v.outcome, i, v.indicator.points, v.ctx))
+        return self._finish(v, i, v.indicator.rule.working(v.outcome, [i], v.indicator.points, v.ctx)[0])
 
     def explanations(self) -> list[str | None]:
         """The working for every unit, written a variant (a column) at a time."""
@@ -87,7 +92,7 @@ class IndicatorResult:
         for k, v in enumerate(self.variants):
             rows = np.flatnonzero(self.which == k)
             ok = rows[v.outcome.status[rows] == OK].tolist()
-            many = v.indicator.rule.explain_many(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
+            many = v.indicator.rule.working(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
             plain = self.raw is None and not v.outcome.notes
             for i, text in zip(ok, many):
                 texts[i] = text if plain else self._finish(v, i, text)
@@ -160,7 +165,7 @@ class Result:
         """The 得分 table: 单位, 组别, indicators, aggregates, 总分, 等级, 排名, 组内排名."""
         data = {"单位": self.units, "组别": self.groups}
         for ind in self.indicators:
-            data[ind.column] = ind.score if ind.scored else ind.value
+            data[ind.column] = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
         for k, name in enumerate(self.node_names):
             data[name if name not in data else f"{name}（小计）"] = self.nodes[:, k]
         data["总分"] = self.total

@@ -1,4 +1,7 @@
-"""Excel ROUND semantics (half away from zero) on float arrays.
+"""Excel ROUND semantics (half away from zero): the one rounding policy of the project.
+
+`round_half_up` works on float arrays (scores, aggregates, means); `round_decimal_half_up` on one
+exact Decimal (the exact pass of the kernels, band midpoints, numbers in the working).
 
 Official tables print scores rounded half-up, but a mean or sum of 2-decimal numbers is rarely
 exact in binary floating point (1.005 is stored as 1.00499999999999989...). A value this close to
@@ -6,7 +9,13 @@ a tie is meant to be the tie, so it rounds away from zero as Excel prints it.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Context, Decimal
+
 import numpy as np
+
+# Decimal arithmetic for the exact pass: 40 digits hold any amount officials type; no traps
+# (x/0 gives Infinity, 0/0 NaN).
+EXACT = Context(prec=40, traps=[])
 
 # A value within TIE_RTOL * |x| (at least TIE_ATOL) of a tie is the tie. The tolerance never
 # exceeds TIE_MAX_UNITS of the rounding unit, so large amounts keep their real digits
@@ -36,3 +45,8 @@ def round_half_up(x, decimals: int):
         keep = ~(mag < 2.0**52 * unit)
         out = np.where(keep, a, np.copysign(out, a)) + 0.0  # + 0.0 turns -0.0 into 0.0
     return float(out) if np.ndim(x) == 0 else out
+
+
+def round_decimal_half_up(value: Decimal, decimals: int) -> Decimal:
+    """Excel's ROUND on an exact Decimal: halves go away from zero (Python's round goes to even)."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=EXACT)

@@ -12,7 +12,8 @@ from .model import Indicator, Rubric
 from .rank import rank
 from .rounding import round_half_up
 from .result import SEVERITY_ERROR, SEVERITY_HINT, IndicatorResult, Problem, Result, Variant
-from .rules import INVALID, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule
+from .numbers import fmt_num
+from .rules import INVALID, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule, VetoRule, apply_rule
 
 
 @dataclass
@@ -44,7 +45,7 @@ def score_rule(rule: Rule, points: Decimal | None, inputs: list[InputColumn], de
     everyone = np.ones(n, dtype=bool)
     ctx = Ctx(rows=everyone, peers=everyone, decimals=decimals, label=label,
               groups=np.asarray(groups if groups is not None else [""] * n, dtype=object))
-    out = rule.evaluate(inputs, points, ctx)
+    out = apply_rule(rule, inputs, points, ctx)
     out.cols = inputs
     return out
 
@@ -60,7 +61,7 @@ def score(rubric: Rubric, units: Units) -> Result:
         _normalize(r, units, settings.decimals, problems)
     scored = [r for r in results if r.scored]
     leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
-    assessed = np.column_stack([r.which >= 0 for r in scored]) if scored else np.zeros((n, 0), bool)
+    assessed = np.column_stack([r.assessed for r in scored]) if scored else np.zeros((n, 0), bool)
     coefficient = _coefficient(units, settings.coefficient, problems)
     paths: list[tuple[str, ...]] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
@@ -76,8 +77,12 @@ def score(rubric: Rubric, units: Units) -> Result:
             reasons[members] = agg.reason
     n_leaves = len(scored)
     total = values[:, -1]
-    full = np.where(assessed, np.column_stack([r.points for r in scored]), 0).sum(axis=1) if scored \
+    base = [r for r in scored if not r.indicator.rule.bonus]       # bonus points come on top
+    full = np.column_stack([np.where(r.assessed, r.points, 0) for r in base]).sum(axis=1) if base \
         else np.zeros(n)
+    total = _capped(total, full, settings)
+    total, vetoed = _vetoes(results, total, units, problems)
+    grade = _graded(settings, total, full, vetoed, problems)
     rank_groups = units.groups
     if settings.rank_groups != "组别":
         if settings.rank_groups in units.columns:
@@ -87,12 +92,67 @@ def score(rubric: Rubric, units: Units) -> Result:
                                     "组内排名按组别计算", setting="排名分组"))
     return Result(
         units=units.names, groups=units.groups, indicators=results,
-        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
-        total=total, full=full, grade=settings.grades.grade(total, full),
+        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1],
+        node_reasons=reasons[:, n_leaves:-1], total=total, full=full, grade=grade,
         rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
         group_rank=rank(total, settings.ranking, decimals=settings.decimals,
                         groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
         settings=settings, problems=problems + _unit_problems(results))
+
+
+def _capped(total: np.ndarray, full: np.ndarray, settings) -> np.ndarray:
+    """总分上限: bonus rows may lift a total above the base points; the setting caps it."""
+    if settings.total_cap is None:
+        return total
+    cap = full if settings.total_cap == "full" else float(settings.total_cap)
+    with np.errstate(invalid="ignore"):
+        return np.where(total > cap, cap, total)
+
+
+def _vetoes(results: list[IndicatorResult], total: np.ndarray, units: Units, problems: list[Problem]):
+    """Apply every fired 一票否决 to the totals; a blank veto answer blanks the total (never 否).
+
+    Returns the totals and, per unit, the fired veto rules with their indicator names."""
+    total = total.copy()
+    vetoed: list[list[tuple[VetoRule, str]]] = [[] for _ in range(len(total))]
+    for r in results:
+        for k, v in enumerate(r.variants):
+            rule = v.indicator.rule
+            if not isinstance(rule, VetoRule):
+                continue
+            rows = r.which == k
+            total[rows & (v.outcome.status != OK) & (v.outcome.status != NOT_ASSESSED)] = np.nan
+            fired = rows & v.outcome.extra.get("fired", np.zeros(len(total), bool))
+            for i in np.flatnonzero(fired).tolist():
+                vetoed[i].append((rule, r.indicator.name))
+                before = total[i]
+                if rule.total is not None and total[i] > float(rule.total):
+                    total[i] = float(rule.total)
+                said = (f"总分由{fmt_num(before, 2)}计为{fmt_num(total[i], 2)}" if before != total[i]
+                        else rule.consequence())
+                problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」一票否决：{said}", unit=i,
+                                        indicator=r.key, inputs=tuple(c.name for c in v.outcome.cols),
+                                        rubric_row=v.indicator.row))
+    return total, vetoed
+
+
+def _graded(settings, total, full, vetoed, problems: list[Problem]) -> np.ndarray:
+    """Grades from the totals, then the grade vetoes: 不得评为X moves a grade at or above X to the
+    grade below it; 定为X sets it."""
+    grade = settings.grades.grade(total, full)
+    labels = [g.label for g in settings.grades.grades]
+    for i, fired in enumerate(vetoed):
+        for rule, name in fired:
+            if rule.below is not None and grade[i]:
+                if rule.below not in labels[:-1]:
+                    problems.append(Problem(SEVERITY_ERROR, f"「{name}」：等级方案中没有可低于的等级「{rule.below}」"
+                                            f"（等级：{'、'.join(labels)}）", unit=i))
+                elif grade[i] in labels and labels.index(grade[i]) <= labels.index(rule.below):
+                    grade[i] = labels[labels.index(rule.below) + 1]
+        for rule, _ in fired:
+            if rule.grade is not None and not np.isnan(total[i]):
+                grade[i] = rule.grade
+    return grade
 
 
 def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
@@ -180,7 +240,7 @@ def _evaluate(ind: Indicator, units: Units, ctx: Ctx, problems: list[Problem]) -
             out.messages[i] = reason
         return out
     cols = [InputColumn(name, units.columns[name]) for name in ind.inputs]
-    out = ind.rule.evaluate(cols, ind.points, ctx)
+    out = apply_rule(ind.rule, cols, ind.points, ctx)
     out.cols = cols
     out.status[~ctx.rows] = NOT_ASSESSED
     return out
@@ -194,7 +254,7 @@ def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
             inputs = tuple(c.name for c in v.outcome.cols)
             rubric_level = not v.outcome.cols or v.indicator.rule.KIND == "unreadable"  # said once, at the rule
             for i, msg in sorted(v.outcome.messages.items()):
-                if v.ctx.rows[i] and not rubric_level:
+                if v.ctx.rows[i] and not rubric_level and v.outcome.status[i] != NOT_ASSESSED:
                     out.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」：{msg}", unit=i,
                                        indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
             for i, msg in sorted(v.outcome.notes.items()):

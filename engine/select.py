@@ -1,35 +1,65 @@
-"""Rank-and-quota selection of the Shandong 督查激励 measures (seed 002, rule kinds K19–K22).
+"""Rank-and-quota selection (督查激励 style): vetoes, a recommendation cap per upper unit, quotas per
+level, and no double reward, with every rule and its article text given as data (`SelectionRules`).
 
-Per category (the 督查激励 direction), in this order:
-1. 第六条（六）/第七条（七） (K20): a truthy veto column makes the candidate 不符合条件.
+The defaults are the Shandong 督查激励 measures (seed 002, 2024 revision). Per category (the
+督查激励 direction), in this order:
+1. Vetoes (第六条（六）/第七条（七）): a truthy veto column makes the candidate 不符合条件.
    A candidate without a committee score cannot be sorted (第九条) and is 未入选.
-2. 第八条 (K21): each city recommends at most floor(n/5) of its n counties; its best-scored
-   eligible counties are kept, the others are 超出推荐名额.
-3. 第五条/第九条 (K19): cities sorted by score, the best 3 are 入选.
-4. 第十三条 (K22): counties of a city 入选 in the same category are 所属市已入选 (chosen reading:
-   "重复" means the same category).
-5. 第五条/第九条: remaining counties sorted by score, the best 13 are 入选.
+2. Recommendation cap (第八条): each upper unit (市) recommends at most floor(n × share) of its n
+   lower units (县), share 1/5; its best-scored eligible lower units are kept, the others are
+   超出推荐名额.
+3. Quota (第五条/第九条): upper units sorted by score, the best `quotas[upper]` (3) are 入选.
+4. No double reward (第十三条): lower units whose upper unit is 入选 in the same category are
+   所属市已入选 (chosen reading: "重复" means the same category).
+5. Quota: the remaining lower units sorted by score, the best `quotas[lower]` (13) are 入选.
 No article breaks ties: a tie straddling a cap or a quota makes every tied candidate 并列待定,
 and the summary says how many places remain. Fewer candidates than places: all are selected.
+Another province's measures need only other `SelectionRules` values (设置 keys in a workbook).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
+from engine.numbers import parse_bool
 from engine.rank import rank
 
 SELECTED, NOT_SELECTED, VETOED, OVER_CAP, CITY_SELECTED, PENDING = (
     "入选", "未入选", "不符合条件", "超出推荐名额", "所属市已入选", "并列待定")
 CITY, COUNTY = "市", "县"
-DEFAULT_QUOTAS = {CITY: 3, COUNTY: 13}
 DEFAULT_COLUMNS = {"unit": "unit", "level": "level", "parent": "parent", "category": "category", "score": "score"}
 
-_TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
-_FALSE = {"否", "无", "false", "no", "n", "0", ""}
+
+class SelectionRules(BaseModel):
+    """The selection measures as data; the defaults are seed 002's articles.
+
+    `share` is the recommendation cap (an upper unit of n lower units recommends at most
+    floor(n × share); None: no cap). `exclude_lower_of_selected_upper` is the no-double-reward
+    rule. The `*_article` texts open the reasons shown beside every candidate.
+    """
+    model_config = ConfigDict(frozen=True)
+
+    quotas: dict[str, int] = Field(default_factory=lambda: {CITY: 3, COUNTY: 13})
+    share: Fraction | None = Fraction(1, 5)
+    exclude_lower_of_selected_upper: bool = True
+    quota_article: str = "第五条"
+    order_article: str = "第九条"
+    cap_article: str = "第八条：推荐数量原则上不超过所辖县（市、区）总数的五分之一"
+    exclusion_article: str = "第十三条：所属设区市「{上级}」已获督查激励，原则上不再重复激励"
+
+    def cap(self, n: int) -> int:
+        """Most lower units an upper unit of `n` may recommend: floor(n × share)."""
+        return int(n * self.share)
+
+    def exclusion_reason(self, upper: str) -> str:
+        """The exclusion article with the upper unit's name in place of {上级} (or after it)."""
+        text = self.exclusion_article
+        return text.replace("{上级}", upper) if "{上级}" in text else f"{text}（{upper}）"
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,18 +69,18 @@ class Selection:
 
 
 def select(candidates: pd.DataFrame, vetoes: Mapping[str, str] | None = None,
-           quotas: Mapping[str, int] | None = None, county_count: str | None = "所辖县数",
-           exclude_counties_of_selected_cities: bool = True, decimals: int | None = None,
-           columns: Mapping[str, str] | None = None) -> Selection:
+           rules: SelectionRules | None = None, county_count: str | None = "所辖县数",
+           decimals: int | None = None, columns: Mapping[str, str] | None = None) -> Selection:
     """Decide every candidate's status (see the module docstring).
 
     `vetoes` maps a column to the Chinese reason shown when it is truthy (是/有/True/1).
     `county_count` names the column holding a city's number of counties (on the city's row or on
-    its counties' rows); None skips the 第八条 cap. `rank` is the candidate's place in the
-    committee's sorting (第九条): eligible, scored candidates of its category and level.
+    its counties' rows); None (or `rules.share` None) skips the cap. `rank` is the candidate's
+    place in the committee's sorting: eligible, scored candidates of its category and level.
     """
+    rules = rules or SelectionRules()
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
-    quotas = {**DEFAULT_QUOTAS, **(quotas or {})}
+    quotas = {**SelectionRules().quotas, **rules.quotas}
     df = candidates.reset_index(drop=True)
     missing = [c for c in [*cols.values(), *(vetoes or {})] if c not in df.columns]
     if missing:
@@ -70,7 +100,7 @@ def select(candidates: pd.DataFrame, vetoes: Mapping[str, str] | None = None,
         reason[hit] = [f"{r}；{why}" if r else why for r in reason[hit]]
     unscored = (status == "") & np.isnan(score)
     status[unscored] = NOT_SELECTED
-    reason[unscored] = "第九条：缺少评审得分，未参与排序"
+    reason[unscored] = f"{rules.order_article}：缺少评审得分，未参与排序"
 
     ranks = np.full(len(df), np.nan)
     rows = []
@@ -80,22 +110,25 @@ def select(candidates: pd.DataFrame, vetoes: Mapping[str, str] | None = None,
             idx = np.flatnonzero(in_cat & (level == lv) & (status == ""))
             ranks[idx] = rank(score[idx], decimals=decimals).rank
         notes = []
-        if county_count is not None:
-            notes += _apply_cap(df, county_count, in_cat, unit, level, parent, score, status, reason, decimals)
+        if county_count is not None and rules.share is not None:
+            notes += _apply_cap(df, county_count, in_cat, unit, level, parent, score, status, reason, decimals,
+                                rules)
         city_idx = np.flatnonzero(in_cat & (level == CITY) & (status == ""))
-        rows.append(_apply_quota(cat, CITY, city_idx, quotas[CITY], score, status, reason, decimals))
-        if exclude_counties_of_selected_cities:
+        rows.append(_apply_quota(cat, CITY, city_idx, quotas[CITY], score, status, reason, decimals, rules))
+        if rules.exclude_lower_of_selected_upper:
             chosen = set(unit[in_cat & (level == CITY) & (status == SELECTED)])
             pending = set(unit[in_cat & (level == CITY) & (status == PENDING)])
             for i in np.flatnonzero(in_cat & (level == COUNTY) & (status == "")):
                 if parent[i] in chosen:
                     status[i] = CITY_SELECTED
-                    reason[i] = f"第十三条：所属设区市「{parent[i]}」已获督查激励，原则上不再重复激励"
+                    reason[i] = rules.exclusion_reason(parent[i])
             affected = sorted(pending & set(parent[in_cat & (level == COUNTY) & (status == "")]))
             if affected:
-                notes.append(f"设区市{'、'.join(affected)}并列待定；若入选，其所属县按第十三条不再重复激励，县级结果需相应调整")
+                notes.append(f"设区市{'、'.join(affected)}并列待定；若入选，其所属县按不重复激励的规定"
+                             "不再激励，县级结果需相应调整")
         county_idx = np.flatnonzero(in_cat & (level == COUNTY) & (status == ""))
-        rows.append(_apply_quota(cat, COUNTY, county_idx, quotas[COUNTY], score, status, reason, decimals, notes))
+        rows.append(_apply_quota(cat, COUNTY, county_idx, quotas[COUNTY], score, status, reason, decimals, rules,
+                                 notes))
 
     table = df.copy()
     table["status"], table["reason"], table["rank"] = status, reason, ranks
@@ -116,16 +149,15 @@ def _check(unit, level, parent, category):
 
 
 def _truthy(x, col, i) -> bool:
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+    """A veto cell: blank is 否; otherwise the project's one yes/no vocabulary (engine.numbers)."""
+    if x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()):
         return False
-    if isinstance(x, (int, float, np.integer, np.floating)):
-        return x != 0
-    s = str(x).strip().lower()
-    if s in _TRUE or s in _FALSE:
-        return s in _TRUE
-    raise ValueError(f"列「{col}」第{i + 1}行的值「{x}」无法识别为是/否")
+    if isinstance(x, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return bool(x)      # a count of incidents vetoes as soon as it is not 0
+    try:
+        return parse_bool(x)
+    except ValueError:
+        raise ValueError(f"列「{col}」第{i + 1}行的值「{x}」无法识别为是/否") from None
 
 
 def _cut(values, quota: int, decimals):
@@ -152,8 +184,8 @@ def _county_counts(df, col, unit, level, parent) -> dict[str, int]:
     return counts
 
 
-def _apply_cap(df, col, in_cat, unit, level, parent, score, status, reason, decimals) -> list[str]:
-    """第八条: keep each city's best floor(n/5) eligible counties of this category."""
+def _apply_cap(df, col, in_cat, unit, level, parent, score, status, reason, decimals, rules) -> list[str]:
+    """The recommendation cap: keep each city's best floor(n × share) eligible counties of this category."""
     counts = _county_counts(df, col, unit, level, parent)
     notes = []
     pool = in_cat & (level == COUNTY) & (status == "")
@@ -161,9 +193,9 @@ def _apply_cap(df, col, in_cat, unit, level, parent, score, status, reason, deci
         if city not in counts:
             raise ValueError(f"设区市「{city}」缺少所辖县数（列「{col}」），无法检查第八条推荐名额")
         idx = np.flatnonzero(pool & (parent == city))
-        n, cap = counts[city], counts[city] // 5
+        n, cap = counts[city], rules.cap(counts[city])
         r, inside, tie, left = _cut(score[idx], cap, decimals)
-        rule = f"第八条：推荐数量原则上不超过所辖县（市、区）总数的五分之一（{city}辖{n}个，至多推荐{cap}个）"
+        rule = f"{rules.cap_article}（{city}辖{n}个，至多推荐{cap}个）"
         for j, i in enumerate(idx):
             if tie[j]:
                 status[i], reason[i] = PENDING, f"{rule}；本县在本市推荐中列第{r[j]:g}名，与他县得分并列，剩余{left}个推荐名额待定"
@@ -174,19 +206,20 @@ def _apply_cap(df, col, in_cat, unit, level, parent, score, status, reason, deci
     return notes
 
 
-def _apply_quota(cat, lv, idx, quota, score, status, reason, decimals, notes=()) -> dict:
-    """第五条/第九条: the best `quota` of `idx` by score are 入选; ties at the cutoff are 并列待定."""
+def _apply_quota(cat, lv, idx, quota, score, status, reason, decimals, rules, notes=()) -> dict:
+    """The quota: the best `quota` of `idx` by score are 入选; ties at the cutoff are 并列待定."""
     r, inside, tie, left = _cut(score[idx], quota, decimals)
     who = "市" if lv == CITY else "县（市、区）"
+    both = f"{rules.quota_article}、{rules.order_article}"
     for j, i in enumerate(idx):
         place = f"按得分排序列第{r[j]:g}名"
         if inside[j]:
-            status[i], reason[i] = SELECTED, f"第五条、第九条：{place}，在{quota}个名额内，入选"
+            status[i], reason[i] = SELECTED, f"{both}：{place}，在{quota}个名额内，入选"
         elif tie[j]:
-            status[i], reason[i] = PENDING, (f"第五条、第九条：{place}，与其他{who}得分并列，剩余{left}个名额；"
+            status[i], reason[i] = PENDING, (f"{both}：{place}，与其他{who}得分并列，剩余{left}个名额；"
                                              "办法未规定并列处理，需评审委员会确定")
         else:
-            status[i], reason[i] = NOT_SELECTED, f"第五条：{place}，未进入前{quota}名"
+            status[i], reason[i] = NOT_SELECTED, f"{rules.quota_article}：{place}，未进入前{quota}名"
     note = list(notes)
     if tie.any():
         note.insert(0, f"{int(tie.sum())}个{who}得分并列，争剩余{left}个名额，待评审委员会确定")

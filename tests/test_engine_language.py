@@ -337,3 +337,11 @@ def test_best_unit_rules_equal_a_given_benchmark(template, speeds):
         assert _same(whole.score[i:i + 1], alone.score) and whole.status[i] == alone.status[0], (i, s, best)
         if s is not None:
             assert not math.isnan(whole.score[i])
+
+
+def test_yes_no_words_in_rules_come_from_the_one_vocabulary():
+    # `pass 是` and its spellings expect 是; `pass 否` / `pass 不符合` expect 否; digits stay numbers
+    from engine.numbers import yes_no_word
+    assert parse_rule("pass 符合").expect is True and parse_rule("pass 达到").expect is True
+    assert parse_rule("pass 否").expect is False and parse_rule("pass 不符合").expect is False
+    assert yes_no_word("1") is None and parse_rule("pass 1").condition is not None

@@ -1,5 +1,6 @@
-"""排名 / 组内排名 (product.md: competition by default) and rank changes."""
+"""排名 / 组内排名 (competition by default: 1,1,3, the 并列 of official tables) and rank changes."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from engine.rank import rank, rank_change
@@ -55,3 +56,17 @@ def test_bad_method_message():
 def test_rank_change_words():
     # rank 3 -> 1 is 上升2位; 3 -> 5 is 下降2位; no previous rank: blank
     assert rank_change([1, 5, 3, NAN, 2], [3, 3, 3, 1, NAN]) == ["上升2位", "下降2位", "持平", "", ""]
+
+
+@pytest.mark.parametrize("method, pandas_method", [("competition", "min"), ("dense", "dense"), ("ordinal", "first")])
+def test_ranks_equal_pandas_grouped_rank(method, pandas_method):
+    # pandas' groupby().rank is an independent implementation of the same three tie rules
+    rng = np.random.default_rng(7)
+    values = np.round(rng.uniform(0, 10, 5000), 1)          # many ties
+    values[::97] = np.nan
+    groups = rng.choice(["中心城区", "郊区", "", "新城"], 5000)
+    got = rank(values, method=method, groups=groups).rank
+    codes = np.where(groups == "", None, groups)
+    expected = pd.Series(-values).groupby(codes, dropna=True).rank(method=pandas_method)
+    expected = expected.reindex(range(5000)).to_numpy()
+    np.testing.assert_array_equal(got, expected)

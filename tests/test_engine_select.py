@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.select import (CITY_SELECTED, NOT_SELECTED, OVER_CAP, PENDING, SELECTED, VETOED, select)
+from engine.select import (CITY_SELECTED, NOT_SELECTED, OVER_CAP, PENDING, SELECTED, VETOED, SelectionRules,
+                           select)
 
 NAN = np.nan
 CAT = "促进工业稳增长和转型升级"
@@ -121,7 +122,7 @@ def test_article8_count_from_the_city_row():
     df = frame([("丙", "市", "", 50)] + counties("丙", [90, 80, 70]))
     df.loc[0, "所辖县数"] = 10
     assert status(select(df)) == {"丙": SELECTED, "丙县0": CITY_SELECTED, "丙县1": CITY_SELECTED, "丙县2": OVER_CAP}
-    r = select(df, exclude_counties_of_selected_cities=False)
+    r = select(df, rules=SelectionRules(exclude_lower_of_selected_upper=False))
     assert status(r) == {"丙": SELECTED, "丙县0": SELECTED, "丙县1": SELECTED, "丙县2": OVER_CAP}
 
 
@@ -156,7 +157,7 @@ def test_article13_counties_of_a_selected_city_give_way():
     # 80 and 70 take the places
     df = frame(cities([90, 85, 80]) + [("乙", "市", "", 10)]
                + [("甲县", "县", "市0", 95), ("乙县1", "县", "乙", 80), ("乙县2", "县", "乙", 70), ("乙县3", "县", "乙", 60)])
-    r = select(df, quotas={"县": 2})
+    r = select(df, rules=SelectionRules(quotas={"县": 2}))
     s = status(r)
     assert s["市0"] == SELECTED and s["乙"] == NOT_SELECTED
     assert s["甲县"] == CITY_SELECTED and (s["乙县1"], s["乙县2"], s["乙县3"]) == (SELECTED, SELECTED, NOT_SELECTED)
@@ -171,7 +172,7 @@ def test_article13_same_category_only():
 
 def test_article13_can_be_switched_off():
     df = frame(cities([90]) + [("市0县", "县", "市0", 95)])
-    assert status(select(df, exclude_counties_of_selected_cities=False))["市0县"] == SELECTED
+    assert status(select(df, rules=SelectionRules(exclude_lower_of_selected_upper=False)))["市0县"] == SELECTED
 
 
 def test_article13_pending_city_is_noted_for_its_counties():

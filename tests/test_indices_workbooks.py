@@ -187,6 +187,34 @@ def test_selection_applies_every_article_of_seed_002(tmp_path):
                        (DIGITAL, "市"): (2, 1, 0, 1), (DIGITAL, "县"): (2, 1, 0, 1)}
 
 
+def test_another_provinces_measures_are_settings_not_code(tmp_path):
+    # A province whose measures recommend a quarter of the counties, reward a county even when its
+    # city is rewarded, and cite its own articles: 设置 alone says so.
+    settings_rows = settings(("遴选名额", "市=2; 县=2"),
+                             ("否决条件", "安全事故=第六条（六）：近三年发生重大、特大安全生产事故"),
+                             ("推荐比例", "1/4; 第七条：推荐数量不超过所辖县总数的四分之一"),
+                             ("不重复激励", "否"), ("名额条款", "第四条"), ("排序条款", "第十条"))
+    path = write_book(tmp_path / "other.xlsx", {"细则": VALUE_RUBRIC, "数据": SELECTION_DATA, "设置": settings_rows})
+    assert rescore(path).exit_code == 0 and problems(path) == []
+    got = {r["单位"]: r for r in sheet_rows(path, "入选")}
+    # 工业 counties: 甲市 12 → ⌊12/4⌋ = 3 (甲一 88, 甲二 86, 甲三 84 all kept); 乙市 4 → 1 (乙一县 92 kept);
+    # 戊市 10 → 2; 己市 5 → 1; 丁市 5 → 1. No exclusion: the two best of 92, 88, 87, 86, 85, 85, 84, 70
+    # are 乙一县 and 甲一县.
+    status = {u: got[u]["状态"] for u in ("乙一县", "甲一县", "己一县", "甲二县", "甲三县")}
+    assert status == {"乙一县": "入选", "甲一县": "入选", "己一县": "未入选", "甲二县": "未入选", "甲三县": "未入选"}
+    assert got["乙一县"]["理由"] == "第四条、第十条：按得分排序列第1名，在2个名额内，入选"
+    assert got["己一县"]["理由"] == "第四条：按得分排序列第3名，未进入前2名"
+
+
+def test_a_selection_share_that_is_not_a_share_is_named(tmp_path):
+    path = write_book(tmp_path / "bad_share.xlsx", {"细则": VALUE_RUBRIC, "数据": SELECTION_DATA,
+                                                   "设置": settings(("遴选名额", "市=2; 县=2"), ("推荐比例", "五个"))})
+    rescore(path)
+    assert [(s, sh, c) for s, sh, c, _ in problems(path)] == [("错误", "设置", "B3")]
+    assert "推荐比例" in problems(path)[0][3] and "1/5" in problems(path)[0][3]
+    assert "入选" not in openpyxl.load_workbook(path).sheetnames
+
+
 def test_selection_with_bad_data_names_the_cells_and_writes_no_sheet(tmp_path):
     data = [row[:] for row in SELECTION_DATA]
     data[2][1] = "镇"                                  # 乙市's 层级 (B3)

@@ -1,5 +1,5 @@
 """xlwings Lite runs in Pyodide, where python-calamine and lxml do not exist (pyproject skips them
-there): the worksheet functions, the handlers and the xlwings host must import without them."""
+there): the worksheet functions, the handlers, the ribbon and the xlwings host must import without them."""
 import subprocess
 import sys
 import textwrap
@@ -18,6 +18,7 @@ def test_functions_and_handlers_import_without_the_file_host_dependencies():
         import udfs
         from xladdin.handlers import rescore
         from xladdin.hosts.xlwings_host import XlwingsHost
+        import xladdin.ribbon  # the @xw.script buttons of xlwings Server and Lite
         print(udfs.RULE_SCORE("ratio", 10, [[1], [2]], [[2], [2]]))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

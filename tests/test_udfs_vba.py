@@ -226,3 +226,25 @@ def test_ranges_arrive_as_two_dimensional_lists(windows_udfs):
         for arg in getattr(module, name).__xlfunc__["args"]:
             if arg["name"] not in scalar_only:
                 assert arg["options"].get("ndim") == 2, (name, arg["name"])
+
+
+def test_the_addin_registers_every_function_with_the_help_xlwings_would_give(imported, tmp_path):
+    """Workbook_Open of the built add-in runs RubricxlText.RegisterFunctions: read back with
+    oletools and run, it makes one MacroOptions call per function, with the category, description
+    and argument help that xlwings' own Import Functions takes from udfs/."""
+    from oletools.olevba import VBA_Parser
+
+    from tests import vba_text
+    from xladdin.addin_build import build_addin
+
+    parser = VBA_Parser(str(build_addin(tmp_path)))
+    try:
+        modules = {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    _, registered = vba_text.run(modules["RubricxlText"])
+    assert set(registered) == FUNCTIONS
+    for name, options in registered.items():
+        expected = imported.macro_options[name]
+        assert options == {key: expected[key] for key in ("Description", "Category", "ArgumentDescriptions")}
+        assert options["Category"] == "评分"

@@ -1,6 +1,10 @@
 """Formula cells that were never calculated (a file written by a program, not saved by Excel/WPS)
 carry no value: they must be reported as formulas, never read as blanks or zeros."""
+import shutil
+import subprocess
+
 import openpyxl
+import pytest
 
 from xladdin.cli import main
 from xladdin.hosts.files import FileHost
@@ -22,13 +26,11 @@ def test_uncached_formula_input_is_named_at_its_cell(tmp_path):
     assert report.result.indicator("宽带用户下载速率").score[unit] != report.result.indicator("宽带用户下载速率").score[unit]
 
 
+@pytest.mark.libreoffice
 def test_formulas_with_cached_values_read_as_values(tmp_path):
     # LibreOffice recalculates and stores values: the same workbook then scores without errors
-    import shutil
-    import subprocess
     soffice = shutil.which("soffice")
     if soffice is None:
-        import pytest
         pytest.skip("soffice (LibreOffice) is not installed")
     book = tmp_path / "book.xlsx"
     main(["new", str(book)])

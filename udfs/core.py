@@ -163,7 +163,7 @@ def _scores(rule: Rule, points: Decimal | None, named: list[tuple[str, object]],
                   groups=np.full(n, "", dtype=object))
         ok = np.full(n, BLANK, dtype=object)
         for i in np.flatnonzero(out.status == OK).tolist():
-            ok[i] = rule.explain(out, i, points, ctx)
+            ok[i] = rule.working(out, [i], points, ctx)[0]
     else:
         ok = _numbers_or_blank(out.score)
         for i in np.flatnonzero((out.status == OK) & np.isnan(out.score)).tolist():

@@ -1,4 +1,6 @@
-"""Build the Excel add-in ``rubricxl.xlam`` from the text sources in ``xladdin/addin/``.
+"""Build the Excel add-in ``rubricxl.xlam`` from the text sources in ``xladdin/addin/``, the
+installed xlwings' VBA module, and a module generated here (Chinese messages and the function
+wizard's help, spelled with ChrW so every module stays ASCII).
 
 An .xlam is a zip package. Its VBA lives in ``xl/vbaProject.bin``, an OLE compound file
 (MS-CFB) that holds a VBA project (MS-OVBA). We write that project "source only", as MS-OVBA
@@ -8,11 +10,13 @@ compiles the modules itself when it opens the add-in. xlwings ships the main mod
 add-ins the same way, and LibreOffice's VBA export writes whole projects like this.
 
 Nothing depends on the clock or on chance (fixed project GUID, encryption seed, zip
-timestamps), so the same sources give a byte-identical file.
+timestamps), so the same sources, the same xlwings and the same settings give a
+byte-identical file.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime
 import io
 import re
@@ -28,8 +32,11 @@ from openpyxl.writer.excel import ExcelWriter
 
 ADDIN_FILENAME = "rubricxl.xlam"
 SOURCE_DIR = Path(__file__).with_name("addin")
+UDFS_SOURCE = Path(__file__).resolve().parent.parent / "udfs" / "__init__.py"
 CONFIG_SHEET = "xlwings.conf"
+VERSION_KEY = "RUBRICXL_XLWINGS_VERSION"  # the xlwings the add-in was built for (read by `addin check`)
 PROJECT_NAME = "RubricxlAddin"  # differs from every module name: VBA reports a clash as a conflict
+TEXT_MODULE = "RubricxlText"
 
 CUSTOM_UI_PART = "customUI/customUI.xml"
 VBA_PART = "xl/vbaProject.bin"
@@ -38,31 +45,60 @@ VBA_REL_TYPE = "http://schemas.microsoft.com/office/2006/relationships/vbaProjec
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
 
+# What Rubricxl.bas says where Python cannot be asked: a button with no workbook, or one in
+# Protected View (ActiveWorkbook is Nothing; xlwings' RunPython would stop with error 91), and
+# the check when Excel loads the add-in.
+VBA_MESSAGES = {
+    "title": "评分",
+    "no_workbook": "没有打开的工作簿：请先打开含「细则」的工作簿（或新建一个空白工作簿后点击“新建细则”），再点击按钮。",
+    "protected_view": "当前工作簿处于“受保护的视图”中，无法修改：请先点击黄色提示栏中的“启用编辑”，再点击按钮。",
+    # shown when Excel starts (Rubricxl.CheckPython), followed by the missing file's name
+    "python_missing": "rubricxl 加载项设置的 Python 不存在，工作表函数和按钮都无法运行。请关闭 Excel，"
+                      "用装有 rubricxl 的 Python 运行 rubricxl addin install。找不到：",
+    "dll_missing": "rubricxl 加载项所需的 xlwings 文件不在 Python 中（多半是升级了 xlwings），工作表函数将无法计算。"
+                   "请关闭 Excel，在命令提示符中运行 rubricxl addin install。缺少：",
+}
+
 
 # --------------------------------------------------------------------------- sources
 
 @dataclass(frozen=True)
 class AddinSources:
-    """What the add-in is made of, read from the repository's text files."""
+    """What the add-in is made of: the repository's text files, the installed xlwings' VBA
+    module and the module generated from udfs/ (function help) and VBA_MESSAGES."""
 
     custom_ui: bytes
     modules: tuple[tuple[str, str], ...]  # (module name, source text with CRLF line ends)
+    this_workbook: str  # code of the ThisWorkbook document module (CRLF), attributes excluded
     config: tuple[tuple[str, str], ...]  # rows of the xlwings.conf sheet
+    xlwings_version: str  # the xlwings whose DLL the xlwings module loads
 
 
 _VB_NAME = re.compile(r'Attribute VB_Name = "([A-Za-z][A-Za-z0-9_]*)"')
 
 
-def read_sources(source_dir: Path = SOURCE_DIR) -> AddinSources:
-    """Read customUI.xml, every *.bas module and xlwings.conf.txt from ``source_dir``."""
+def read_sources(source_dir: Path = SOURCE_DIR, udfs_source: Path = UDFS_SOURCE) -> AddinSources:
+    """Read customUI.xml, every *.bas module, ThisWorkbook.cls and xlwings.conf.txt from
+    ``source_dir``; add the installed xlwings' module and the generated text module."""
     source_dir = Path(source_dir)
     custom_ui = (source_dir / "customUI.xml").read_bytes()
     etree.fromstring(custom_ui)  # a malformed ribbon would only fail inside Excel
-    modules = tuple(_read_module(path) for path in sorted(source_dir.glob("*.bas")))
+    modules = [_read_module(path) for path in sorted(source_dir.glob("*.bas"))]
     if not modules:
         raise ValueError(f"{source_dir} 中没有 VBA 模块（*.bas）")
+    xlwings_module, version = xlwings_vba_module()
+    modules.append(xlwings_module)
+    modules.append((TEXT_MODULE, text_module(function_help(udfs_source))))
+    for name, text in modules:
+        ascii_only(f"{name}.bas", text)
+    this_workbook = (source_dir / "ThisWorkbook.cls").read_text(encoding="utf-8")
+    ascii_only("ThisWorkbook.cls", this_workbook)
     config = _read_config(source_dir / f"{CONFIG_SHEET}.txt")
-    return AddinSources(custom_ui, modules, config)
+    return AddinSources(custom_ui, tuple(sorted(modules)), _crlf(this_workbook), config, version)
+
+
+def _crlf(text: str) -> str:
+    return "\r\n".join(text.splitlines()) + "\r\n"
 
 
 def _read_module(path: Path) -> tuple[str, str]:
@@ -70,14 +106,44 @@ def _read_module(path: Path) -> tuple[str, str]:
     match = _VB_NAME.fullmatch(lines[0].strip()) if lines else None
     if match is None or match.group(1) != path.stem:
         raise ValueError(f'{path.name} 第 1 行应为 Attribute VB_Name = "{path.stem}"')
-    for number, line in enumerate(lines, start=1):
-        try:
-            line.encode("cp1252")
-        except UnicodeEncodeError:
-            raise ValueError(
-                f"{path.name} 第 {number} 行含有代码页 1252 以外的字符；VBA 模块只能用西文字符"
-            ) from None
-    return path.stem, "\r\n".join(lines) + "\r\n"
+    return path.stem, _crlf("\n".join(lines))
+
+
+def ascii_only(name: str, text: str) -> None:
+    """Refuse VBA source with a non-ASCII character.
+
+    The VBA editor and compiler read module text in the system's ANSI code page: a Chinese
+    literal written on one PC turns into question marks on another. Chinese text is built with
+    ChrW instead (``vba_string``).
+    """
+    for number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line, start=1):
+            if ord(char) > 0x7F:
+                raise ValueError(
+                    f"VBA 模块 {name} 第 {number} 行第 {column} 个字符“{char}”不是 ASCII 字符："
+                    "VBA 源码只能用 ASCII，中文须用 ChrW 拼出（见 xladdin/addin_build.py 的 vba_string）"
+                )
+
+
+def xlwings_vba_module() -> tuple[tuple[str, str], str]:
+    """The installed xlwings' custom add-in module (name "xlwings") and the version it loads.
+
+    The module declares the DLL as ``xlwings64-<version>.dll``, which only the same xlwings
+    version installs; so the add-in is built from the installed package, never from a copy.
+    Its PROJECT_NAME becomes "xlwings": the module reads its settings from the sheet
+    PROJECT_NAME & ".conf" and from %USERPROFILE%\\.xlwings\\xlwings.conf.
+    """
+    import xlwings
+
+    path = Path(xlwings.__file__).parent / "xlwings_custom_addin.bas"
+    text = path.read_text(encoding="utf-8")
+    placeholder = 'Public Const PROJECT_NAME As String = "myaddin"'
+    version = re.search(r'^Public Const XLWINGS_VERSION As String = "([^"]+)"', text, re.MULTILINE)
+    if placeholder not in text or version is None or version.group(1) != xlwings.__version__:
+        raise ValueError(f"已安装的 xlwings {xlwings.__version__} 的 {path.name} 与 rubricxl 预期的格式不同，"
+                         "无法生成加载项：请安装 pyproject.toml 中指定的 xlwings 版本")
+    text = text.replace(placeholder, 'Public Const PROJECT_NAME As String = "xlwings"')
+    return ("xlwings", _crlf(text)), version.group(1)
 
 
 def _read_config(path: Path) -> tuple[tuple[str, str], ...]:
@@ -93,6 +159,138 @@ def _read_config(path: Path) -> tuple[tuple[str, str], ...]:
             )
         rows.append((key.strip(), value.strip()))
     return tuple(rows)
+
+
+# --------------------------------------------------------------------------- generated VBA text
+
+@dataclass(frozen=True)
+class FunctionHelp:
+    """What Excel's function wizard shows for one worksheet function."""
+
+    name: str
+    category: str
+    description: str
+    arguments: tuple[tuple[str, str], ...]  # (parameter, help) in signature order
+
+
+def function_help(path: Path = UDFS_SOURCE) -> tuple[FunctionHelp, ...]:
+    """Read the help of every ``@xw.func`` in ``path`` without importing it.
+
+    Outside Windows the xlwings decorators are no-ops and keep nothing, so the decorators are
+    read from the source: ``category`` of ``@xw.func``, ``doc`` of each ``@xw.arg`` and the
+    docstring, exactly what xlwings' Import Functions hands to Application.MacroOptions.
+    """
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets
+                 if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant)}
+
+    def value(node: ast.expr):
+        return constants.get(node.id) if isinstance(node, ast.Name) else ast.literal_eval(node)
+
+    found = []
+    for node in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+        decorators = [(d.func.attr if isinstance(d.func, ast.Attribute) else getattr(d.func, "id", ""), d)
+                      for d in node.decorator_list if isinstance(d, ast.Call)]
+        func = [d for kind, d in decorators if kind == "func"]
+        if not func:
+            continue
+        options = {kw.arg: value(kw.value) for kw in func[0].keywords}
+        docs = {value(d.args[0]): value(kw.value) for kind, d in decorators if kind == "arg"
+                for kw in d.keywords if kw.arg == "doc"}
+        params = [a.arg for a in node.args.args] + ([node.args.vararg.arg] if node.args.vararg else [])
+        name = options.get("name") or node.name
+        description = ast.get_docstring(node, clean=False)
+        where = f"{Path(path).name} 中的函数 {name}"
+        if not description or not options.get("category"):
+            raise ValueError(f"{where} 缺少说明（docstring）或类别（category）：函数向导里会没有帮助")
+        missing = [p for p in params if not docs.get(p)]
+        if missing:
+            raise ValueError(f"{where} 的参数 {'、'.join(missing)} 没有 @xw.arg(doc=…) 说明")
+        for text in [description, *docs.values()]:
+            if len(text) > 255:
+                raise ValueError(f"{where} 的说明超过 255 个字符（Excel 函数向导的上限）：{text[:20]}…")
+        found.append(FunctionHelp(name, options["category"], description,
+                                  tuple((p, docs[p]) for p in params)))
+    return tuple(found)
+
+
+def vba_string(text: str) -> list[str]:
+    """``text`` as VBA expression pieces (ASCII only): printable ASCII as quoted literals, every
+    other character as ChrW of its UTF-16 code unit. Join the pieces with " & "."""
+    pieces: list[str] = []
+    literal = ""
+    for char in text:
+        if " " <= char <= "~":
+            literal += char.replace('"', '""')
+            continue
+        if literal:
+            pieces.append(f'"{literal}"')
+            literal = ""
+        units = char.encode("utf-16-le")
+        pieces += [f"ChrW(&H{int.from_bytes(units[i:i + 2], 'little'):04X}&)" for i in range(0, len(units), 2)]
+    if literal or not pieces:
+        pieces.append(f'"{literal}"')
+    return pieces
+
+
+def _assign(target: str, text: str, indent: str) -> list[str]:
+    """Lines assigning ``text`` to ``target``, each well under VBA's 1023-character line limit."""
+    lines, line = [], []
+    for piece in vba_string(text):
+        if line and sum(len(p) + 3 for p in line) + len(piece) > 600:
+            lines.append(line)
+            line = []
+        line.append(piece)
+    lines.append(line)
+    return [f"{indent}{target} = " + (f"{target} & " if i else "") + " & ".join(parts)
+            for i, parts in enumerate(lines)]
+
+
+def text_module(functions: Sequence[FunctionHelp]) -> str:
+    """The generated VBA module: the dispatcher's messages and the function wizard's help."""
+    lines = [
+        f'Attribute VB_Name = "{TEXT_MODULE}"',
+        "' Generated by xladdin/addin_build.py from udfs/ and VBA_MESSAGES: do not edit.",
+        "' Chinese text is spelled with ChrW, so the source stays ASCII (VBA reads module text in",
+        "' the system's ANSI code page).",
+        "Option Explicit",
+        "",
+        "Public Function MessageText(which As String) As String",
+        "    Dim s As String",
+        "    Select Case which",
+    ]
+    for key, text in VBA_MESSAGES.items():
+        lines.append(f'        Case "{key}"')
+        lines += _assign("s", text, " " * 12)
+    lines += [
+        "    End Select",
+        "    MessageText = s",
+        "End Function",
+        "",
+        "' Called by ThisWorkbook's Workbook_Open: the function wizard lists every worksheet function",
+        "' under its category with Chinese help, as xlwings' Import Functions would register them.",
+        "' A failure (an older Excel, a locked session) only costs the help, never the functions.",
+        "Public Sub RegisterFunctions()",
+        "    Dim category As String, desc As String",
+        "    Dim argHelp() As String",
+        "    On Error Resume Next",
+    ]
+    for function in functions:
+        lines.append(f"    ' {function.name}")
+        lines += _assign("category", function.category, "    ")
+        lines += _assign("desc", function.description, "    ")
+        lines.append(f"    ReDim argHelp(1 To {len(function.arguments)})")
+        for number, (_, text) in enumerate(function.arguments, start=1):
+            lines += _assign(f"argHelp({number})", text, "    ")
+        lines.append(f"    Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{function.name}\", "
+                     "Description:=desc, Category:=category, ArgumentDescriptions:=argHelp")
+    lines += [
+        "    ThisWorkbook.Saved = True  ' MacroOptions marks the add-in changed; there is nothing to save",
+        "    On Error GoTo 0",
+        "End Sub",
+    ]
+    return _crlf("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- MS-OVBA
@@ -262,10 +460,13 @@ def _document_source(name: str, base: str) -> str:
     ])
 
 
-def vba_project_bin(modules: Sequence[tuple[str, str]]) -> bytes:
+def vba_project_bin(modules: Sequence[tuple[str, str]], this_workbook: str = "") -> bytes:
     """vbaProject.bin holding the standard ``modules`` (name, source) plus the document
-    modules of the add-in's workbook (ThisWorkbook, Sheet1), all as source only."""
-    sources = [(name, _document_source(name, base), True) for name, base in _DOCUMENT_MODULES]
+    modules of the add-in's workbook (ThisWorkbook with the code ``this_workbook``, Sheet1),
+    all as source only. A document module's stream is its attribute lines, then its code."""
+    code = {_DOCUMENT_MODULES[0][0]: this_workbook}
+    sources = [(name, _document_source(name, base) + code.get(name, ""), True)
+               for name, base in _DOCUMENT_MODULES]
     sources += [(name, source, False) for name, source in modules]
     listing = [(name, document) for name, _, document in sources]
     vba: dict[str, bytes | dict] = {
@@ -470,10 +671,22 @@ def _add_relationship(xml: bytes, rel_type: str, target: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def addin_bytes(sources: AddinSources) -> bytes:
+def config_rows(sources: AddinSources, settings: Sequence[tuple[str, str]] = ()) -> tuple[tuple[str, str], ...]:
+    """The xlwings.conf sheet: the repository's rows, the xlwings version the add-in was built
+    for, then ``settings`` (what ``rubricxl addin install`` adds for this PC)."""
+    rows = (*sources.config, (VERSION_KEY, sources.xlwings_version), *settings)
+    seen: set[str] = set()
+    for key, _ in rows:
+        if key.upper() in seen:  # GetConfigFromSheet adds each key to a Dictionary: a repeat fails
+            raise ValueError(f"xlwings.conf 工作表中的键 {key} 重复")
+        seen.add(key.upper())
+    return rows
+
+
+def addin_bytes(sources: AddinSources, settings: Sequence[tuple[str, str]] = ()) -> bytes:
     """The .xlam file for ``sources``: workbook + customUI + vbaProject.bin, zipped."""
-    parts = _workbook_parts(sources.config)
-    parts[VBA_PART] = vba_project_bin(sources.modules)
+    parts = _workbook_parts(config_rows(sources, settings))
+    parts[VBA_PART] = vba_project_bin(sources.modules, sources.this_workbook)
     parts[CUSTOM_UI_PART] = sources.custom_ui
     parts["[Content_Types].xml"] = _content_types(parts["[Content_Types].xml"])
     parts["_rels/.rels"] = _add_relationship(parts["_rels/.rels"], UI_REL_TYPE, CUSTOM_UI_PART)
@@ -489,9 +702,13 @@ def addin_bytes(sources: AddinSources) -> bytes:
     return buffer.getvalue()
 
 
-def build_addin(out_dir: Path, source_dir: Path = SOURCE_DIR) -> Path:
-    """Write ``rubricxl.xlam`` into ``out_dir`` (created if missing); returns its path."""
-    data = addin_bytes(read_sources(source_dir))
+def build_addin(out_dir: Path, source_dir: Path = SOURCE_DIR,
+                settings: Sequence[tuple[str, str]] = ()) -> Path:
+    """Write ``rubricxl.xlam`` into ``out_dir`` (created if missing); returns its path.
+
+    The whole file is built in memory first, so a failed build leaves the folder as it was. No
+    temporary file is written beside it: Excel opens every file in XLSTART, whatever its name."""
+    data = addin_bytes(read_sources(source_dir), settings)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / ADDIN_FILENAME

@@ -160,6 +160,47 @@ def cmd_addin_build(args) -> int:
     return 0
 
 
+def _addin_folder(args) -> Path | None:
+    from .addin_install import xlstart
+    return Path(args.dir) if args.dir else xlstart()
+
+
+def _print_findings(findings) -> int:
+    for finding in findings:
+        print("  " + finding.line())
+    failed = sum(1 for f in findings if f.ok is False)
+    print("检查通过" if not failed else f"检查未通过：{failed}项失败（见上面的 [失败]）")
+    return 1 if failed else 0
+
+
+def cmd_addin_install(args) -> int:
+    from .addin_install import XLSTART_HINT, install
+    folder = _addin_folder(args)
+    if folder is None:
+        print("错误：此系统上找不到 Excel 的启动文件夹（XLSTART）。请在装有 Excel 的 Windows 电脑上，用将要运行 "
+              f"rubricxl 的 Python 执行本命令，加载项会放到 {XLSTART_HINT}；或用 --dir 指定文件夹"
+              "（再在 Excel 的“文件 → 选项 → 加载项”中浏览选中其中的 rubricxl.xlam）。", file=sys.stderr)
+        return 2
+    try:
+        done, findings = install(folder)
+    except PermissionError as exc:
+        print(f"错误：无法写入「{exc.filename}」：加载项可能正被 Excel 使用，请先关闭 Excel 再运行本命令。", file=sys.stderr)
+        return 2
+    for line in done:
+        print(line)
+    print("安装后的检查：")
+    code = _print_findings(findings)
+    if code == 0:
+        print("请重新启动 Excel：功能区出现“评分”选项卡，函数向导的“评分”类别中列出全部函数。")
+    return code
+
+
+def cmd_addin_check(args) -> int:
+    from .addin_install import check
+    print("检查 rubricxl 加载项（不作任何改动）：")
+    return _print_findings(check(_addin_folder(args)))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rubricxl", description="考核评分细则：在 Excel 工作簿中评分、汇总、排名")
     sub = p.add_subparsers(dest="command", required=True)
@@ -199,6 +240,12 @@ def parser() -> argparse.ArgumentParser:
     b = asub.add_parser("build", help="由仓库中的源文件生成 rubricxl.xlam")
     b.add_argument("-o", "--output", default="out")
     b.set_defaults(func=cmd_addin_build)
+    i = asub.add_parser("install", help="为已安装的 xlwings 生成加载项，放入 Excel 的启动文件夹（XLSTART），指向本 Python 并检查")
+    i.add_argument("--dir", help="放加载项的文件夹（默认为 Windows 的 XLSTART）")
+    i.set_defaults(func=cmd_addin_install)
+    c = asub.add_parser("check", help="检查已安装的加载项和本 Python（不作改动）；遇到问题时先运行它")
+    c.add_argument("--dir", help="加载项所在的文件夹（默认为 Windows 的 XLSTART）")
+    c.set_defaults(func=cmd_addin_check)
     return p
 
 

@@ -7,17 +7,18 @@ it would have fed is left out rather than guessed.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from engine.classes import parse_scheme, classify
-from engine.numbers import normalize_text, parse_number_text
+from engine.numbers import normalize_text, parse_bool, parse_number_text, yes_no_word
 from engine.rank import rank_change
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.rules import InputColumn
 from engine.score import build_tree
-from engine.select import CITY, COUNTY, select
+from engine.select import CITY, COUNTY, SelectionRules, select
 from engine.sensitivity import MODES, rank_sensitivity
 
 from .layout import SETTING_KEYS, Book, Issue, _text, cell_ref
@@ -185,6 +186,56 @@ def _quotas(book: Book, issues: list[Issue]) -> dict[str, int] | None:
     return out
 
 
+def _selection_rules(book: Book, issues: list[Issue]) -> SelectionRules | None:
+    """SelectionRules from 设置: 遴选名额, 推荐比例 (`1/5`, `20%` or `无`, optionally `; 条款文本`),
+    不重复激励 (`是`/`否`, optionally `; 条款文本` with {上级} for the upper unit), 名额条款, 排序条款."""
+    quotas = _quotas(book, issues)
+    if quotas is None:
+        return None
+    values: dict = {"quotas": quotas}
+    share, share_text = _value_and_text(_setting(book, "share"))
+    if share:
+        if share in ("无", "不限", "none"):
+            values["share"] = None
+        else:
+            try:
+                values["share"] = _fraction(share)
+            except (ValueError, ArithmeticError):
+                _bad_setting(book, issues, "share", f"「{share}」无法识别，应形如「1/5」「20%」或「无」，"
+                                                    f"未输出「{SELECTION_SHEET}」表")
+                return None
+        if share_text:
+            values["cap_article"] = share_text
+    rule, rule_text = _value_and_text(_setting(book, "no_double"))
+    if rule:
+        try:
+            values["exclude_lower_of_selected_upper"] = parse_bool(rule)
+        except ValueError:
+            _bad_setting(book, issues, "no_double", f"「{rule}」应为 是/否，未输出「{SELECTION_SHEET}」表")
+            return None
+        if rule_text:
+            values["exclusion_article"] = rule_text
+    for field, name in (("quota_article", "quota_article"), ("order_article", "order_article")):
+        if text := _setting(book, field):
+            values[name] = text
+    return SelectionRules(**values)
+
+
+def _value_and_text(setting: str) -> tuple[str, str]:
+    """`值; 条款文本` → (值, 条款文本); the article text is optional."""
+    value, _, text = normalize_text(setting).partition(";")
+    return value.strip(), text.strip()
+
+
+def _fraction(text: str) -> Fraction:
+    """`1/5`, `20%` or `0.2` → a Fraction in (0, 1]; ValueError otherwise."""
+    num, slash, den = text.replace(" ", "").partition("/")
+    value = Fraction(int(num), int(den)) if slash else Fraction(str(parse_number_text(text)))
+    if not 0 < value <= 1:
+        raise ValueError(text)
+    return value
+
+
 def _level(text: str) -> str | None:
     t = normalize_text(text).replace(" ", "")
     return next((lv for lv, words in LEVEL_WORDS.items() if t in words), None)
@@ -204,9 +255,9 @@ def _vetoes(book: Book, issues: list[Issue]) -> list[tuple[str, str]] | None:
 
 
 def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSpec | None:
-    """入选: seed 002 (第五、六、七、八、九、十三条) applied by engine.select to the scored units."""
-    quotas = _quotas(book, issues)
-    if quotas is None:
+    """入选: the selection measures of 设置 (seed 002's articles by default) applied by engine.select."""
+    rules = _selection_rules(book, issues)
+    if rules is None:
         return None
     units, n, failed = book.units, len(book.units), len(issues)
     owner = "quotas"
@@ -260,7 +311,7 @@ def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSp
         _bad_setting(book, issues, owner, f"遴选所需的数据有误（见上），未输出「{SELECTION_SHEET}」表")
         return None
     try:
-        chosen = select(frame, vetoes, quotas, county_count, decimals=result.settings.decimals)
+        chosen = select(frame, vetoes, rules, county_count, decimals=result.settings.decimals)
     except ValueError as exc:
         _bad_setting(book, issues, owner, f"遴选无法进行：{exc}")
         return None
@@ -308,10 +359,11 @@ def _side_by_side(main: list[list], side: list[list]) -> list[list]:
 def _sensitivity_params(book: Book, issues: list[Issue]) -> dict | None:
     """设置 敏感性: 是 (defaults), 否, or `次数=1000; 方式=uniform; 幅度=20%; 种子=0`."""
     text = _setting(book, "sensitivity")
-    if text.lower() in ("否", "no", "false", "0", "不"):
+    answer = yes_no_word(text) if text not in ("0", "1") else text == "1"
+    if answer is False:
         return None
     params = dict(SENSITIVITY_DEFAULTS)
-    if text.lower() in ("是", "yes", "true", "1"):
+    if answer:
         return params
     for part in filter(None, (p.strip() for p in re.split(r"[;,\n]", text))):
         key, _, value = (p.strip() for p in part.partition("="))

@@ -44,15 +44,19 @@ SETTING_KEYS = {
     "rank_groups": ("排名分组", "rank_groups"), "aggregate": ("汇总", "aggregate"),
     "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
     "round": ("逐级取整", "round_each_level"), "normalize": ("标准化", "normalize"),
+    "total_cap": ("总分上限", "total_cap"),
     # read by xladdin/indices.py (classes, rank change, selection, sensitivity)
     "classes": ("分类", "classes"), "class_groups": ("分类分组", "class_groups"),
     "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
     "quotas": ("遴选名额", "quotas"), "vetoes": ("否决条件", "vetoes"), "level_column": ("层级列", "level_column"),
     "category_column": ("类别列", "category_column"), "county_count": ("所辖县数列", "county_count"),
+    "share": ("推荐比例", "recommend_share"), "no_double": ("不重复激励", "no_double_reward"),
+    "quota_article": ("名额条款", "quota_article"), "order_article": ("排序条款", "order_article"),
     "sensitivity": ("敏感性", "sensitivity"),
     "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
-ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round")
+ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
+                   "total_cap")
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
@@ -254,6 +258,8 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                 kwargs["aggregate"], kwargs["aggregate_levels"] = Settings.parse_aggregate(_text(value))
             elif f == "coefficient":
                 kwargs["coefficient"] = _text(value)
+            elif f == "total_cap":
+                kwargs["total_cap"] = Settings.parse_total_cap(_text(value))
             elif f == "round":
                 kwargs["round_each_level"] = _text(value) not in ("否", "no", "false", "0", "仅总分")
         except (ValueError, KeyError) as exc:
@@ -486,7 +492,7 @@ def _check_stated_points(book: Book, sheet: str) -> None:
     for path, (points, row, col) in stated.items():
         for g in groups:
             leaves = [i for i in book.rubric.indicators if i.path[:len(path)] == path and i.rule.scored
-                      and (i.groups is None or g in i.groups or not g)]
+                      and not i.rule.bonus and (i.groups is None or g in i.groups or not g)]
             if not leaves or any(i.points is None for i in leaves):
                 continue
             total = sum(i.points for i in _one_per_key(leaves))

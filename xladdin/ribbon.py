@@ -1,7 +1,8 @@
 """The 评分 tab's buttons: the add-in's VBA dispatcher calls ``dispatch(tag)`` with the button's tag;
 xlwings Server and xlwings Lite call the ``@xw.script`` shims at the bottom with the posted book.
 
-Both routes end in ``run(tag, book)``: one handler over an XlwingsHost, one message box.
+Both routes end in ``run(tag, book)``: one handler over an XlwingsHost, one message box. Before
+the handler, ``refusal`` says politely why a button must not run (Chinese, nothing changed).
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Callable
 
 import xlwings as xw
 
-from . import handlers, outputs, report as printout
+from . import addin_install, handlers, outputs, report as printout
 from .hosts.xlwings_host import XlwingsHost
+from .layout import find_sheet
 from .protocol import ReadError
 
 TITLE = "评分"
@@ -55,14 +57,45 @@ ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
 }
 
 
-def run(tag: str, book) -> str:
+# Buttons that change nothing in the workbook (allowed on a read-only one), and those that work
+# without a 细则 sheet. Every other button writes and needs a rubric.
+READS_ONLY = {"explain"}
+WITHOUT_RUBRIC = {"new"}
+
+
+def refusal(tag: str, host: XlwingsHost, read_only: bool = False, built_for: str | None = None) -> str | None:
+    """Why button ``tag`` must not run on ``host`` (a Chinese message), or None.
+
+    ``built_for`` is the xlwings version the add-in's VBA module loads (its DLL name); after
+    ``pip install -U xlwings`` it differs from the Python package and the worksheet functions fail.
+    """
+    if built_for and built_for != xw.__version__:
+        return (f"加载项是为 xlwings {built_for} 生成的，而 Python 中安装的是 xlwings {xw.__version__}，"
+                "工作表函数因此无法加载：请在命令提示符中运行 rubricxl addin install，然后重新启动 Excel。")
+    foreign = addin_install.foreign_imports()
+    if foreign:
+        return ("以下 Python 包不是本 rubricxl 安装中的，按钮不能可靠运行："
+                + "；".join(f"{name}（来自 {path}）" for name, path in foreign.items())
+                + "。请给同名的文件夹或 .py 文件改名或移走，然后运行 rubricxl addin check。")
+    if read_only and tag not in READS_ONLY:
+        return (f"工作簿「{host.name}」是以只读方式打开的，结果无法保存：请关闭它，以可编辑方式重新打开"
+                "（或先另存为），再点击按钮。")
+    if tag not in WITHOUT_RUBRIC and find_sheet(host, "rubric") is None:
+        return (f"工作簿「{host.name}」中没有「细则」工作表：请先点击“新建细则”插入示例，"
+                "或打开含细则的工作簿。")
+    return None
+
+
+def run(tag: str, book, read_only: bool = False, built_for: str | None = None) -> str:
     """Do one button's work on ``book`` and tell the user in a message box; returns the message."""
     action = ACTIONS.get(tag)
-    if action is None:
-        message, mode = f"未知的按钮：{tag}", "critical"
+    host = XlwingsHost(book)
+    refused = refusal(tag, host, read_only, built_for) if action else f"未知的按钮：{tag}"
+    if refused:
+        message, mode = refused, "critical"
     else:
         try:
-            message, mode = action(XlwingsHost(book)), "info"
+            message, mode = action(host), "info"
         except ReadError as exc:
             message, mode = str(exc), "critical"
         except Exception as exc:     # a bug of ours: a plain message box, not a traceback
@@ -71,9 +104,10 @@ def run(tag: str, book) -> str:
     return message
 
 
-def dispatch(tag: str) -> None:
-    """Called by Rubricxl.bas (RunPython) with the clicked button's tag."""
-    run(tag, xw.Book.caller())
+def dispatch(tag: str, built_for: str | None = None, read_only: bool = False) -> None:
+    """Called by Rubricxl.bas (RunPython) with the clicked button's tag, the xlwings version
+    the add-in was built for and whether the active workbook is read-only."""
+    run(tag, xw.Book.caller(), read_only, built_for)
 
 
 @xw.script(name="重新评分")

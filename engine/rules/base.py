@@ -1,14 +1,17 @@
 """What every rule kind shares: its inputs, its outcome over a column of units, its options."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from .. import conditions
+from ..clauses import number
 from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
@@ -139,8 +142,11 @@ class Rule(BaseModel):
     NAMES: ClassVar[tuple[str, ...]] = ()
     OPTIONS: ClassVar[dict[str, str]] = {}   # option key (and aliases) -> field name
     scored: ClassVar[bool] = True
+    LABELLED: ClassVar[bool] = False         # clauses are label=value (band levels, bonus levels)
+    bonus: ClassVar[bool] = False            # scores on top of the base points (not in full points)
 
     text: str = ""
+    na: Literal["full", "exclude"] | None = None     # an input saying 不涉及: full points, or not assessed
 
     def arity(self) -> tuple[int, int]:
         """(least, most) input columns the rule reads."""
@@ -167,12 +173,67 @@ class Rule(BaseModel):
             res.append(text)
         return res
 
+    def reading(self, points: Decimal | None) -> str:
+        """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
+        raise NotImplementedError
+
+    def shown_values(self, values: np.ndarray) -> np.ndarray:
+        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
+        return values
+
+    def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
+        """The working of scored units, including those scored full because an input said 不涉及."""
+        na = out.extra.get("na")
+        if na is None or not na[idx].any():
+            return self.explain_many(out, idx, points, ctx)
+        rest = [i for i in idx if not na[i]]
+        texts = dict(zip(rest, self.explain_many(out, rest, points, ctx))) if rest else {}
+        return [texts[i] if i in texts else NA_FULL_TEXT for i in idx]
+
     def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
         """Rubric-level (severity, message) about the rule itself, e.g. overlapping bands."""
         return []
 
     def needs_points(self) -> bool:
         return self.scored
+
+
+NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "不考核", "n/a", "na"})
+NA_VALUES = {"full": "full", "满分": "full", "得满分": "full", "exclude": "exclude", "不考核": "exclude",
+             "不计": "exclude", "剔除": "exclude", "不参与": "exclude"}
+NA_FULL_TEXT = "不涉及，按规则得满分"
+NA_EXCLUDED_TEXT = "不涉及，本项不参与考核"
+
+
+def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx: Ctx) -> Outcome:
+    """Evaluate a rule over its units, first taking out those whose input says 不涉及 (不适用):
+    full points or not assessed as the rule's na= says, an 错误 when it says nothing."""
+    na = np.zeros(ctx.n, dtype=bool)
+    for col in cols:
+        if col.raw.dtype == object:
+            na |= np.fromiter((t.lower() in NA_WORDS for t in col.texts), dtype=bool, count=len(col))
+    na &= ctx.rows
+    if not na.any():
+        return rule.evaluate(cols, points, ctx)
+    inner = Ctx(rows=ctx.rows & ~na, peers=ctx.peers & ~na, groups=ctx.groups, decimals=ctx.decimals,
+                label=ctx.label)
+    out = rule.evaluate(cols, points, inner)
+    idx = np.flatnonzero(na)
+    out.status[idx], out.value[idx] = OK, np.nan
+    for i in idx.tolist():
+        out.messages.pop(i, None)
+    if rule.na == "exclude":
+        out.status[idx] = NOT_ASSESSED
+        out.score[idx] = np.nan
+        for i in idx.tolist():
+            out.messages[i] = NA_EXCLUDED_TEXT
+    elif rule.na == "full" and points is not None:
+        out.score[idx] = float(points)
+        out.extra["na"] = na
+    else:
+        out.fail(na, INVALID, "缺少分值，无法按不涉及计满分" if rule.na == "full" else
+                 "输入为「不涉及」，而规则未说明不涉及时如何计分（可在规则后加 na=full 得满分，或 na=exclude 不参与考核）")
+    return out
 
 
 def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
@@ -184,6 +245,73 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
         out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
         values.append(vals)
     return values
+
+
+NO_FLOOR_WORDS = ("none", "不限", "无", "无下限")
+
+
+def parse_floor(text: str) -> Decimal | Literal["none"]:
+    """floor=: a number (may be negative) or none/不限 (no floor)."""
+    return "none" if text.strip().lower() in NO_FLOOR_WORDS else number(text, "最低分")
+
+
+def floor_of(floor, points) -> Decimal | None:
+    """The lowest score (None: no floor). Default 0 (扣完为止); a row worth 0 points is a pure
+    deduction item whose score is minus its deduction, so it has no floor by default."""
+    if floor is None:
+        return None if points is not None and points == 0 else Decimal(0)
+    return None if floor == "none" else floor
+
+
+RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
+
+
+def condition_texts(conds, cols: list[InputColumn]) -> list[list[str]]:
+    """Each condition input as the working shows it: numbers as percents where a condition compares
+    that input with a percent, or its name says it is a rate (增速, 执行率, 占比); else as typed."""
+    pct = {t.left for c in conds if c is not None for conj in c.any_of for t in conj
+           if t.bound is not None and t.bound.pct}
+    out = []
+    for k, col in enumerate(cols):
+        if (k in pct or RATE_NAME.search(col.name)) and col.raw.dtype.kind in "fO":
+            shown = fmt_nums(col.numbers[0], pct=True)
+            out.append([s if not col.blank[i] and not isinstance(col.raw[i], str) else col.texts[i]
+                        for i, s in enumerate(shown)])
+        else:
+            out.append(col.texts)
+    return out
+
+
+def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
+    """'0.5' → (0.5, False) points; '5%w' → (0.05, True) a share of the row's points."""
+    t = text.strip()
+    share = t.lower().endswith("w")
+    return number(t[:-1] if share else t, what), share
+
+
+def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
+    """(numbers, answers) per input for conditions over x1 … xk: an input a condition compares with
+    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID)."""
+    yes_no = set().union(*(conditions.needs_answer(c) for c in conds if c is not None))
+    numbers, answers = [], []
+    for j, col in enumerate(cols):
+        if j in yes_no:
+            vals, bad = col.booleans
+            out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+            out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+            answers.append(vals)
+            numbers.append(np.full(ctx.n, np.nan))
+        else:
+            numbers.append(numeric_inputs([col], out, ctx)[0])
+            answers.append(np.full(ctx.n, np.nan))
+    return numbers, answers
+
+
+def one_unit(n: int, i: int) -> np.ndarray:
+    """A mask of n units with only unit i set (to fail one unit)."""
+    m = np.zeros(n, dtype=bool)
+    m[i] = True
+    return m
 
 
 def not_a_number(col: InputColumn, i: int) -> str:
@@ -258,6 +386,9 @@ class UnreadableRule(Rule):
         out = Outcome.empty(ctx.n)
         out.fail(ctx.rows, INVALID, self.reason)
         return out
+
+    def reading(self, points):
+        return self.reason
 
     def explain(self, out, i, points, ctx):
         return self.reason
