@@ -12,7 +12,7 @@ from engine.rules import InfoRule
 
 from . import indices
 from .layout import SHEET_NAMES, Book, Issue
-from .sheetspec import PRINT_WIDTH_POINTS, CellPatch, ChartSpec, SheetSpec, printable, width_points
+from .sheetspec import PRINT_WIDTH_POINTS, CellPatch, ChartSpec, PageSetup, SheetSpec, printable, width_points
 
 OUTPUT_KINDS = ("scores", "averages", "explain", "issues")
 
@@ -76,7 +76,7 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
     spec = printable(SheetSpec(name=name, rows=rows, col_formats=formats, freeze=f"{chr(65 + frozen)}2",
                                color_scale_cols=[total_col]), title=name, low=5, high=9 if wide else 14,
                      caps={0: 24}, head_lines=6 if wide else 3)
-    if len(rows) > 1:
+    if len(rows) > 2:            # a chart of one bar compares nothing
         below = len(rows) + 1
         spec.page.breaks = [below]
         order = sorted(range(1, len(rows)), key=lambda r: -rows[r][total_col] if rows[r][total_col] is not None
@@ -163,7 +163,9 @@ def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) 
     extra = indices.score_columns(book, result, issues)
     sheets = [scores_sheet(names["scores"], result, extra), averages_sheet(names["averages"], result),
               explain_sheet(names["explain"], result, issues)]
-    sheets += indices.extra_sheets(book, result, issues)
+    for extra_sheet in indices.extra_sheets(book, result, issues):   # 入选, 敏感性: printed like the rest
+        extra_sheet.page = extra_sheet.page or PageSetup(title=extra_sheet.name)
+        sheets.append(extra_sheet)
     sheets.append(issues_sheet(names["issues"], list(issues)))
     patches = [single_unit_patch(book, result)] if book.single else []
     return sheets, patches

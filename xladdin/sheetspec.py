@@ -13,6 +13,8 @@ import numpy as np
 LINE_POINTS = 15.0        # one line of the default 11 pt font, in points
 MAX_ROW_POINTS = 409.0    # Excel's highest row
 PRINT_WIDTH_POINTS = 770.0  # A4 landscape less the margins below
+MIN_FIT = 0.45              # narrower than this, fitting to one page wide is no longer legible
+WIDE_SCALE = 60             # the print scale (percent) of such a table instead
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.75, "bottom": 0.6, "header": 0.3, "footer": 0.3}  # inches
 FOOTER = "第 &P 页，共 &N 页"   # Excel's header/footer codes: page number, page count
 HEADER_FONT = '&"-,Bold"&12'     # the page header's title: bold, 12 pt
@@ -44,6 +46,7 @@ class PageSetup:
     fit_width: bool = True  # all columns on one page width, as many pages tall as needed
     fit_page: bool = False  # the whole sheet on one page (a single score card)
     repeat_rows: int = 1  # header rows printed again on every page (0: none)
+    repeat_cols: int = 0  # leading columns printed again on every page (a table wider than a page)
     breaks: list[int] = field(default_factory=list)  # 0-based rows that start a new page
     scale: int | None = None  # a fixed print scale in percent instead of fitting (keeps manual breaks)
 
@@ -167,4 +170,9 @@ def printable(spec: SheetSpec, title: str, wrap: list[int] = (), caps: dict[int,
         heights.update(fit_heights(spec.rows, widths, spec.wrap_cols, first=1))
     spec.row_heights = {**heights, **spec.row_heights}
     spec.page = spec.page or PageSetup(title=title)
+    width = sum(width_points(w) for w in widths.values())
+    if spec.page.fit_width and PRINT_WIDTH_POINTS / width < MIN_FIT:
+        # dozens of indicators: one page wide would print too small to read; instead the pages run
+        # across at a legible scale and the first column (the unit) repeats on each of them
+        spec.page.fit_width, spec.page.scale, spec.page.repeat_cols = False, WIDE_SCALE, 1
     return spec

@@ -1135,7 +1135,7 @@ def _print_titles(pkg: _Package, wb_part: str, wb: etree._Element, owned: list[t
     stale = [dn for dn in (names if names is not None else [])
              if dn.get("name") == PRINT_TITLES and dn.get("localSheetId") is not None
              and int(dn.get("localSheetId")) in ours]
-    wanted = [(i, spec) for i, spec in owned if spec.page is not None and spec.page.repeat_rows > 0]
+    wanted = [(i, spec) for i, spec in owned if spec.page is not None and (spec.page.repeat_rows or spec.page.repeat_cols)]
     if not stale and not wanted:
         return
     pkg.edit(wb_part)
@@ -1147,7 +1147,10 @@ def _print_titles(pkg: _Package, wb_part: str, wb: etree._Element, owned: list[t
         wb.insert(pos, names)
     for i, spec in wanted:
         dn = etree.SubElement(names, f"{{{M}}}definedName", name=PRINT_TITLES, localSheetId=str(i))
-        dn.text = f"{_quote_sheet(spec.name)}!$1:${spec.page.repeat_rows}"
+        sheet, page = _quote_sheet(spec.name), spec.page
+        parts = ([f"{sheet}!$A:${_col_letter(page.repeat_cols - 1)}"] if page.repeat_cols else []) + \
+            ([f"{sheet}!$1:${page.repeat_rows}"] if page.repeat_rows else [])
+        dn.text = ",".join(parts)
     if names is not None and len(names) == 0:
         wb.remove(names)
 

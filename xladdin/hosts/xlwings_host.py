@@ -203,6 +203,7 @@ class XlwingsHost:
             setup.FitToPagesWide = 1
             setup.FitToPagesTall = 1 if page.fit_page else False
         setup.PrintTitleRows = f"$1:${page.repeat_rows}" if page.repeat_rows else ""
+        setup.PrintTitleColumns = f"$A:${chr(64 + page.repeat_cols)}" if page.repeat_cols else ""
         setup.LeftMargin, setup.RightMargin = MARGINS["left"] * 72, MARGINS["right"] * 72
         setup.TopMargin, setup.BottomMargin = MARGINS["top"] * 72, MARGINS["bottom"] * 72
         setup.HeaderMargin, setup.FooterMargin = MARGINS["header"] * 72, MARGINS["footer"] * 72
