@@ -13,6 +13,8 @@ from .numbers import normalize_text
 from .rules import Rule
 
 DEFAULT_GRADES = "优>=90; 良>=80; 中>=60; 差"
+SHARE_GRADES = "优>=90%; 良>=80%; 中>=60%; 差"      # the default on 得分率 where full points are not 100
+RANK_BASES = {"总分": "总分", "total": "总分", "得分率": "得分率", "share": "得分率"}
 LEVEL_NAMES = ("一级", "二级", "三级", "四级")
 METHODS = {"求和": "sum", "sum": "sum", "加总": "sum", "加权平均": "wmean", "wmean": "wmean",
            "加权": "wmean", "平均": "wmean", "mean": "wmean", "几何平均": "gmean", "gmean": "gmean",
@@ -80,7 +82,7 @@ class Settings(BaseModel):
     """The 设置 sheet. Levels count from 1 (一级); aggregate[L] combines level-L items into their parent."""
 
     model_config = ConfigDict(frozen=True)
-    grades: GradeScheme = Field(default_factory=lambda: GradeScheme.parse(DEFAULT_GRADES))
+    grades: GradeScheme | None = None               # None: the default scheme (see ``scheme``)
     decimals: int = Field(2, ge=0, le=10)
     ranking: Literal["competition", "dense", "ordinal"] = "competition"
     rank_groups: str = "组别"
@@ -89,6 +91,12 @@ class Settings(BaseModel):
     coefficient: str | None = None
     round_each_level: bool = True
     total_cap: Decimal | Literal["full"] | None = None   # 总分上限: a number, or the full points
+    rank_by: Literal["总分", "得分率"] = "总分"
+    blank: frozenset[str] = frozenset()             # 等级/排名/汇总 whose setting is broken: left blank
+
+    def scheme(self, on_share: bool) -> GradeScheme:
+        """The grade scheme in force: the one set, else 90/80/60 on points or on 得分率."""
+        return self.grades or GradeScheme.parse(SHARE_GRADES if on_share else DEFAULT_GRADES)
 
     @staticmethod
     def parse_total_cap(text: str) -> Decimal | Literal["full"]:

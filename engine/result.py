@@ -10,7 +10,7 @@ import pandas as pd
 
 from .aggregate import REASONS
 from .model import Indicator, Settings
-from .numbers import fmt_num
+from .numbers import fmt_num, fmt_pct
 from .rules import NOT_ASSESSED, OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
@@ -136,6 +136,7 @@ class Result:
     group_rank: np.ndarray
     settings: Settings
     problems: list[Problem] = field(default_factory=list)
+    share: np.ndarray | None = None      # 得分率 (总分 ÷ 满分) where full points are not all 100
     node_paths: list[tuple[str, ...]] = field(default_factory=list)  # level cells of each aggregate, as nodes
 
     def __len__(self) -> int:
@@ -192,5 +193,7 @@ class Result:
         """One line per unit for the command line: total, grade, rank."""
         total = "空" if np.isnan(self.total[i]) else fmt_num(self.total[i], self.settings.decimals)
         rank = "" if np.isnan(self.rank[i]) else f"，第{int(self.rank[i])}名"
-        return f"{self.units[i]}：总分{total}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
+        share = "" if self.share is None or np.isnan(self.share[i]) else \
+            f"（满分{fmt_num(self.full[i])}，得分率{fmt_pct(self.share[i])}）"
+        return f"{self.units[i]}：总分{total}{share}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
 

@@ -66,6 +66,7 @@ def score(rubric: Rubric, units: Units) -> Result:
     paths: list[tuple[str, ...]] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
     reasons = np.zeros((n, 1), dtype=np.int8)
+    points_sum = False                             # the total is a plain sum of leaf points
     if scored:
         tree, paths, weights = build_tree(rubric, results, units, settings)
         values = np.full((n, tree.n), np.nan)
@@ -75,29 +76,54 @@ def score(rubric: Rubric, units: Units) -> Result:
                             weights=w, coefficient=None if coefficient is None else coefficient[members])
             values[members] = agg.values
             reasons[members] = agg.reason
+        points_sum = settings.coefficient is None and all(m in ("", "sum") for m in tree.method) \
+            and not any(r.indicator.normalize for r in scored)
     n_leaves = len(scored)
+    if "汇总" in settings.blank or (settings.coefficient and coefficient is None):
+        values[:, n_leaves:] = np.nan              # a broken 汇总/系数 setting: no total is a guess
     total = values[:, -1]
     base = [r for r in scored if not r.indicator.rule.bonus]       # bonus points come on top
     full = np.column_stack([np.where(r.assessed, r.points, 0) for r in base]).sum(axis=1) if base \
         else np.zeros(n)
     total = _capped(total, full, settings)
     total, vetoed = _vetoes(results, total, units, problems)
-    grade = _graded(settings, total, full, vetoed, problems)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(full > 0, total / full, np.nan) if points_sum else None
+    on_share = share is not None and bool(np.any(np.isfinite(full) & (full != 100)))
+    grade = _graded(settings, settings.scheme(on_share), total, full, vetoed, problems)
+    by = _rank_values(settings, total, share, problems)
     rank_groups = units.groups
     if settings.rank_groups != "组别":
         if settings.rank_groups in units.columns:
             rank_groups = units.columns[settings.rank_groups]
         else:
             problems.append(Problem(SEVERITY_ERROR, f"排名分组列「{settings.rank_groups}」在数据表中不存在，"
-                                    "组内排名按组别计算", setting="排名分组"))
+                                    "组内排名留空", setting="排名分组"))
+            rank_groups = None
+    dp = settings.decimals + (2 if by is share else 0)     # ties as shown: 得分率 is a percent
+    ranked = "排名" not in settings.blank and by is not None
+    blank = np.full(n, np.nan)
     return Result(
         units=units.names, groups=units.groups, indicators=results,
         node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1],
         node_reasons=reasons[:, n_leaves:-1], total=total, full=full, grade=grade,
-        rank=rank(total, settings.ranking, decimals=settings.decimals).rank,
-        group_rank=rank(total, settings.ranking, decimals=settings.decimals,
-                        groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
+        share=share if on_share else None,
+        rank=rank(by, settings.ranking, decimals=dp).rank if ranked else blank,
+        group_rank=blank if not ranked or rank_groups is None else
+        rank(by, settings.ranking, decimals=dp,
+             groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
         settings=settings, problems=problems + _unit_problems(results))
+
+
+def _rank_values(settings, total: np.ndarray, share: np.ndarray | None, problems: list[Problem]):
+    """What 排名 orders: 总分, or 得分率 where 设置 排名依据 asks for it and the total is a sum of points."""
+    if settings.rank_by == "总分":
+        return total
+    if share is None:
+        problems.append(Problem(SEVERITY_ERROR, "排名依据为「得分率」，但总分不是各指标分值之和（加权平均、系数或"
+                                "标准化），没有得分率：排名留空", setting="排名依据"))
+        return None
+    return share
 
 
 def _capped(total: np.ndarray, full: np.ndarray, settings) -> np.ndarray:
@@ -136,11 +162,13 @@ def _vetoes(results: list[IndicatorResult], total: np.ndarray, units: Units, pro
     return total, vetoed
 
 
-def _graded(settings, total, full, vetoed, problems: list[Problem]) -> np.ndarray:
+def _graded(settings, scheme, total, full, vetoed, problems: list[Problem]) -> np.ndarray:
     """Grades from the totals, then the grade vetoes: 不得评为X moves a grade at or above X to the
-    grade below it; 定为X sets it."""
-    grade = settings.grades.grade(total, full)
-    labels = [g.label for g in settings.grades.grades]
+    grade below it; 定为X sets it. A broken 等级 setting leaves every grade blank."""
+    if "等级" in settings.blank:
+        return np.full(len(total), "", dtype=object)
+    grade = scheme.grade(total, full)
+    labels = [g.label for g in scheme.grades]
     for i, fired in enumerate(vetoed):
         for rule, name in fired:
             if rule.below is not None and grade[i]:
@@ -268,7 +296,7 @@ def _coefficient(units: Units, column: str | None, problems: list[Problem]) -> n
     if not column:
         return None
     if column not in units.columns:
-        problems.append(Problem(SEVERITY_ERROR, f"设置的系数列「{column}」在数据表中不存在", setting="系数"))
+        problems.append(Problem(SEVERITY_ERROR, f"设置的系数列「{column}」在数据表中不存在，总分留空", setting="系数"))
         return None
     col = InputColumn(column, units.columns[column])
     values, bad = col.numbers

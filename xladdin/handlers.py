@@ -49,7 +49,8 @@ def evaluate(host: WorkbookHost, progress: Progress = _quiet, previous: Workbook
     progress("评分", 0.4)
     result = score(book.rubric, book.units)
     issues = book.issues + [book.issue(p) for p in result.problems if not _reported_by_layout(p, book)]
-    return Report(book, result, issues)
+    basis = outputs.rank_basis_issue(result, outputs.owned_names(host.sheet_names())["scores"])
+    return Report(book, result, issues + ([basis] if basis else []))
 
 
 def _reported_by_layout(p, book: Book) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.clauses import RuleError
 from engine.language import parse_rule
-from engine.model import RANKINGS, GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
+from engine.model import RANK_BASES, RANKINGS, GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
@@ -24,7 +24,9 @@ from engine.score import Units
 from .protocol import ReadError, WorkbookHost
 
 SHEET_NAMES = {
-    "rubric": ("细则", "Rubric"), "data": ("数据", "Data"), "settings": ("设置", "Settings"),
+    "rubric": ("细则", "Rubric", "评分细则", "考核细则", "评分标准", "考核评分细则", "细则表"),
+    "data": ("数据", "Data", "基础数据", "考核数据", "数据表", "评分数据"),
+    "settings": ("设置", "Settings", "评分设置", "考核设置", "参数设置"),
     "scores": ("得分", "Scores"), "averages": ("平均", "Averages"), "explain": ("评分过程", "Explain"),
     "issues": ("问题", "Issues"),
 }
@@ -42,6 +44,7 @@ DATA_COLUMNS = {"unit": ("单位", "unit", "单位名称", "被考核单位"), "
 SETTING_KEYS = {
     "grades": ("等级", "grades"), "decimals": ("小数位", "decimals"), "ranking": ("排名", "ranking"),
     "rank_groups": ("排名分组", "rank_groups"), "aggregate": ("汇总", "aggregate"),
+    "rank_by": ("排名依据", "rank_by"),
     "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
     "round": ("逐级取整", "round_each_level"), "normalize": ("标准化", "normalize"),
     "total_cap": ("总分上限", "total_cap"),
@@ -56,9 +59,11 @@ SETTING_KEYS = {
     "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
-                   "total_cap")
+                   "rank_by", "total_cap")
+BLANK_WHEN_BROKEN = {"grades": "等级", "ranking": "排名", "rank_by": "排名", "aggregate": "汇总"}
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
+SUMMARY_ROWS = ("合计", "小计", "总计", "平均", "平均值", "平均分", "均值", "全市平均", "全省平均", "汇总")
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 
 
@@ -93,6 +98,7 @@ class Book:
     input_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # single layout: key -> cell
     setting_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     options: dict[str, tuple[object, tuple[int, int]]] = field(default_factory=dict)  # other 设置: raw value, cell
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)   # 数据 heading written twice -> its cells
 
     def locate(self, p: Problem) -> tuple[str, str]:
         """Sheet and cell an engine problem points at."""
@@ -181,7 +187,11 @@ def read_book(host: WorkbookHost) -> Book:
     """Read the rubric, the units and the settings. Raises ReadError when there is nothing to score."""
     rubric_sheet = find_sheet(host, "rubric")
     if rubric_sheet is None:
-        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表")
+        names = host.sheet_names()
+        close = difflib.get_close_matches("细则", names, n=1, cutoff=0.3) or \
+            [n for n in names if "细则" in n or "评分" in n or "考核" in n][:1]
+        hint = f"，是否为「{close[0]}」？请将其改名为「细则」" if close else f"（现有工作表：{'、'.join(names)}）"
+        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表{hint}")
     data_sheet = find_sheet(host, "data")
     settings_sheet = find_sheet(host, "settings")
     sheets = {"rubric": rubric_sheet}
@@ -199,7 +209,9 @@ def read_book(host: WorkbookHost) -> Book:
     hr, cols = header
     single = data_sheet is None
     if single and "value" not in cols:
-        raise ReadError(f"工作簿中没有「数据」工作表，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
+        close = [n for n in host.sheet_names() if "数据" in n or n.lower().startswith("data")]
+        hint = f"（是否为「{close[0]}」？请将其改名为「数据」）" if close else ""
+        raise ReadError(f"工作簿中没有「数据」工作表{hint}，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
     book = Book(rubric=Rubric(indicators=()), units=Units(np.array([], dtype=object), np.array([], dtype=object)),
                 single=single, sheets=sheets, issues=issues, rubric_header=hr, rubric_cols=cols,
                 setting_cells=setting_cells, options=options)
@@ -217,6 +229,7 @@ def read_book(host: WorkbookHost) -> Book:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
+    _check_ambiguous_unread(book)
     return book
 
 
@@ -238,6 +251,7 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
             values[f] = value
             cells[SETTING_KEYS[f][0]] = (r, kc)
     kwargs: dict = {}
+    blank: set[str] = set()
     options = {f: (v, cells[SETTING_KEYS[f][0]]) for f, v in values.items() if f not in ENGINE_SETTINGS}
     for f, value in values.items():
         r, c = cells[SETTING_KEYS[f][0]]
@@ -252,6 +266,10 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                 kwargs["decimals"] = int(places)
             elif f == "ranking":
                 kwargs["ranking"] = RANKINGS[_text(value).lower()]
+            elif f == "rank_by":
+                if _text(value).lower() not in RANK_BASES:
+                    raise ValueError(f"排名依据应为「总分」或「得分率」，而不是「{_text(value)}」")
+                kwargs["rank_by"] = RANK_BASES[_text(value).lower()]
             elif f == "rank_groups":
                 kwargs["rank_groups"] = _text(value)
             elif f == "aggregate":
@@ -264,7 +282,15 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                 kwargs["round_each_level"] = _text(value) not in ("否", "no", "false", "0", "仅总分")
         except (ValueError, KeyError) as exc:
             msg = str(exc) if isinstance(exc, ValueError) else f"排名方式「{value}」无效（可用：competition/dense/ordinal）"
-            issues.append(Issue(SEVERITY_ERROR, sheet, where, f"设置「{SETTING_KEYS[f][0]}」无效：{msg}，已用默认值"))
+            left = BLANK_WHEN_BROKEN.get(f)
+            if left:         # guessing a scheme would give grades or ranks nobody asked for
+                blank.add(left)
+                tail = f"「{left}」留空" if left != "汇总" else "各级汇总和总分留空（各指标得分照常计算）"
+            else:
+                tail = "已用默认值"
+            issues.append(Issue(SEVERITY_ERROR, sheet, where, f"设置「{SETTING_KEYS[f][0]}」无效：{msg}，{tail}"))
+    if blank:
+        kwargs["blank"] = frozenset(blank)
     try:
         settings = Settings(**kwargs)
     except ValueError as exc:
@@ -400,33 +426,42 @@ def _read_data(host, sheet: str, book: Book) -> Units:
         raise ReadError(f"工作表「{sheet}」中找不到表头（需要「单位」列）")
     hr, cols = header
     head = rows[hr]
-    names, groups, parents, kept = [], [], [], []
-    seen: dict[str, int] = {}
+    uc = cols["unit"]
+    listed: dict[str, list[int]] = {}
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         if all(is_blank(v) for v in row):
             continue
-        unit = _text(row[cols["unit"]]) if cols["unit"] < len(row) else ""
+        unit = _text(row[uc]) if uc < len(row) else ""
         if not unit:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]), "此行有数据但缺少单位名称，已跳过"))
-            continue
-        if unit in seen:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]),
-                                     f"单位「{unit}」重复（第{seen[unit] + 1}行已有）"))
-        seen.setdefault(unit, r)
-        names.append(unit)
-        groups.append(_text(row[cols["group"]]) if "group" in cols and cols["group"] < len(row) else "")
-        parents.append(_text(row[cols["parent"]]) if "parent" in cols and cols["parent"] < len(row) else "")
-        kept.append(r)
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc), "此行有数据但缺少单位名称，已跳过"))
+        elif re.sub(r"[\s:：]", "", unit) in SUMMARY_ROWS:
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc), f"「{unit}」行不是被考核单位，已跳过"))
+        else:
+            listed.setdefault(unit, []).append(r)
+    for unit, at in listed.items():
+        if len(at) > 1:        # which row is meant is a guess: score and rank neither
+            rows_said = "、".join(f"第{r + 1}行" for r in at)
+            for r in at:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc),
+                                         f"单位「{unit}」重复列出（{rows_said}）：这些行均不评分、不排名，"
+                                         "请删去多余的行或改正单位名称"))
+    kept = sorted(at[0] for at in listed.values() if len(at) == 1)
+    names = [_text(rows[r][uc]) for r in kept]
+    field_of = lambda r, f: _text(rows[r][cols[f]]) if f in cols and cols[f] < len(rows[r]) else ""
+    groups = [field_of(r, "group") for r in kept]
+    parents = [field_of(r, "parent") for r in kept]
     columns: dict[str, np.ndarray] = {}
-    book.data_cols["__unit__"] = cols["unit"]
+    book.data_cols["__unit__"] = uc
+    titles: dict[str, list[int]] = {}
     for c, title in enumerate(head):
-        name = _text(title)
-        if not name:
+        if _text(title):
+            titles.setdefault(_text(title), []).append(c)
+    for name, at in titles.items():
+        if len(at) > 1:        # the same heading twice: which column is meant is a guess
+            book.ambiguous[name] = [cell_ref(hr, c) for c in at]
             continue
-        if name in columns:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(hr, c), f"列名「{name}」重复，只用第一列"))
-            continue
+        c = at[0]
         values = [rows[r][c] if c < len(rows[r]) else None for r in kept]
         columns[name] = _column(values)
         book.data_cols[name] = c
@@ -452,7 +487,12 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
             inputs = next(((c,) for c in (ind.name, ind.column, ind.id) if c and c in book.units.columns), (ind.name,))
             ind = ind.model_copy(update={"inputs": inputs})
         for name in inputs:
-            if name not in book.units.columns:
+            if name in book.ambiguous:
+                cells = "、".join(book.ambiguous[name])
+                book.issues.append(Issue(SEVERITY_ERROR, book.sheets["data"], book.ambiguous[name][-1],
+                                         f"「{book.sheets['data']}」有{len(book.ambiguous[name])}列都叫「{name}」"
+                                         f"（{cells}），无法确定用哪一列：指标「{ind.name}」不评分"))
+            elif name not in book.units.columns:
                 close = difflib.get_close_matches(name, available, n=1, cutoff=0.4)
                 hint = f"，是否应为「{close[0]}」？" if close else ""
                 col = "input" if "input" in book.rubric_cols else "rule"
@@ -460,6 +500,16 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
                                          f"指标「{ind.name}」的输入列「{name}」在「{book.sheets['data']}」中不存在{hint}"))
         out.append(ind)
     return out
+
+
+def _check_ambiguous_unread(book: Book) -> None:
+    """A heading written twice that no indicator reads is still worth a hint."""
+    read = {name for i in book.rubric.indicators for name in i.inputs}
+    for name, cells in book.ambiguous.items():
+        if name not in read:
+            book.issues.append(Issue(SEVERITY_HINT, book.sheets["data"], cells[-1],
+                                     f"「{book.sheets['data']}」有{len(cells)}列都叫「{name}」（{'、'.join(cells)}），"
+                                     "没有指标读取它"))
 
 
 def _check_groups(indicators: list[Indicator], book: Book) -> None:

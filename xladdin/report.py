@@ -201,19 +201,23 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
     method = result.settings.ranking
     top = [k for k, p in enumerate(result.node_paths) if len(p) == 1]
     order = sorted(range(len(result.node_paths)), key=lambda k: (len(result.node_paths[k]), k))
-    measures = [("总分", result.total, [(result.node_names[k], result.nodes[:, k]) for k in top])]
-    measures += [(result.node_names[k], result.nodes[:, k], []) for k in order]
+    by_share = result.settings.rank_by == "得分率" and result.share is not None   # ranked as 得分 ranks
+    tops = [(result.node_names[k], result.nodes[:, k]) for k in top]
+    measures = [("总分", result.share if by_share else result.total, result.total,
+                 ([("得分率", result.share)] if by_share else []) + tops)]
+    measures += [(result.node_names[k], result.nodes[:, k], result.nodes[:, k], []) for k in order]
     groups = result.groups.astype(str)
     labels = [g for g in dict.fromkeys(groups.tolist()) if g]
     rows: list[list] = []
     kinds: dict[int, str] = {}
-    width = 3 + max(len(m[2]) for m in measures)
+    width = 3 + max(len(m[3]) for m in measures)
     number = 0
-    for title, values, beside in measures:
+    for title, basis, values, beside in measures:
         scopes = [("全部单位", np.ones(len(result), bool))] + [(g, groups == g) for g in labels]
         for scope, members in scopes:
             number += 1
-            ranks = rank(np.where(members, values, np.nan), method, decimals=dp).rank
+            shown_dp = dp + (2 if basis is not values else 0)      # 得分率 ties as shown, in percent
+            ranks = rank(np.where(members, basis, np.nan), method, decimals=shown_dp).rank
             if rows:
                 rows.append([])
             kinds[len(rows)] = "caption"
@@ -229,7 +233,8 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
     widths.update({c: 11.0 for c in range(2, width)})
     heads = [r for r, k in kinds.items() if k == "head"]
     heights = {heads[r]: h for r, h in fit_heights([rows[r] for r in heads], widths, list(range(width))).items()}
-    return SheetSpec(name=name, rows=rows, col_formats={0: "0", **{c: _fmt(dp) for c in range(2, width)}},
+    formats = {0: "0", **{c: _fmt(dp) for c in range(2, width)}, **({3: "0.00%"} if by_share else {})}
+    return SheetSpec(name=name, rows=rows, col_formats=formats,
                      col_widths=widths, freeze=None, header_bold=False, autofilter=False,
                      page=PageSetup(title=name, landscape=False, repeat_rows=0), wrap_cols=[1],
                      row_heights=heights, row_styles=kinds, grid=True)

@@ -16,7 +16,7 @@ from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
 from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
-                   numeric_inputs, one_unit)
+                   numeric_inputs, one_unit, percent_slips, rate_limit)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -295,6 +295,10 @@ class BandRule(Rule):
             return self._evaluate_conditions(cols, points, ctx, out)
         metric_col = cols[0]
         metric = numeric_inputs([metric_col], out, ctx)[0]
+        gates = [b.gate for b in self.bands]
+        if any(g.pct for g in gates):
+            percent_slips(metric_col, metric, out, ctx, rate_limit([x for g in gates for x in (g.lo, g.hi)],
+                                                                   open_above=any(g.hi is None for g in gates)))
 
         chosen = np.full(ctx.n, -1, dtype=np.int32)
         with np.errstate(invalid="ignore"):

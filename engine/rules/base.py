@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import conditions
 from ..clauses import number
-from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
+from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
 
@@ -68,13 +68,24 @@ class InputColumn:
     @cached_property
     def texts(self) -> list[str]:
         """Every cell as the user wrote it ('' for blank), formatted once for the whole column."""
-        if self.raw.dtype.kind == "f":
-            return [t if t != "空" else "" for t in fmt_nums(self.raw)]
-        return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
-                for v, b in zip(self.raw.tolist(), self.blank.tolist())]
+        return _as_written(self.raw, self.blank)
 
     def text(self, i: int) -> str:
         return self.texts[i]
+
+    def texts_at(self, idx: np.ndarray) -> dict[int, str]:
+        """The cells at ``idx`` as the user wrote them, without formatting the whole column
+        (a few slips in 200,000 units should cost a few formats, not 200,000)."""
+        if "texts" in self.__dict__:
+            return {i: self.texts[i] for i in idx.tolist()}
+        return dict(zip(idx.tolist(), _as_written(self.raw[idx], self.blank[idx])))
+
+
+def _as_written(raw: np.ndarray, blank: np.ndarray) -> list[str]:
+    if raw.dtype.kind == "f":
+        return [t if t != "空" else "" for t in fmt_nums(raw)]
+    return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
+            for v, b in zip(raw.tolist(), blank.tolist())]
 
 
 @dataclass
@@ -327,17 +338,48 @@ def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) 
     out.fail(ctx.rows & neg, INVALID, lambda i: f"输入「{col.name}」为负数（{col.text(i)}），数据有误")
 
 
+def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
+    """The largest size a typed rate can plausibly have under a rule with these percent bounds.
+
+    A rule whose bounds all lie within 100% reads rates of at most 100%, or of at most 200% when
+    its top clause is open upward (a completion of 120% meets '>=90%'); one with a bound above
+    100% (a 120% target) allows ten times its largest bound. ``declared`` (the rule's
+    ``rate_max=`` option, 0 for no limit) overrides all of these."""
+    if declared is not None:
+        return float(declared) if declared > 0 else None
+    top = max((abs(float(b)) for b in bounds if b is not None), default=0.0)
+    if top > 1:
+        return 10 * top
+    return 2.0 if open_above else 1.0
+
+
+def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, limit: float | None) -> None:
+    """Blank a rate typed as a plain number (95 for 95%) or far outside the rule's scale (9500%):
+    scoring it would give a number the user never meant, so say what it probably should be."""
+    if limit is None:
+        return
+    with np.errstate(invalid="ignore"):
+        off = ctx.rows & (np.abs(values) > limit * (1 + 1e-12)) & (out.status == OK)
+    if not off.any():
+        return
+    typed = col.texts_at(np.flatnonzero(off))
+    out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}：本规则按百分比读取，"
+                                     f"是否应为{fmt_pct(values[i] / 100)}？")
+
+
 def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool = False,
-                 allow_negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                 allow_negative: bool = False, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(numerator, denominator) of a rate read from one column (the rate) or two amounts.
 
-    With ``change`` two amounts (current, base) give the rate (current − base) / base.
+    With ``change`` two amounts (current, base) give the rate (current − base) / base. A rate
+    given in one column larger than ``limit`` (see ``rate_limit``) is a slip, not a score.
     """
     vals = numeric_inputs(cols, out, ctx)
     if not allow_negative:
         for v, c in zip(vals, cols):
             fail_negative(v, c, out, ctx)
     if len(vals) == 1:
+        percent_slips(cols[0], vals[0], out, ctx, limit)
         return vals[0], np.ones_like(vals[0])
     num, den = vals
     return (num - den if change else num), den

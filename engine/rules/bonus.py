@@ -14,7 +14,7 @@ from ..conditions import Condition, parse_condition
 from ..numbers import FALSE_WORDS, fmt_num, fmt_nums, fmt_pct, normalize_text
 from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
-                   one_unit, rate_columns, rate_texts)
+                   one_unit, rate_columns, rate_limit, rate_texts)
 from .rates import RATE_OPTIONS, ROUNDS, _options, _rate_opts
 
 _LEVEL_SPLIT = re.compile(r"[、,;/\s]+")
@@ -42,6 +42,7 @@ class BonusRule(ColumnWorking, Rule):
     pct: bool = False
     rate_dp: int | None = None
     rate: Literal["ratio", "change"] = "ratio"
+    rate_max: Decimal | None = None     # as for the rate kinds: the largest rate one cell may hold
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "BonusRule":
@@ -123,7 +124,8 @@ class BonusRule(ColumnWorking, Rule):
         if self.levels:
             raw, value = self._levels(main[0], out, ctx), None
         elif self.per is not None:
-            num, den = rate_columns(main, out, ctx, change=self.rate == "change", allow_negative=True)
+            limit = rate_limit([self.at, self.per], self.rate_max, open_above=True) if self.pct else None
+            num, den = rate_columns(main, out, ctx, change=self.rate == "change", allow_negative=True, limit=limit)
             if len(main) == 2:
                 out.fail(ctx.rows & (den == 0), INVALID, f"「{main[-1].name}」为0，无法计算比率")
 

@@ -10,7 +10,8 @@ from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
 from ..phrases import floor_words, input_name, interval_words
-from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor,
+                   percent_slips, rate_limit)
 from .rates import _inside, _no_clauses, _options
 
 
@@ -244,6 +245,8 @@ class CheckRule(ColumnWorking, Rule):
                     ok &= v == 1
                 else:
                     v = numeric_inputs([col], out, ctx)[0]
+                    if cond.pct:
+                        percent_slips(col, v, out, ctx, rate_limit([cond.lo, cond.hi], open_above=cond.hi is None))
                     ok &= exact.run(lambda ops, x, c=cond: [_inside(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
                 k += 1
             flags.append(ok)

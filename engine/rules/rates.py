@@ -14,7 +14,8 @@ from ..phrases import amount, floor_words, interval_words, points_words, step_wo
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, condition_texts, floor_of,
-                   numeric_inputs, parse_floor, points_or_share, rate_columns, rate_texts, score_text)
+                   numeric_inputs, parse_floor, points_or_share, rate_columns, rate_limit, rate_texts,
+                   score_text)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -37,9 +38,22 @@ class _RateRule(ColumnWorking, Rule):
 
     rate_dp: int | None = None
     rate: Literal["ratio", "change"] = "ratio"
+    rate_max: Decimal | None = None     # rate_max=300%: rates up to 300% are meant (0: no limit)
 
     def arity(self) -> tuple[int, int]:
         return (1, 2)
+
+    def rate_bounds(self) -> tuple[Interval, ...] | None:
+        """The percent intervals the rule compares a one-column rate with; None: not a rate."""
+        return None
+
+    def limit(self) -> float | None:
+        """The plausible size of a rate typed in one column (see ``rate_limit``)."""
+        ivs = self.rate_bounds()
+        if ivs is None:
+            return None
+        return rate_limit([b for iv in ivs for b in (iv.lo, iv.hi)], self.rate_max,
+                          open_above=any(iv.hi is None and iv.lo is not None for iv in ivs))
 
     def rate_reading(self, name: str = "比率") -> str:
         """比率=第1个输入÷第2个输入（或直接填写比率），先四舍五入到0.01%."""
@@ -54,7 +68,8 @@ class _RateRule(ColumnWorking, Rule):
 
 ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
 AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
-RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate"}
+RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate", "rate_max": "rate_max",
+                "比率上限": "rate_max"}
 
 
 class RatioRule(_RateRule):
@@ -75,6 +90,9 @@ class RatioRule(_RateRule):
             raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
         return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
 
+    def rate_bounds(self):
+        return (Interval(lo=Decimal(1), pct=True),)     # above 100%: full points (over=)
+
     def reading(self, points):
         over = {"full": "超过100%按满分计", "0": "超过100%（按金额精确比较，多1分钱也算超过）得0分",
                 "error": "超过100%视为数据有误"}[self.over]
@@ -84,7 +102,7 @@ class RatioRule(_RateRule):
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", limit=self.limit())
         two = len(cols) == 2
         if two:
             zero = ctx.rows & (den == 0)
@@ -233,6 +251,13 @@ class StepRule(_RateRule):
     def arity(self) -> tuple[int, int]:
         return (1, 1) if self.from_ is not None else (1, 2)
 
+    def rate_bounds(self):
+        if self.from_ is not None or not self.pct:
+            return None                         # a shortfall from the best, or a value in its own units
+        if self.at is not None:                 # two-way from a target: values above it are meant
+            return (Interval(lo=self.at, pct=True), Interval(hi=self.zero_at, pct=True))
+        return (Interval(lo=self.per, hi=self.zero_at, pct=True),)
+
     def _steps(self, ops, m):
         q = ops.div(m, ops.const(self.per))
         return ops.ceil(q) if self.round == "up" else ops.floor(q)
@@ -262,7 +287,8 @@ class StepRule(_RateRule):
         out = Outcome.empty(ctx.n)
         two = len(cols) == 2
         if self.from_ is None:
-            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                    limit=self.limit())
             out.fail(ctx.rows & (den == 0), INVALID, f"「{cols[-1].name}」为0，无法计算比率")
             ref = None
         else:
@@ -417,13 +443,17 @@ class ThresholdRule(_RateRule):
         bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
         return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds)
 
+    def rate_bounds(self):
+        return tuple(iv for iv, _ in self.clauses) if any(iv.pct for iv, _ in self.clauses) else None
+
     def remarks(self, points):
         top = max([p for _, p in self.clauses] + ([self.otherwise] if self.otherwise is not None else []))
         return [("错误", f"区间得分{fmt_num(top)}超过分值{fmt_num(points)}")] if points is not None and top > points else []
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                limit=self.limit())
 
         def kernel(ops, n, d):
             v = self._rate(ops, n, d) if len(cols) == 2 else n
@@ -497,6 +527,10 @@ class PassRule(_RateRule):
             return (k, k)
         return (1, 1) if self.expect is not None else (1, 2)
 
+    def rate_bounds(self):
+        c = self.condition
+        return (c,) if c is not None and c.pct else None
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         if self.when is not None:
@@ -510,7 +544,8 @@ class PassRule(_RateRule):
             met = vals == float(self.expect)
             out.value = vals
         else:
-            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                    limit=self.limit())
 
             def kernel(ops, n, d):
                 v = self._rate(ops, n, d) if len(cols) == 2 else n
@@ -728,6 +763,14 @@ def _rate_opts(text: str, segments: list[Segment], opts: dict) -> dict:
         if rate is None:
             raise clause_error(text, segments[0], f"rate 应为 ratio/change（比率/增长率），而不是「{opts['rate']}」")
         out["rate"] = rate
+    if "rate_max" in opts:
+        word = opts["rate_max"].strip().lower()
+        try:
+            out["rate_max"] = Decimal(0) if word in ("none", "不限", "无") else number(opts["rate_max"], "比率上限")
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        if out["rate_max"] < 0:
+            raise clause_error(text, segments[0], "rate_max 不能为负")
     return out
 
 
