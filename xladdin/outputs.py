@@ -82,7 +82,9 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
         order = sorted(range(1, len(rows)), key=lambda r: -rows[r][total_col] if rows[r][total_col] is not None
                        else np.inf)
         table = sum(width_points(w) for w in spec.col_widths.values())
-        width = max(table, PRINT_WIDTH_POINTS)
+        # as wide as the table where it fits to the page width, else as wide as one page at its scale
+        width = max(table, PRINT_WIDTH_POINTS) if spec.page.fit_width else \
+            PRINT_WIDTH_POINTS * 0.95 * 100 / spec.page.scale
         spec.chart = ChartSpec(title="总分（按排名）", label_col=0, value_col=total_col, anchor_col=0,
                                anchor_row=below, order=order, size=(width, width * 0.55))
     return spec

@@ -96,8 +96,8 @@ def text_width(value) -> int:
         return (len(value.encode()) + len(value)) >> 1
     if value is None:
         return 0
-    if isinstance(value, float):
-        return len(f"{value:.2f}".rstrip("0").rstrip(".")) if value == value else 0
+    if isinstance(value, float):    # shown with up to two decimals (the score formats)
+        return len(f"{value:.2f}") if value == value else 0
     return text_width(str(value))
 
 
@@ -161,7 +161,8 @@ def printable(spec: SheetSpec, title: str, wrap: list[int] = (), caps: dict[int,
     caps = caps or {}
     widths = fit_widths(spec.rows, low=low, high=max([high, *caps.values()]), head_lines=head_lines)
     for c, w in widths.items():
-        widths[c] = min(w, caps.get(c, high))
+        percent = "%" in spec.col_formats.get(c, "")     # 0.9091 shows as 90.91%: three more
+        widths[c] = min(w + (3 if percent else 0), caps.get(c, high))
     widths.update(spec.col_widths)          # a width the sheet insists on
     spec.col_widths = widths
     spec.wrap_cols = sorted(set(spec.wrap_cols) | set(wrap))
