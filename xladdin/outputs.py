@@ -54,10 +54,10 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
     frame = result.scores_frame()
     for heading, values, _ in extra:
         frame[heading] = values
-    if not any(result.groups.astype(str)):
+    if not any(result.groups.astype(str)):       # no groups: neither column means anything
         frame = frame.drop(columns="组别")
-    if np.isnan(result.group_rank).all():
-        frame = frame.drop(columns="组内排名")
+        if result.settings.rank_groups == "组别":
+            frame = frame.drop(columns="组内排名")
     header = list(frame.columns)
     dp = result.settings.decimals
     fmt_of = {ind.column: ("0.00%" if _is_rate(ind) else "General") if not ind.scored else _score_format(dp)
