@@ -6,14 +6,16 @@ from decimal import Decimal
 
 import numpy as np
 
-from .aggregate import Tree, aggregate
-from .normalize import normalize
+from .aggregate import NOT_ASSESSED as NODE_NOT_ASSESSED, TOO_FEW_CHILDREN, Tree, aggregate
+from .impute import IMPUTE_TEXT, impute
+from .normalize import CONSTANT, normalize
 from .model import Indicator, Rubric
+from .numbers import fmt_num, fmt_nums
+from .outliers import WIN_MAX, treat
 from .rank import rank
 from .rounding import round_half_up
 from .result import SEVERITY_ERROR, SEVERITY_HINT, IndicatorResult, Problem, Result, Variant
-from .numbers import fmt_num
-from .rules import INVALID, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule, VetoRule, apply_rule
+from .rules import INVALID, MISSING, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule, VetoRule, apply_rule
 
 
 @dataclass
@@ -57,11 +59,15 @@ def score(rubric: Rubric, units: Units) -> Result:
     n = len(units)
     results = [_score_indicator(key, rows, units, settings.decimals, problems)
                for key, rows in _variants(rubric).items()]
-    for r in results:
+    for r in results:                              # the Handbook's order: impute, treat, normalise
+        r.skipped = settings.missing_for(len(r.indicator.path)) != "blank"
+        _impute(r, units, problems)
+        _treat(r, problems)
         _normalize(r, units, settings.decimals, problems)
     scored = [r for r in results if r.scored]
     leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
     assessed = np.column_stack([r.assessed for r in scored]) if scored else np.zeros((n, 0), bool)
+    points = np.column_stack([r.points for r in scored]) if scored else None
     coefficient = _coefficient(units, settings.coefficient, problems)
     paths: list[tuple[str, ...]] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
@@ -73,9 +79,11 @@ def score(rubric: Rubric, units: Units) -> Result:
         reasons = np.zeros((n, tree.n), dtype=np.int8)
         for members, w in weights:
             agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
-                            weights=w, coefficient=None if coefficient is None else coefficient[members])
+                            weights=w, coefficient=None if coefficient is None else coefficient[members],
+                            points=points[members])
             values[members] = agg.values
             reasons[members] = agg.reason
+        problems += _too_few_problems(tree, values, reasons)
         points_sum = settings.coefficient is None and all(m in ("", "sum") for m in tree.method) \
             and not any(r.indicator.normalize for r in scored)
     n_leaves = len(scored)
@@ -240,11 +248,86 @@ def _normalize(r: IndicatorResult, units: Units, decimals: int, problems: list[P
                     benchmark=None if spec.benchmark is None else float(spec.benchmark), reference=reference,
                     cap=None if spec.cap is None else float(spec.cap), base=float(spec.base))
     messages = res.messages()
-    for i in np.flatnonzero((r.which >= 0) & ~res.missing & np.isnan(res.values)).tolist():
+    constant = (r.which >= 0) & (res.reason == CONSTANT)
+    if constant.any():
+        problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」：{messages[constant][0]}",
+                                indicator=r.key, rubric_row=r.indicator.row))
+    for i in np.flatnonzero((r.which >= 0) & ~res.missing & np.isnan(res.values) & ~constant).tolist():
         problems.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」标准化失败：{messages[i]}", unit=i,
                                 indicator=r.key, rubric_row=r.indicator.row))
     r.raw = r.score
     r.score = round_half_up(res.values, decimals)
+    r.norm_messages = messages
+
+
+def _impute(r: IndicatorResult, units: Units, problems: list[Problem]) -> None:
+    """插补: fill the blank inputs of the indicator's assessed units, each fill shown and listed (提示)."""
+    spec = r.indicator.impute
+    if spec is None or not r.scored:
+        return
+    groups = previous = None
+    if spec.column is not None and spec.column not in units.columns:
+        problems.append(Problem(SEVERITY_ERROR, f"指标「{r.indicator.name}」的插补列「{spec.column}」在数据表中不存在，未插补",
+                                indicator=r.key, rubric_row=r.indicator.row))
+        return
+    if spec.method == "previous":
+        numbers, bad = InputColumn(spec.column, units.columns[spec.column]).numbers
+        previous = np.where(bad, np.nan, numbers)
+    elif spec.method.startswith("group"):
+        groups = units.groups if spec.column is None else \
+            np.array(InputColumn(spec.column, units.columns[spec.column]).texts, dtype=object)
+    gap = r.status == MISSING
+    res = impute(r.score, spec.method, groups=groups, previous=previous,
+                 among=r.assessed & ((r.status == OK) | gap))
+    filled = res.filled & gap
+    how = IMPUTE_TEXT[spec.method] + (f"（{spec.column}）" if spec.column else "")
+    for i in np.flatnonzero(filled).tolist():
+        r.filled[i] = f"插补：{how} {fmt_num(res.values[i], 4)}"
+        problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」：缺少数值，{r.filled[i]}", unit=i,
+                                indicator=r.key, inputs=r.indicator.inputs, rubric_row=r.indicator.row))
+    r.score = np.where(filled, res.values, r.score)
+
+
+def _treat(r: IndicatorResult, problems: list[Problem]) -> None:
+    """异常值: winsorise or log-transform the indicator's values; the change is shown per unit and listed."""
+    method = r.indicator.outliers
+    if method is None or not r.scored:
+        return
+    assessed = r.assessed
+    res = treat(np.where(assessed, r.score, np.nan), method)
+    name = r.indicator.name
+    if res.note:
+        problems.append(Problem(SEVERITY_HINT, f"「{name}」异常值未处理：{res.note}", indicator=r.key,
+                                rubric_row=r.indicator.row))
+    if not res.method:
+        return
+    word = "缩尾" if res.method == "winsorise" else "对数变换"
+    changed = np.flatnonzero(res.points)
+    r.treated.update({i: f"{word}：{a} → {b}" for i, a, b in
+                      zip(changed.tolist(), fmt_nums(r.score[changed], 4), fmt_nums(res.values[changed], 4))})
+    stats = (f"偏度{res.skew[0]:.2f}、峰度{res.kurt[0]:.2f}，处理后偏度{res.skew[1]:.2f}、峰度{res.kurt[1]:.2f}"
+             if not np.isnan(res.skew[0]) else "")
+    if res.method == "winsorise":
+        what = f"缩尾{int(res.points.sum())}个点（{stats}）"
+    elif method == "winsorise":
+        what = f"缩尾{WIN_MAX}个点后仍偏斜，改为对原值做对数变换（{stats}）"
+    else:
+        what = f"对数变换（{stats}）" if stats else "对数变换"
+    problems.append(Problem(SEVERITY_HINT, f"「{name}」异常值处理：{what}", indicator=r.key, rubric_row=r.indicator.row))
+    r.score = np.where(assessed, res.values, r.score)
+
+
+def _too_few_problems(tree: Tree, values: np.ndarray, reasons: np.ndarray) -> list[Problem]:
+    """A 提示 per unit and node left blank by 最少数据, with the counts that decided it."""
+    out = []
+    for u, p in zip(*np.nonzero(reasons == TOO_FEW_CHILDREN)):
+        c = tree.children[p]
+        assessed = reasons[u, c] != NODE_NOT_ASSESSED
+        present = int((assessed & ~np.isnan(values[u, c])).sum())
+        need = int(np.ceil(tree.min_share[p] * assessed.sum() - 1e-9))
+        out.append(Problem(SEVERITY_HINT, f"「{tree.names[p]}」：{int(assessed.sum())}个下级指标中只有{present}个有数据，"
+                           f"少于最少数据（{need}个），汇总为空", unit=int(u)))
+    return out
 
 
 def _evaluate(ind: Indicator, units: Units, ctx: Ctx, problems: list[Problem]) -> Outcome:
@@ -282,8 +365,10 @@ def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
             inputs = tuple(c.name for c in v.outcome.cols)
             rubric_level = not v.outcome.cols or v.indicator.rule.KIND == "unreadable"  # said once, at the rule
             for i, msg in sorted(v.outcome.messages.items()):
-                if v.ctx.rows[i] and not rubric_level and v.outcome.status[i] != NOT_ASSESSED:
-                    out.append(Problem(SEVERITY_ERROR, f"「{r.indicator.name}」：{msg}", unit=i,
+                if v.ctx.rows[i] and not rubric_level and v.outcome.status[i] != NOT_ASSESSED and i not in r.filled:
+                    skipped = r.skipped and v.outcome.status[i] == MISSING   # 设置 缺失值=跳过: expected gaps
+                    out.append(Problem(SEVERITY_HINT if skipped else SEVERITY_ERROR,
+                                       f"「{r.indicator.name}」：{msg}{'，汇总时跳过' if skipped else ''}", unit=i,
                                        indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
             for i, msg in sorted(v.outcome.notes.items()):
                 if v.ctx.rows[i] and v.outcome.status[i] == OK:
@@ -316,6 +401,10 @@ def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, set
     parent = [index.get(p[:-1], root) for p in paths] + [index.get(p[:-1], root) for p in prefixes] + [-1]
     method = tuple([""] * len(scored) + [settings.method_for(len(p) + 1) for p in prefixes]
                    + [settings.method_for(1)])
+    missing = tuple([""] * len(scored) + [settings.missing_for(len(p) + 1) for p in prefixes]
+                    + [settings.missing_for(1)])
+    min_share = [np.nan] * len(scored) + [settings.min_share_for(len(p) + 1) for p in prefixes] \
+        + [settings.min_share_for(1)]
     names = tuple(r.indicator.column for r in scored) + tuple(p[-1] for p in prefixes) + ("总分",)
     # Weights may differ between unit groups (group variants of a row): one vector per distinct set.
     vectors: dict[tuple, np.ndarray] = {}
@@ -327,7 +416,8 @@ def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, set
     if not weights:
         weights = [(np.zeros(0, bool), np.ones(root + 1))]
     tree = Tree(parent=np.array(parent), n_leaves=len(scored), method=method,
-                weight=weights[0][1], names=names)
+                weight=weights[0][1], names=names, missing=missing,
+                min_share=np.array([np.nan if m is None else m for m in min_share], dtype=float))
     return tree, prefixes, weights
 
 

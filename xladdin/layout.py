@@ -15,7 +15,8 @@ import numpy as np
 
 from engine.clauses import RuleError
 from engine.language import parse_rule
-from engine.model import RANK_BASES, RANKINGS, GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
+from engine.model import (RANK_BASES, RANKINGS, GradeScheme, Imputation, Indicator, NodeSpec, Normalization, Rubric,
+                          Settings, parse_outliers)
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
@@ -38,6 +39,7 @@ RUBRIC_COLUMNS = {
     "group": ("组别", "group", "适用组别"), "weight": ("权重", "weight"), "value": ("业绩值", "value"),
     "score": ("得分", "score"), "working": ("评分过程", "working", "explain"),
     "normalize": ("标准化", "normalize", "normalise"), "direction": ("方向", "direction", "指标方向"),
+    "impute": ("插补", "impute", "插补方法"), "outliers": ("异常值", "outliers", "异常值处理"),
 }
 DATA_COLUMNS = {"unit": ("单位", "unit", "单位名称", "被考核单位"), "group": ("组别", "group"),
                 "parent": ("上级", "parent", "所属上级")}
@@ -48,6 +50,8 @@ SETTING_KEYS = {
     "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
     "round": ("逐级取整", "round_each_level"), "normalize": ("标准化", "normalize"),
     "total_cap": ("总分上限", "total_cap"),
+    "missing": ("缺失值", "missing", "缺失值处理"), "min_share": ("最少数据", "min_data"),
+    "impute": ("插补", "impute"), "outliers": ("异常值", "outliers"),
     # read by xladdin/indices.py (classes, rank change, selection, sensitivity)
     "classes": ("分类", "classes"), "class_groups": ("分类分组", "class_groups"),
     "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
@@ -59,7 +63,7 @@ SETTING_KEYS = {
     "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
-                   "rank_by", "total_cap")
+                   "rank_by", "total_cap", "missing", "min_share")
 BLANK_WHEN_BROKEN = {"grades": "等级", "ranking": "排名", "rank_by": "排名", "aggregate": "汇总"}
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
@@ -227,10 +231,28 @@ def read_book(host: WorkbookHost) -> Book:
         _check_groups(indicators, book)
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
+    settings = _check_missing(settings, max(len(i.path) for i in indicators), settings_sheet, setting_cells, issues)
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     _check_ambiguous_unread(book)
     return book
+
+
+def _check_missing(settings: Settings, depth: int, sheet, cells, issues: list[Issue]) -> Settings:
+    """缺失值 against the rubric's levels: 跳过 on a 求和 level is an 错误 (空白 is used instead);
+    最少数据 with no skipping level does nothing, which a 提示 says."""
+    try:
+        settings.check_missing(depth)
+    except ValueError as exc:
+        r, c = cells[SETTING_KEYS["missing"][0]]
+        issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
+        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
+    if settings.min_share is not None or settings.min_share_levels:
+        if all(settings.missing_for(level) == "blank" for level in range(1, depth + 1)):
+            r, c = cells[SETTING_KEYS["min_share"][0]]
+            issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, c + 1),
+                                "设置「最少数据」只在「缺失值=跳过」的层级起作用，现在各层级均为空白，未使用"))
+    return settings
 
 
 def _read_settings(host, sheet: str | None, issues: list[Issue]):
@@ -280,6 +302,10 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                 kwargs["total_cap"] = Settings.parse_total_cap(_text(value))
             elif f == "round":
                 kwargs["round_each_level"] = _text(value) not in ("否", "no", "false", "0", "仅总分")
+            elif f == "missing":
+                kwargs["missing"], kwargs["missing_levels"] = Settings.parse_missing(_text(value))
+            elif f == "min_share":
+                kwargs["min_share"], kwargs["min_share_levels"] = Settings.parse_min_share(_text(value))
         except (ValueError, KeyError) as exc:
             msg = str(exc) if isinstance(exc, ValueError) else f"排名方式「{value}」无效（可用：competition/dense/ordinal）"
             left = BLANK_WHEN_BROKEN.get(f)
@@ -376,9 +402,11 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                 normalization = Normalization.parse(norm_text, _text(get(row, "direction")))
             except ValueError as exc:
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, at("normalize"), f"指标「{path[-1]}」：{exc}"))
+        impute, outliers = _gap_options(book, sheet, at, path[-1], _text(get(row, "impute")),
+                                        _text(get(row, "outliers"))) if rule.scored else (None, None)
         indicators.append(Indicator(id=ident, path=path, points=points, rule=rule, inputs=inputs, groups=groups,
                                     weight=weight, criteria=_text(get(row, "criteria")), normalize=normalization,
-                                    row=r + 1))
+                                    impute=impute, outliers=outliers, row=r + 1))
         book.leaf_rows.append(r)
     if notes:
         book.issues.append(Issue(SEVERITY_HINT, sheet, notes[0][1], f"{len(notes)}行规则的档次有空档或重叠（得分落在空档内"
@@ -388,8 +416,31 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
 
 def book_default_normalize(book: Book) -> str:
     """The 设置 标准化 value applies to every indicator whose own 标准化 cell is blank."""
-    value = book.options.get("normalize")
+    return _book_default(book, "normalize")
+
+
+def _book_default(book: Book, field: str) -> str:
+    value = book.options.get(field)
     return _text(value[0]) if value else ""
+
+
+def _gap_options(book: Book, sheet: str, at, name: str, impute_text: str, outlier_text: str):
+    """插补 and 异常值 of a row (or the 设置 default for a blank cell); a bad word is an 错误 at its cell."""
+    out = []
+    for field, text, parse in (("impute", impute_text, Imputation.parse), ("outliers", outlier_text, parse_outliers)):
+        own = bool(text)
+        text = text or _book_default(book, field)
+        try:
+            out.append(parse(text) if text else None)
+        except ValueError as exc:
+            if own:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at(field), f"指标「{name}」：{exc}"))
+            elif not any(i.message.startswith(f"设置「{SETTING_KEYS[field][0]}」") for i in book.issues):
+                r, c = book.setting_cells[SETTING_KEYS[field][0]]
+                book.issues.append(Issue(SEVERITY_ERROR, book.sheets.get("settings", "设置"), cell_ref(r, c + 1),
+                                         f"设置「{SETTING_KEYS[field][0]}」无效：{exc}"))
+            out.append(None)
+    return tuple(out)
 
 
 def _single_inputs(cell, label: str, rule, store: dict, book: Book, at: tuple[int, int]) -> tuple[str, ...]:
