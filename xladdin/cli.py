@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -103,7 +104,11 @@ def report_pdf(book: Path) -> Path:
 
 def cmd_validate(args) -> int:
     try:
-        issues = handlers.validate(FileHost(args.book))
+        host = FileHost(args.book)
+        issues = handlers.validate(host)
+        if args.reading:
+            for row, name, rule, reading in handlers.readings(host):
+                print(f"第{row}行「{name}」{rule}：{reading}" if row else f"「{name}」{rule}：{reading}")
     except ReadError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -146,6 +151,42 @@ def _new_into(out: Path, force: bool) -> int:
     added = handlers.insert_template(host)
     print(f"已在「{out}」中加入示例工作表：{'、'.join(added)}（原有工作表未改动）")
     return 0
+
+
+def cmd_rule(args) -> int:
+    """推导规则: one 评分标准 → the proposed rule, its inputs and its reading (exit 0 sure, 1 unsure, 2 none)."""
+    from engine.wording import read_wording
+    proposal = read_wording(args.text, args.points)
+    if args.json:
+        print(json.dumps(proposal.as_json(), ensure_ascii=False))
+    else:
+        print(f"规则：{proposal.rule or '（未能推导）'}")
+        if proposal.inputs:
+            print("输入：" + "，".join(f"{i['name']}（{i['what']}）" for i in proposal.inputs))
+        print(f"说明：{proposal.reading}")
+        if proposal.rule:
+            print("把握：" + ("确定" if proposal.sure else "存疑，请核对"))
+        if proposal.unread:
+            print("未读懂：" + "；".join(f"「{u}」" for u in proposal.unread))
+    return 0 if proposal.sure and proposal.rule else 1 if proposal.rule else 2
+
+
+def cmd_suggest(args) -> int:
+    """推导规则 on a file: exit 0 when every row got a sure rule, 1 when some are unsure or unread."""
+    try:
+        host = FileHost(args.book, args.output)
+        found, _ = handlers.suggest(host)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    filled = sum(s.filled for s in found)
+    sure = sum(s.filled and s.proposal.sure for s in found)
+    print(f"{host.out}：{len(found)}行规则为空且有评分标准，已填写{filled}行（其中{sure}行确定，"
+          f"{filled - sure}行存疑，请核对），{len(found) - filled}行未填写；详见「问题」表")
+    for s in found:
+        mark = ("确定" if s.proposal.sure else "存疑") if s.filled else "未填"
+        print(f"  第{s.row + 1}行 [{mark}] {s.proposal.rule or ''}  {s.proposal.reading}")
+    return 0 if sure == len(found) else 1
 
 
 def cmd_demo(args) -> int:
@@ -295,12 +336,25 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_report)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件", description="校验细则：列出问题，不写文件")
     v.add_argument("book", metavar="工作簿", help="要校验的 .xlsx/.xlsm 工作簿")
+    v.add_argument("--reading", action="store_true", help="同时列出每行规则的规则说明（中文含义）")
     v.set_defaults(func=cmd_validate)
     n = sub.add_parser("new", help="新建带示例的细则工作簿（不会覆盖已有数据）",
                        description="新建带示例的细则工作簿；文件已存在且没有「细则」表时，只加入示例工作表")
     n.add_argument("output", metavar="文件", help="新工作簿的文件名（.xlsx）")
     n.add_argument("--force", action="store_true", help="替换已存在但全空的工作簿（有数据的工作簿从不替换）")
     n.set_defaults(func=cmd_new)
+    ru = sub.add_parser("rule", help="由评分标准（文字）推导规则，并给出规则说明",
+                        description="由评分标准（文字）推导规则：给出规则、输入和规则说明；确定退出码0，存疑1，未能推导2")
+    ru.add_argument("text", metavar="评分标准", help="评分标准原文，如「每发现一处错误扣0.5分，最多扣2分」")
+    ru.add_argument("--points", metavar="分值", help="该行的分值")
+    ru.add_argument("--json", action="store_true", help="输出一个 JSON 对象（rule、inputs、reading、sure、unread）")
+    ru.set_defaults(func=cmd_rule)
+    sg = sub.add_parser("suggest", help="推导规则：为规则为空的细则行按评分标准填写规则和输入",
+                        description="推导规则：为「规则」为空的细则行按「评分标准」填写规则（及输入），只填空白单元格并加批注，"
+                                    "每行的规则说明列在「问题」表")
+    sg.add_argument("book", metavar="工作簿", help="要推导规则的 .xlsx/.xlsm 工作簿")
+    sg.add_argument("-o", "--output", metavar="文件", help="写入另一个文件（默认写回原文件）")
+    sg.set_defaults(func=cmd_suggest)
     d = sub.add_parser("demo", help="对每个示例工作簿重新评分，输出到 out/",
                        description="对随软件安装的每个示例工作簿重新评分，结果写入输出文件夹")
     d.add_argument("--out", default="out", metavar="文件夹", help="输出文件夹（默认 out）")

@@ -47,6 +47,17 @@ def _text_safe(value):
     return value
 
 
+def _note(cell, text: str) -> None:
+    """Set a cell's note; hosts without notes (older Office.js) keep the value and skip the note."""
+    try:
+        if cell.note is not None:
+            cell.note.text = text
+        else:
+            cell.add_note(text)
+    except NotImplementedError:
+        pass
+
+
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
     """Sorted row numbers as (first, last) runs of consecutive rows: one Excel call per run."""
     out: list[tuple[int, int]] = []
@@ -121,6 +132,8 @@ class XlwingsHost:
                 ws.range((r + 1, c + 1)).value = _text_safe(value)
             for (r, c), fmt in patch.formats.items():
                 ws.range((r + 1, c + 1)).number_format = fmt
+            for (r, c), text in patch.notes.items():
+                _note(ws.range((r + 1, c + 1)), text)
         for name in remove:
             if name.lower() in existing:
                 existing[name.lower()].delete()
