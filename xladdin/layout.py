@@ -64,6 +64,7 @@ SETTING_KEYS = {
     "share": ("推荐比例", "recommend_share"), "no_double": ("不重复激励", "no_double_reward"),
     "quota_article": ("名额条款", "quota_article"), "order_article": ("排序条款", "order_article"),
     "sensitivity": ("敏感性", "sensitivity"),
+    "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
                    "rank_by", "total_cap", "missing", "min_share")
@@ -401,6 +402,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
     last_leaf: tuple[str, ...] | None = None
     indicators, nodes, single_inputs = [], [], {}
     seen_ids: dict[str, list[tuple[frozenset | None, int]]] = {}
+    notes: list[tuple[int, str, str]] = []           # (row, cell, text) of every band 提示
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         cells = [_text(get(row, f)) for f in levels]
@@ -450,7 +452,10 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                                              f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
             seen_ids.setdefault(ident, []).append((groups, r + 1))
         for severity, message in rule.remarks(points):
-            book.issues.append(Issue(severity, sheet, at("rule"), f"指标「{path[-1]}」：{message}"))
+            if severity == SEVERITY_HINT:   # gaps and overlaps of bands: one 提示 for the rubric, below
+                notes.append((r, at("rule"), f"第{r + 1}行「{path[-1]}」{message}"))
+            else:
+                book.issues.append(Issue(severity, sheet, at("rule"), f"指标「{path[-1]}」：{message}"))
         if book.single:
             inputs = _single_inputs(value_cell, ident or f"第{r + 1}行", rule, single_inputs, book, (r, cols["value"]))
         else:
@@ -468,6 +473,9 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                                     weight=weight, criteria=_text(get(row, "criteria")), normalize=normalization,
                                     impute=impute, outliers=outliers, row=r + 1))
         book.leaf_rows.append(r)
+    if notes:
+        book.issues.append(Issue(SEVERITY_HINT, sheet, notes[0][1], f"{len(notes)}行规则的档次有空档或重叠（得分落在空档内"
+                                 "会报错，落在重叠处两档均可）：" + "；".join(text for _, _, text in notes)))
     return indicators, nodes, single_inputs
 
 
