@@ -668,3 +668,10 @@ def test_trap_7_percent_with_per_1_percent():
 def test_half_up_rounding_of_scores():
     # 2 × 0.5625 = 1.125 → 1.13 half-up (Python's round would give 1.12)
     assert_scores(scores("ratio", 2, [0.5625]), [1.13])
+
+
+def test_relative_to_a_benchmark_with_a_zero_denominator_is_an_error_alone_or_in_a_column():
+    # 0 ÷ 0 has no value to compare with 24.097: blank with an 错误, the same for one unit and for 20
+    for n in (1, 20):
+        ind, res = score_one("relative to=24.097", 10, [0.0] * n, [0.0] * n)
+        assert all(blank_with_error(ind, res, i) for i in range(n))

@@ -625,6 +625,9 @@ class RelativeRule(_RateRule):
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        if len(cols) == 2:            # x/0 has no value to compare with the best: an error, never a guess
+            out.fail(ctx.rows & (den == 0) & (out.status == OK), INVALID,
+                     lambda i: f"「{cols[1].name}」为0，无法计算比值")
         with np.errstate(divide="ignore", invalid="ignore"):
             v = num / den if len(cols) == 2 else num
         if isinstance(self.to, Decimal):
