@@ -7,6 +7,11 @@ Semantics (product.md 汇总, rule-kinds K16/K25):
   prod(s**(w/sum(w))), with 0 when a positive-weight child is 0 and blank when a child is negative.
 - A blank child score the unit is assessed on makes the parent blank (missing is never 0); a node
   with no assessed child is itself not assessed.
+- Unless the node skips missing children (`Tree.missing`, 设置 缺失值): `skip` leaves a blank child
+  out of a mean and renormalises the weights over the children present; `scale` (求和 with
+  按比例折算) adds the children present and scales the sum to the full points of the children
+  assessed (their counts when points are unknown). `Tree.min_share` blanks a skipping node
+  whose present children are fewer than that share of its assessed ones (最少数据).
 - Blank weights: when every sibling's weight is blank they are equal; a blank weight among given
   ones takes the mean of its given siblings' weights, so a forgotten cell acts as a typical
   sibling rather than silently dropping the indicator.
@@ -24,7 +29,9 @@ from engine.rounding import round_half_up
 
 METHODS = ("sum", "wmean", "gmean")
 
-OK, MISSING_CHILD, NOT_ASSESSED, NEGATIVE_CHILD, ZERO_WEIGHT, MISSING_SCORE, MISSING_COEFFICIENT = range(7)
+MISSING_MODES = ("blank", "skip", "scale")
+(OK, MISSING_CHILD, NOT_ASSESSED, NEGATIVE_CHILD, ZERO_WEIGHT, MISSING_SCORE, MISSING_COEFFICIENT,
+ TOO_FEW_CHILDREN) = range(8)
 REASONS = {
     OK: "",
     MISSING_CHILD: "缺少下级得分",
@@ -33,6 +40,7 @@ REASONS = {
     ZERO_WEIGHT: "下级权重之和为0，无法加权平均",
     MISSING_SCORE: "得分缺失",
     MISSING_COEFFICIENT: "缺少系数",
+    TOO_FEW_CHILDREN: "有数据的下级指标少于设置的最少数据",
 }
 
 
@@ -45,13 +53,21 @@ class Tree:
     method: tuple[str, ...]
     weight: np.ndarray
     names: tuple[str, ...] | None = field(default=None)
+    missing: tuple[str, ...] | None = field(default=None)   # per node: blank / skip / scale (leaves: '')
+    min_share: np.ndarray | None = field(default=None)      # per node: share of children needed (NaN: any)
 
     def __post_init__(self):
         parent = np.asarray(self.parent, dtype=np.int64)
         weight = np.asarray(self.weight, dtype=float)
+        n = len(parent)
+        missing = tuple(self.missing) if self.missing is not None else ("",) * self.n_leaves + ("blank",) * (n - self.n_leaves)
+        share = np.full(n, np.nan) if self.min_share is None else np.asarray(self.min_share, dtype=float)
         object.__setattr__(self, "parent", parent)
         object.__setattr__(self, "weight", weight)
-        n = len(parent)
+        object.__setattr__(self, "missing", missing)
+        object.__setattr__(self, "min_share", share)
+        if len(missing) != n or share.shape != (n,):
+            raise ValueError("指标树的缺失值处理方式（或最少数据）个数与指标个数不一致")
         if not (len(self.method) == len(weight) == n) or (self.names is not None and len(self.names) != n):
             raise ValueError("指标树的上级、汇总方式、权重（和名称）长度不一致")
         if n == 0 or not 0 < self.n_leaves < n or parent[-1] != -1:
@@ -64,6 +80,12 @@ class Tree:
                 raise ValueError(f"{self.label(i)}的汇总方式「{self.method[i]}」无效，应为 sum、wmean 或 gmean")
             if self.children[i].size == 0:
                 raise ValueError(f"汇总指标{self.label(i)}没有下级指标")
+            if self.missing[i] not in MISSING_MODES:
+                raise ValueError(f"{self.label(i)}的缺失值处理「{self.missing[i]}」无效，应为 blank、skip 或 scale")
+            if self.missing[i] == "skip" and self.method[i] == "sum":
+                raise ValueError(f"{self.label(i)}按求和汇总，跳过缺失的下级会少算分数：须同时按比例折算")
+            if not (np.isnan(share[i]) or 0 < share[i] <= 1):
+                raise ValueError(f"{self.label(i)}的最少数据应在0到1之间（如2/3）")
         resolve_weights(self, weight)  # validates the weights once
 
     def label(self, i: int) -> str:
@@ -109,12 +131,14 @@ class AggregateResult:
 
 
 def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
-              round_each_level: bool = True, weights=None, coefficient=None) -> AggregateResult:
-    """Aggregate leaf scores (U, L) up the tree; `coefficient` (U,) multiplies the root (系数)."""
+              round_each_level: bool = True, weights=None, coefficient=None, points=None) -> AggregateResult:
+    """Aggregate leaf scores (U, L) up the tree; `coefficient` (U,) multiplies the root (系数).
+
+    `points` (U, L): the leaves' full points, used where a `scale` node scales a partial sum."""
     leaf, mask = _check_inputs(tree, leaf_scores, assessed)
     w = resolve_weights(tree, weights)[None, :]
     node_vals, node_assessed, reasons = _aggregate_runs(
-        tree, leaf, mask, w, decimals, round_each_level, coefficient, with_reasons=True)
+        tree, leaf, mask, w, decimals, round_each_level, coefficient, with_reasons=True, points=points)
     values = np.empty((leaf.shape[0], tree.n))
     values[:, : tree.n_leaves] = np.where(mask, leaf, np.nan)
     reason = np.zeros(values.shape, dtype=np.int8)
@@ -137,7 +161,18 @@ def _check_inputs(tree: Tree, leaf_scores, assessed):
     return leaf, mask
 
 
-def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False):
+def _node_points(tree: Tree, mask, points) -> np.ndarray:
+    """(U, N) full points: the leaves' own, an aggregate's the sum over its assessed children (NaN unknown)."""
+    full = np.full((mask.shape[0], tree.n), np.nan)
+    if points is not None:
+        full[:, : tree.n_leaves] = np.where(mask, np.asarray(points, dtype=float), 0.0)
+    for p in range(tree.n_leaves, tree.n):
+        full[:, p] = full[:, tree.children[p]].sum(-1)
+    return full
+
+
+def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False,
+                    points=None):
     """Aggregate for R weight sets at once: w is (R, N) effective weights.
 
     Returns node values {node: (R, U)}, node assessed (U, N) and, if asked, reasons {node: (R, U)}.
@@ -148,6 +183,7 @@ def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient
     node_assessed = np.zeros((n_units, tree.n), dtype=bool)
     node_assessed[:, : tree.n_leaves] = mask
     leaf0 = np.where(mask & ~np.isnan(leaf), leaf, 0.0)
+    full = _node_points(tree, mask, points) if "scale" in tree.missing else None
     vals, reasons = {}, {}
     root = tree.n - 1
     for p in range(tree.n_leaves, tree.n):
@@ -159,15 +195,27 @@ def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient
             x = np.stack([vals[i] if i >= tree.n_leaves else np.broadcast_to(leaf[:, i], (n_runs, n_units))
                           for i in c], axis=-1)       # (R, U, k)
             x0 = np.where(m & ~np.isnan(x), x, 0.0)
-        blank = (np.isnan(x) & m).any(-1)
+        skips = tree.missing[p] != "blank"
+        if skips:                                     # a blank child is left out, not fatal
+            present = m & ~np.isnan(x)
+            n_present, n_assessed = present.sum(-1), m.sum(-1)
+            too_few = n_present < tree.min_share[p] * n_assessed - 1e-9 if not np.isnan(tree.min_share[p]) \
+                else np.zeros(n_present.shape, dtype=bool)
+            blank = (n_present == 0) & (n_assessed > 0)
+            m = present
+        else:
+            too_few = np.zeros((), dtype=bool)
+            blank = (np.isnan(x) & m).any(-1)
         negative = np.zeros((), dtype=bool)
         den = None
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if tree.method[p] == "sum":
                 v = x0.sum(-1)
+                if skips:
+                    v = v * _scale(full, c, node_assessed[:, c], present)
             else:
                 wc = w[:, c]                          # (R, k)
-                den = (m.astype(float) @ wc.T).T      # (R, U)
+                den = _weighted_sum(m.astype(float), wc)   # (R, U)
                 if tree.method[p] == "wmean":
                     v = _weighted_sum(x0, wc) / den
                 else:
@@ -176,9 +224,9 @@ def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient
                     v = np.exp(_weighted_sum(logs, wc) / den)
                     zero = np.where(m & (x == 0), 1.0, 0.0)
                     v = np.where(_weighted_sum(zero, (wc > 0).astype(float)) > 0, 0.0, v)
-            assessed_p = m.any(-1)
+            assessed_p = node_assessed[:, c].any(-1)
             node_assessed[:, p] = assessed_p
-            bad = ~assessed_p | blank | negative
+            bad = ~assessed_p | blank | negative | too_few
             if den is not None:
                 bad = bad | (den <= 0)
             if p == root and coefficient is not None:
@@ -195,8 +243,18 @@ def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient
                 r = np.where(np.isnan(coef), MISSING_COEFFICIENT, r)
             r = np.where(negative, NEGATIVE_CHILD, r)
             r = np.where(blank, MISSING_CHILD, r)
+            r = np.where(too_few & ~blank, TOO_FEW_CHILDREN, r)
             reasons[p] = np.broadcast_to(np.where(~assessed_p, NOT_ASSESSED, r), (n_runs, n_units)).astype(np.int8)
     return vals, node_assessed, reasons
+
+
+def _scale(full, c, assessed, present):
+    """按比例折算: full points of the assessed children / those of the present ones (counts when unknown)."""
+    fc = np.where(assessed, full[:, c], 0.0)                  # (U, k)
+    known = ~np.isnan(fc).any(-1) & (fc.sum(-1) > 0)
+    whole = np.where(known, fc.sum(-1), assessed.sum(-1))
+    part = np.where(known, np.where(present, np.nan_to_num(fc), 0.0).sum(-1), present.sum(-1))
+    return whole / part
 
 
 def _weighted_sum(x, wc):

@@ -2,8 +2,9 @@
 
 Methods, with `base` (default 100) as the scale; statistics are taken within `groups` when given:
 - none: the value itself.
-- minmax: (v - min) / (max - min) * base (reversed when lower is better). All equal -> base for
-  every unit: nobody is behind anybody.
+- minmax: (v - min) / (max - min) * base (reversed when lower is better). All equal (or a single
+  value): nothing to stretch, so every unit gets NaN with the reason `CONSTANT`; the caller treats
+  the indicator as missing rather than giving everybody the top score.
 - zscore: (v - mean) / sample standard deviation (Excel STANDARDIZE with STDEV), sign flipped when
   lower is better; 0 for every unit when there is no spread (all equal or a single unit).
 - distance_to_best: v / max * base, or min / v * base when lower is better. Ratio methods need
@@ -31,7 +32,7 @@ NORMALIZE_METHODS = ("none", "minmax", "zscore", "distance_to_best", "ratio_to_b
                      "ratio_to_reference", "percentile")
 RATIO_METHODS = ("distance_to_best", "ratio_to_benchmark", "ratio_to_reference")
 
-OK, MISSING, BAD_DIVISOR, NEGATIVE, NO_GROUP, ZERO_VALUE = range(6)
+OK, MISSING, BAD_DIVISOR, NEGATIVE, NO_GROUP, ZERO_VALUE, CONSTANT = range(7)
 REASONS = {
     OK: "",
     MISSING: "原始数值缺失",
@@ -39,6 +40,7 @@ REASONS = {
     NEGATIVE: "数值为负，无法按比值计算",
     NO_GROUP: "未填写分组，无法组内标准化",
     ZERO_VALUE: "数值为0，越小越好的比值为无穷大（可设置上限）",
+    CONSTANT: "各单位数值全部相同，无法极差标准化，按缺失处理",
 }
 
 
@@ -76,7 +78,8 @@ def normalize(values, method: str, higher_is_better: bool = True, benchmark=None
         elif method == "minmax":
             lo, hi = stats.transform("min").to_numpy(), stats.transform("max").to_numpy()
             share = (x - lo) / (hi - lo) if higher_is_better else (hi - x) / (hi - lo)
-            out = np.where(hi > lo, share * base, base)
+            out = share * base
+            reason[ok & ~(hi > lo)] = CONSTANT
         elif method == "zscore":
             mean, sd = stats.transform("mean").to_numpy(), stats.transform("std").to_numpy()
             z = (x - mean) / sd

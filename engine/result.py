@@ -10,8 +10,8 @@ import pandas as pd
 
 from .aggregate import REASONS
 from .model import Indicator, Settings
-from .numbers import fmt_num
-from .rules import OK, Ctx, Outcome
+from .numbers import fmt_num, fmt_pct
+from .rules import MISSING, NOT_ASSESSED, OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
 
@@ -63,10 +63,19 @@ class IndicatorResult:
     points: np.ndarray                   # full points per unit (NaN: not assessed)
     scored: bool = True
     raw: np.ndarray | None = None        # the rule's scores before normalisation, where normalised
+    norm_messages: np.ndarray | None = None   # why normalisation left a unit blank ('' when it did not)
+    filled: dict[int, str] = field(default_factory=dict)    # unit -> '插补：组内均值 12.5'
+    treated: dict[int, str] = field(default_factory=dict)   # unit -> '缩尾：95 → 40'
+    skipped: bool = False                # its parent skips a missing value (设置 缺失值)
 
     @property
     def column(self) -> str:
         return self.indicator.column
+
+    @property
+    def assessed(self) -> np.ndarray:
+        """Units assessed on this indicator: their group has a row, and no input said 不涉及 (na=exclude)."""
+        return (self.which >= 0) & (self.status != NOT_ASSESSED)
 
     def variant(self, i: int) -> Variant | None:
         k = self.which[i]
@@ -77,9 +86,11 @@ class IndicatorResult:
         v = self.variant(i)
         if v is None:
             return "本单位不考核此项"
+        if i in self.filled:
+            return self._finish(v, i, self.filled[i])
         if v.outcome.status[i] != OK:
-            return v.outcome.messages.get(i, "无法计算")
-        return self._finish(v, i, v.indicator.rule.explain(v.outcome, i, v.indicator.points, v.ctx))
+            return self._failed(v, i)
+        return self._finish(v, i, v.indicator.rule.working(v.outcome, [i], v.indicator.points, v.ctx)[0])
 
     def explanations(self) -> list[str | None]:
         """The working for every unit, written a variant (a column) at a time."""
@@ -87,19 +98,28 @@ class IndicatorResult:
         for k, v in enumerate(self.variants):
             rows = np.flatnonzero(self.which == k)
             ok = rows[v.outcome.status[rows] == OK].tolist()
-            many = v.indicator.rule.explain_many(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
-            plain = self.raw is None and not v.outcome.notes
+            many = v.indicator.rule.working(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
+            plain = self.raw is None and not v.outcome.notes and not self.treated
             for i, text in zip(ok, many):
                 texts[i] = text if plain else self._finish(v, i, text)
             for i in rows[v.outcome.status[rows] != OK].tolist():
-                texts[i] = v.outcome.messages.get(i, "无法计算")
+                texts[i] = self._finish(v, i, self.filled[i]) if i in self.filled else self._failed(v, i)
         return texts
 
+    def _failed(self, v: Variant, i: int) -> str:
+        """Why a unit has no score; a blank input its parent skips (设置 缺失值=跳过) says so."""
+        text = v.outcome.messages.get(i, "无法计算")
+        return f"{text}，汇总时跳过" if self.skipped and v.outcome.status[i] == MISSING else text
+
     def _finish(self, v: Variant, i: int, text: str) -> str:
-        """Add the normalisation step and any 提示 to a unit's working."""
+        """Add the outlier treatment, the normalisation step and any 提示 to a unit's working."""
+        if i in self.treated:
+            text += f"；{self.treated[i]}"
         if self.raw is not None:
             norm = v.indicator.normalize
-            text += f"；标准化（{norm.method}{'，越小越好' if not norm.higher_is_better else ''}）后为{fmt_num(self.score[i])}"
+            how = f"标准化（{norm.method}{'，越小越好' if not norm.higher_is_better else ''}）"
+            why = self.norm_messages[i] if self.norm_messages is not None else ""
+            text += f"；{how}后为{fmt_num(self.score[i])}" if not why else f"；{how}：{why}"
         note = v.outcome.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
 
@@ -131,6 +151,7 @@ class Result:
     group_rank: np.ndarray
     settings: Settings
     problems: list[Problem] = field(default_factory=list)
+    share: np.ndarray | None = None      # 得分率 (总分 ÷ 满分) where full points are not all 100
 
     def __len__(self) -> int:
         return len(self.units)
@@ -159,7 +180,7 @@ class Result:
         """The 得分 table: 单位, 组别, indicators, aggregates, 总分, 等级, 排名, 组内排名."""
         data = {"单位": self.units, "组别": self.groups}
         for ind in self.indicators:
-            data[ind.column] = ind.score if ind.scored else ind.value
+            data[ind.column] = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
         for k, name in enumerate(self.node_names):
             data[name if name not in data else f"{name}（小计）"] = self.nodes[:, k]
         data["总分"] = self.total
@@ -186,5 +207,7 @@ class Result:
         """One line per unit for the command line: total, grade, rank."""
         total = "空" if np.isnan(self.total[i]) else fmt_num(self.total[i], self.settings.decimals)
         rank = "" if np.isnan(self.rank[i]) else f"，第{int(self.rank[i])}名"
-        return f"{self.units[i]}：总分{total}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
+        share = "" if self.share is None or np.isnan(self.share[i]) else \
+            f"（满分{fmt_num(self.full[i])}，得分率{fmt_pct(self.share[i])}）"
+        return f"{self.units[i]}：总分{total}{share}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine.normalize import (BAD_DIVISOR, MISSING, NEGATIVE, NO_GROUP, OK, ZERO_VALUE, normalize)
+from engine.normalize import (BAD_DIVISOR, CONSTANT, MISSING, NEGATIVE, NO_GROUP, OK, ZERO_VALUE, normalize)
 
 NAN = np.nan
 V = [10, 20, 40, NAN, 20]
@@ -25,8 +25,11 @@ def test_minmax():
     close(normalize(V, "minmax", higher_is_better=False), [100, 200 / 3, 0, NAN, 200 / 3])
 
 
-def test_minmax_all_equal_gives_base():
-    close(normalize([7, 7, NAN], "minmax"), [100, 100, NAN])
+def test_minmax_of_an_indicator_with_all_values_equal_is_missing_not_full_marks():
+    # max - min = 0: nothing to stretch; every unit is missing (the caller skips or blanks it)
+    r = normalize([7, 7, NAN], "minmax")
+    close(r, [NAN, NAN, NAN])
+    assert r.reason.tolist() == [CONSTANT, CONSTANT, MISSING]
 
 
 def test_zscore_sample_sd():
@@ -83,10 +86,10 @@ def test_negative_values_cannot_be_ratios():
 
 
 def test_groups():
-    # a: 1, 2 -> 0, 100; b: 3 alone -> 100 (all equal); blank group: not normalised
+    # a: 1, 2 -> 0, 100; b: 3 alone -> no spread, missing; blank group: not normalised
     r = normalize([1, 2, 3, 4], "minmax", groups=["a", "a", "b", None])
-    close(r, [0, 100, 100, NAN])
-    assert r.reason[3] == NO_GROUP
+    close(r, [0, 100, NAN, NAN])
+    assert r.reason[2] == CONSTANT and r.reason[3] == NO_GROUP
 
 
 def test_base_scales_the_result():

@@ -26,7 +26,7 @@ import udfs
 # The golden file is the module the add-in ships, so the functions work without Import Functions.
 GOLDEN = Path(__file__).parent.parent / "xladdin" / "addin" / "xlwings_udfs.bas"
 FUNCTIONS = {"BAND_SCORE", "RATIO_SCORE", "STEP_SCORE", "THRESHOLD_SCORE", "RULE_SCORE", "RULE_EXPLAIN",
-             "GRADE", "GROUP_RANK", "COMPOSITE_INDEX"}
+             "GRADE", "GROUP_RANK", "COMPOSITE_INDEX", "RULE_FROM_TEXT", "RULE_READING"}
 
 # MS-VBAL 3.3.5.2 reserved identifiers (statement and marker keywords, operators, reserved names,
 # special forms, types, literals) plus statement words that break a parameter list in practice.

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.libreoffice,
               pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")]
 
 
-def _soffice(tmp: Path, fmt: str, outdir: Path, files: list[Path]) -> None:
+def soffice(tmp: Path, fmt: str, outdir: Path, files: list[Path]) -> None:
     """One headless conversion run over all files (one start-up), with a throwaway profile."""
     profile = (tmp / "lo-profile").as_uri()
     run = subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt,
@@ -45,7 +45,7 @@ def rescored(tmp_path_factory) -> list[Path]:
 
 def test_every_rescored_workbook_renders_to_pdf(rescored, tmp_path):
     pdfs = tmp_path / "pdf"
-    _soffice(tmp_path, "pdf", pdfs, rescored)
+    soffice(tmp_path, "pdf", pdfs, rescored)
     for book in rescored:
         pdf = pdfs / (book.stem + ".pdf")
         assert pdf.exists(), f"LibreOffice produced no PDF for {book.name}"
@@ -56,7 +56,7 @@ def test_every_rescored_workbook_renders_to_pdf(rescored, tmp_path):
 def test_libreoffice_reads_the_same_scores(rescored, tmp_path):
     book = rescored[0]                                        # the template: always present
     back = tmp_path / "back"
-    _soffice(tmp_path, "xlsx", back, [book])
+    soffice(tmp_path, "xlsx", back, [book])
     ours = sheet_rows(book, "得分")
     theirs = sheet_rows(back / book.name, "得分", data_only=True)
     assert len(ours) == len(theirs) == 3
@@ -76,7 +76,7 @@ def test_libreoffice_keeps_the_chart_and_the_colour_scale(rescored, tmp_path):
     import zipfile
     book = rescored[0]
     back = tmp_path / "back"
-    _soffice(tmp_path, "xlsx", back, [book])
+    soffice(tmp_path, "xlsx", back, [book])
     with zipfile.ZipFile(back / book.name) as z:
         charts = [z.read(n).decode("utf-8") for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
         sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")]

@@ -171,16 +171,20 @@ def test_duplicate_units_and_ids(tmp_path):
     })
     code, scores, issues = rescore(book)
     assert code == 1
-    assert where(issues) == {("错误", "细则", "A5"), ("错误", "数据", "A5")}
+    assert where(issues) == {("错误", "细则", "A5"), ("错误", "数据", "A2"), ("错误", "数据", "A5")}
     [dup_id] = messages(issues, "错误", "细则", "A5")
     assert "「2」" in dup_id and "第4行" in dup_id
-    [dup_unit] = messages(issues, "错误", "数据", "A5")
-    assert "「甲」" in dup_unit and "第2行" in dup_unit
+    # 甲 listed twice: which row is meant is unknown, so neither is scored, ranked or a peer
+    for cell in ("A2", "A5"):
+        [dup_unit] = messages(issues, "错误", "数据", cell)
+        assert dup_unit == "单位「甲」重复列出（第2行、第5行）：这些行均不评分、不排名，请删去多余的行或改正单位名称"
+    assert set(scores) == {"乙", "丙"}
     # The group variants of 编号 1 share one column: 一组 needs 90% of 10, 三组 80% of 5.
     assert (scores["乙"]["1 达标"], scores["丙"]["1 达标"]) == (5, 0)
-    # 速率: best of all its units is 100; 乙 95 is 5% below → 1 step off 10 (its 三组 row) → 9;
-    # 丙 90 is 10% below → 2 steps → 8.
-    assert (scores["乙"]["2 速率"], scores["丙"]["2 速率"]) == (9, 8)
+    # 速率: best of the units left is 乙's 95 → 10 (its 三组 row); 丙 90 is 5/95 = 5.3% below,
+    # round=up → 2 steps of 5% → 8.
+    assert (scores["乙"]["2 速率"], scores["丙"]["2 速率"]) == (10, 8)
+    assert (scores["乙"]["排名"], scores["丙"]["排名"]) == (1, 2)
 
 
 def test_input_column_missing_from_data(tmp_path):

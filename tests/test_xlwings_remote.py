@@ -466,7 +466,7 @@ def test_scripts_are_the_ribbon_buttons():
     from xlwings.server import custom_scripts_meta
     meta = {m["function_name"]: m["name"] for m in custom_scripts_meta(ribbon)}
     assert meta == {"rescore_script": "重新评分", "validate_script": "校验细则",
-                    "new_script": "新建细则", "explain_script": "说明"}
+                    "new_script": "新建细则", "suggest_script": "推导规则", "explain_script": "说明"}
 
 
 def test_rescore_script_writes_and_reports_in_a_message_box(template):
@@ -519,3 +519,18 @@ def test_dispatch_uses_the_calling_book(template, monkeypatch):
     assert book.json()["actions"][-1]["args"][0] == "校验完成：0个错误，1个提示（详见「问题」表）"
     ribbon.dispatch("no-such-button")
     assert book.json()["actions"][-1]["args"][0] == "未知的按钮：no-such-button"
+
+
+def test_suggest_script_fills_the_blank_rule_with_a_note(template, tmp_path):
+    """推导规则 from Excel: the blank 规则 of row 1 gets the rule read from its 评分标准, with a note."""
+    path = tmp_path / "blank.xlsx"
+    wb = openpyxl.load_workbook(template)
+    wb["细则"]["E2"] = None                                   # band 好=8-10; 较好=6-7; 一般=<6
+    wb.save(path)
+    book = call_script("suggest_script", remote_book(path))
+    actions = book.json()["actions"]
+    values = [a for a in actions if a["func"] == "setValues" and a["start_row"] == 1 and a["start_column"] == 4]
+    assert values and values[-1]["values"] == [["band 好=8-10; 较好=6-7; 一般=<6"]]
+    notes = [a for a in actions if a["func"] == "addNote"]
+    assert notes and notes[0]["args"] == ["$E$2", "由评分标准推导，请核对"]
+    assert actions[-1]["func"] == "alert" and actions[-1]["args"][0].startswith("推导规则完成：1行中已填写1行（0行确定，1行存疑）")

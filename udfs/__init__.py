@@ -73,6 +73,22 @@ def RULE_EXPLAIN(rule, points, input1, *more_inputs):
 
 
 @xw.func(category=CATEGORY)
+@xw.arg("wording", ndim=2, doc="评分标准原文（如「每发现一处错误扣0.5分，最多扣2分」），可为整列")
+@xw.arg("points", doc="分值（可留空）")
+def RULE_FROM_TEXT(wording, points=None):
+    """由评分标准推导规则：返回规则语言写成的规则；读不懂时返回 #未能推导 及原因。"""
+    return core.rule_from_text(wording, points)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("rule", doc="规则，如 step per=5% deduct=1 from=best round=up")
+@xw.arg("points", doc="分值（可留空）")
+def RULE_READING(rule, points=None):
+    """规则说明：用中文写出任一规则的含义，便于核对手写的规则。"""
+    return core.rule_reading(rule, points)
+
+
+@xw.func(category=CATEGORY)
 @xw.arg("score", ndim=2, doc="总分，可为整列")
 @xw.arg("scheme", doc="等级方案，默认 优>=90; 良>=80; 中>=60; 差")
 def GRADE(score, scheme=None):

@@ -18,9 +18,11 @@ from engine.language import parse_rule
 from engine.model import DEFAULT_GRADES, GradeScheme
 from engine.numbers import fmt_num, is_blank, normalize_text, to_decimal, to_float
 from engine.rank import rank
+from engine.reading import read_rule
 from engine.rules import MISSING, OK, BandRule, Ctx, InputColumn, Outcome, Rule
 from engine.rules.base import numeric_inputs
 from engine.score import score_rule
+from engine.wording import read_wording
 
 from .cells import BLANK, ArgError, Grid, common_shape, grid, option_text, shaped, single, stretch, \
     worksheet_function
@@ -83,6 +85,33 @@ def rule_explain(rule, points, *inputs):
     """The working in words for every cell RULE_SCORE scores (the reason where it cannot)."""
     parsed, pts, named = _rule_call(rule, points, inputs)
     return _scores(parsed, pts, named, explain=True)
+
+
+@worksheet_function
+def rule_from_text(wording, points=None):
+    """The rule the wording reader proposes for each 评分标准 cell (a column spills a column);
+    ``#未能推导`` with the phrases it did not understand where it proposes none, blank for blank."""
+    g = grid(wording, "wording")
+    pts = _points(points, required=False)
+    out = np.empty(g.size, dtype=object)
+    for k, text in enumerate(g.values.tolist()):
+        out[k] = BLANK if is_blank(text) else _proposed(str(text) if not isinstance(text, float) else fmt_num(text),
+                                                        pts)
+    return shaped(out, g.shape)
+
+
+def _proposed(text: str, points: Decimal | None) -> str:
+    proposal = read_wording(text, points)
+    if proposal.rule is None:
+        unread = "；".join(f"「{u}」" for u in proposal.unread[:2])
+        return f"#未能推导: {proposal.reading}" + (f"，未读懂{unread}" if unread else "")
+    return proposal.rule
+
+
+@worksheet_function
+def rule_reading(rule, points=None):
+    """The plain-Chinese reading (规则说明) of any rule, so a rule written by hand can be checked."""
+    return read_rule(_rule_arg(rule), _points(points, required=False))
 
 
 @worksheet_function
@@ -163,7 +192,7 @@ def _scores(rule: Rule, points: Decimal | None, named: list[tuple[str, object]],
                   groups=np.full(n, "", dtype=object))
         ok = np.full(n, BLANK, dtype=object)
         for i in np.flatnonzero(out.status == OK).tolist():
-            ok[i] = rule.explain(out, i, points, ctx)
+            ok[i] = rule.working(out, [i], points, ctx)[0]
     else:
         ok = _numbers_or_blank(out.score)
         for i in np.flatnonzero((out.status == OK) & np.isnan(out.score)).tolist():
@@ -276,15 +305,20 @@ def _points(value, required: bool = True) -> Decimal | None:
     return points
 
 
-def _rule_call(rule, points, inputs) -> tuple[Rule, Decimal | None, list[tuple[str, object]]]:
-    """RULE_SCORE / RULE_EXPLAIN arguments: the parsed rule, its points, the named inputs."""
+def _rule_arg(rule) -> Rule:
+    """The ``rule`` argument, parsed; a readable ArgError where it is missing or malformed."""
     text = _text_arg(rule, "rule")
     if text is None:
         raise ArgError("rule", "缺少规则（如 ratio 或 threshold >=90%: 3; else: 0）")
     try:
-        parsed = parse_rule(text)
+        return parse_rule(text)
     except RuleError as exc:
         raise _clause_error("rule", exc, None) from None
+
+
+def _rule_call(rule, points, inputs) -> tuple[Rule, Decimal | None, list[tuple[str, object]]]:
+    """RULE_SCORE / RULE_EXPLAIN arguments: the parsed rule, its points, the named inputs."""
+    parsed = _rule_arg(rule)
     pts = _points(points, required=parsed.needs_points())
     named = [(f"input{k + 1}", arg) for k, arg in enumerate(inputs)]
     while len(named) > 1 and named[-1][1] is None:      # trailing omitted optional inputs

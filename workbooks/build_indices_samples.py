@@ -1,6 +1,7 @@
 """Build the index, class and selection sample workbooks of workbooks/ (settings read by
 xladdin/indices.py): Shandong 督查激励 selection (seed 002), a 亩均效益 enterprise evaluation with
-A/B/C/D classes, and a three-level smart-city composite index in the style of seed 003.
+A/B/C/D classes, and a three-level smart-city composite index in the style of seed 003 (also with
+three missing values, skipped or imputed).
 
 Run ``python -m workbooks.build_indices_samples`` (or ``python workbooks/build_indices_samples.py``)
 to rewrite the .xlsx files next to this script; the bytes are the same on every run. Wording comes
@@ -257,29 +258,52 @@ CITY_DATA = [
 ]
 
 
-def smart_city() -> list[Table]:
+def smart_city(data: list[list] = CITY_DATA, gaps: list[list] = (), note: str = "") -> list[Table]:
+    """The index sample; `gaps` adds 设置 rows on missing data and `note` a red line above the data."""
     rubric = Table("细则", CITY_HEADER, CITY_RUBRIC, titles=[
         "智慧城市发展水平评估指标体系（示例，参照上海市智慧城市发展水平评估报告的结构）",
         "三级指标先标准化为指数（目标值或基准区=100），再按权重逐级加权平均；各区指数乘以网络安全状况系数。"
         "指标、权重、目标值均为虚构示例"],
         widths={"编号": 6, "一级指标": 16, "二级指标": 10, "三级指标": 34, "权重": 6, "规则": 8, "输入": 6,
                 "标准化": 22, "方向": 6, "评分标准": 36}, wrap=("三级指标", "评分标准"))
-    data = Table("数据", CITY_DATA_HEADER, CITY_DATA, titles=["各区智慧城市发展水平评估原始数据"],
-                 notes=[INVENTED + "；区名为代称"],
+    data = Table("数据", CITY_DATA_HEADER, data, titles=["各区智慧城市发展水平评估原始数据"],
+                 notes=[INVENTED + "；区名为代称"] + ([note] if note else []),
                  formats={"千兆光纤网络覆盖率": "0%", "“一网通办”网上办理率": "0%"},
                  widths={"单位": 8, "组别": 10, **{h: 14 for h in CITY_DATA_HEADER[2:]}}, wrap=())
     settings = settings_table([
         ["汇总", "加权平均"], ["系数", "网络安全状况系数"], ["逐级取整", "是"], ["小数位", 2],
         ["排名分组", "组别"], ["等级", "领先>=110; 较好>=100; 一般>=90; 待提升"],
-        ["敏感性", "次数=500; 方式=uniform; 幅度=20%; 种子=1"],
+        ["敏感性", "次数=500; 方式=uniform; 幅度=20%; 种子=1"], *gaps,
     ])
     return [rubric, data, settings]
+
+
+# The same index with three district values missing (乙区 5G基站密度, 戊区 办理时长, 庚区 制度规划),
+# built the two ways index builders use: skip the gap and re-weight over the indicators present,
+# or fill it with the mean of the district's group (中心城区 / 郊区) first.
+GAPS = {("乙区", "5G基站密度（个/平方公里）"), ("戊区", "政务服务事项平均办理时长（天）"), ("庚区", "制度规划")}
+CITY_GAP_DATA = [[None if (row[0], head) in GAPS else v for head, v in zip(CITY_DATA_HEADER, row)] for row in CITY_DATA]
+BLANK_NOTE = "按默认的「缺失值=空白」计算时，缺数据的区（乙区、戊区、庚区）逐级汇总均为空、不排名，问题表逐格列出错误"
+
+
+def smart_city_skip() -> list[Table]:
+    return smart_city(CITY_GAP_DATA, [["缺失值", "跳过"], ["最少数据", "50%"]],
+                      "本表有3个空格（缺数据）：设置「缺失值=跳过」，加权平均时跳过缺失的指标，权重在其余指标间重新归一；"
+                      + BLANK_NOTE)
+
+
+def smart_city_impute() -> list[Table]:
+    return smart_city(CITY_GAP_DATA, [["插补", "组内均值"]],
+                      "本表有3个空格（缺数据）：设置「插补=组内均值」，先以所在组别（中心城区/郊区）其他区的均值补齐，"
+                      "评分过程与问题表逐格注明；" + BLANK_NOTE)
 
 
 SAMPLES = {
     "山东_督查激励遴选.xlsx": shandong,
     "亩均效益_企业评价.xlsx": mu_jun,
     "智慧城市_综合指数.xlsx": smart_city,
+    "智慧城市_综合指数_缺数据跳过.xlsx": smart_city_skip,
+    "智慧城市_综合指数_缺数据插补.xlsx": smart_city_impute,
 }
 
 

@@ -6,12 +6,15 @@ from typing import Callable
 
 import numpy as np
 
-from engine.result import SEVERITY_ERROR, Result
+from engine.numbers import is_blank
+from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.score import score
+from engine.wording import Proposal, read_wording
 
 from . import indices, outputs
-from .layout import Book, Issue, read_book
+from .layout import RUBRIC_COLUMNS, Book, Issue, cell_ref, find_header, find_sheet, read_book
 from .protocol import ReadError, WorkbookHost
+from .sheetspec import CellPatch
 from .template import template_sheets
 
 Progress = Callable[[str, float], None]
@@ -48,7 +51,8 @@ def evaluate(host: WorkbookHost, progress: Progress = _quiet, previous: Workbook
     progress("评分", 0.4)
     result = score(book.rubric, book.units)
     issues = book.issues + [book.issue(p) for p in result.problems if not _reported_by_layout(p, book)]
-    return Report(book, result, issues)
+    basis = outputs.rank_basis_issue(result, outputs.owned_names(host.sheet_names())["scores"])
+    return Report(book, result, issues + ([basis] if basis else []))
 
 
 def _reported_by_layout(p, book: Book) -> bool:
@@ -92,6 +96,88 @@ def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:
         name = outputs.owned_names(host.sheet_names())["issues"]
         host.write([outputs.issues_sheet(name, report.issues)], [], remove=[])
     return report.issues
+
+
+DERIVED_NOTE = "由评分标准推导，请核对"
+
+
+@dataclass
+class Suggestion:
+    """One 细则 row whose 规则 was blank: what the wording reader proposed and what was filled."""
+
+    row: int                    # 0-based sheet row
+    proposal: Proposal
+    filled: bool
+
+
+def suggest(host: WorkbookHost) -> tuple[list[Suggestion], list[Issue]]:
+    """推导规则: fill each blank 规则 (and blank 输入) of 细则 from its 评分标准; list every row in 问题.
+
+    Only blank cells are written, each with a note saying it was derived. A proposal without points
+    that the reader is unsure of is not filled (such rows are often aggregate nodes), only listed.
+    """
+    sheet = find_sheet(host, "rubric")
+    if sheet is None:
+        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表")
+    rows = host.read(sheet)
+    header = find_header(rows, RUBRIC_COLUMNS, ("criteria",))
+    if header is None:
+        raise ReadError(f"工作表「{sheet}」中找不到「评分标准」列，无从推导规则")
+    hr, cols = header
+    if "rule" not in cols:
+        raise ReadError(f"工作表「{sheet}」没有「规则」列：请先在表头加一列「规则」，再推导规则")
+    rule_col, input_col = cols["rule"], cols.get("input")
+    single = find_sheet(host, "data") is None
+    cells, notes, issues, found = {}, {}, [], []
+    for r in range(hr + 1, len(rows)):
+        row = rows[r]
+
+        def at(key):
+            c = cols.get(key)
+            return row[c] if c is not None and c < len(row) else None
+        if is_blank(at("criteria")) or not is_blank(at("rule")):
+            continue
+        points = at("points")
+        name = next((str(at(k)).strip() for k in ("level3", "name", "level2", "level1") if not is_blank(at(k))), "")
+        p = read_wording(str(at("criteria")), points, name)
+        where = cell_ref(r, rule_col)
+        fill = p.rule is not None and (p.sure or not is_blank(points) or not is_blank(at("input")))
+        if fill:
+            cells[(r, rule_col)] = p.rule
+            notes[(r, rule_col)] = DERIVED_NOTE
+            # one input: a blank 输入 already means the column named after the indicator
+            if input_col is not None and is_blank(at("input")) and len(p.inputs) > 1 and not single:
+                cells[(r, input_col)] = ", ".join(i["name"] for i in p.inputs)
+                notes[(r, input_col)] = DERIVED_NOTE
+            doubt = "" if p.sure else "（存疑，请核对）"
+            issues.append(Issue(SEVERITY_HINT, sheet, where, f"「{name}」推导规则「{p.rule}」{doubt}：{p.reading}"))
+        elif p.rule is not None:
+            issues.append(Issue(SEVERITY_HINT, sheet, where,
+                                f"「{name}」未填写规则（没有分值，且推导存疑）：可考虑「{p.rule}」，{p.reading}"))
+        else:
+            phrase = "；".join(f"「{u}」" for u in p.unread) or "（全文）"
+            issues.append(Issue(SEVERITY_HINT, sheet, where, f"「{name}」未能由评分标准推导规则，未读懂：{phrase}"))
+        found.append(Suggestion(r, p, fill))
+    patches = [CellPatch(sheet, cells, notes=notes)] if cells else []
+    name = outputs.owned_names(host.sheet_names())["issues"]
+    host.write([outputs.issues_sheet(name, issues)], patches, remove=[])
+    return found, issues
+
+
+def readings(host: WorkbookHost) -> list[tuple[int | None, str, str, str]]:
+    """Each rubric row's reading (规则说明): (row, name, rule text, reading), in sheet order.
+
+    A rule that could not be parsed reads as its error, so the list has every rule row."""
+    from engine.reading import read_rule
+    from engine.rules.base import UnreadableRule
+    book = read_book(host)
+    out = []
+    for ind in book.rubric.indicators:
+        if isinstance(ind.rule, UnreadableRule):
+            out.append((ind.row, ind.name, "", ind.rule.reason))
+        else:
+            out.append((ind.row, ind.name, ind.rule.text, read_rule(ind.rule, ind.points)))
+    return out
 
 
 def insert_template(host: WorkbookHost) -> list[str]:

@@ -410,9 +410,12 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
     sens = rank_sensitivity(tree, leaf, assessed, n_runs=n_runs, mode=mode, spread=spread, seed=seed,
                             decimals=settings.decimals, method=settings.ranking,
                             round_each_level=settings.round_each_level,
-                            coefficient=_coefficient(book, settings.coefficient))
+                            coefficient=_coefficient(book, settings.coefficient),
+                            points=np.column_stack([r.points for r in scored]))
     if not moving.any():
         notes.append("各级汇总均为求和，权重不影响总分，排名不随权重变化")
+    if any(m != "blank" for m in tree.missing[tree.n_leaves:]):
+        notes.append("缺失的指标在每次重算中按设置「缺失值」跳过，与评分相同")
     head = ["单位", "组别", "总分", "排名", "中位排名", "排名5%分位", "排名95%分位"]
     main = [head] + [[u, g or None, _num(t), _num(r), _num(m), _num(lo), _num(hi)] for u, g, t, r, m, lo, hi in
                      zip(result.units, result.groups, result.total, result.rank, sens.median_rank, sens.p05, sens.p95)]

@@ -15,7 +15,8 @@ import numpy as np
 
 from engine.clauses import RuleError
 from engine.language import parse_rule
-from engine.model import RANKINGS, GradeScheme, Indicator, NodeSpec, Normalization, Rubric, Settings
+from engine.model import (RANK_BASES, RANKINGS, GradeScheme, Imputation, Indicator, NodeSpec, Normalization, Rubric,
+                          Settings, parse_outliers)
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
@@ -24,7 +25,9 @@ from engine.score import Units
 from .protocol import ReadError, WorkbookHost
 
 SHEET_NAMES = {
-    "rubric": ("细则", "Rubric"), "data": ("数据", "Data"), "settings": ("设置", "Settings"),
+    "rubric": ("细则", "Rubric", "评分细则", "考核细则", "评分标准", "考核评分细则", "细则表"),
+    "data": ("数据", "Data", "基础数据", "考核数据", "数据表", "评分数据"),
+    "settings": ("设置", "Settings", "评分设置", "考核设置", "参数设置"),
     "scores": ("得分", "Scores"), "averages": ("平均", "Averages"), "explain": ("评分过程", "Explain"),
     "issues": ("问题", "Issues"),
 }
@@ -36,14 +39,19 @@ RUBRIC_COLUMNS = {
     "group": ("组别", "group", "适用组别"), "weight": ("权重", "weight"), "value": ("业绩值", "value"),
     "score": ("得分", "score"), "working": ("评分过程", "working", "explain"),
     "normalize": ("标准化", "normalize", "normalise"), "direction": ("方向", "direction", "指标方向"),
+    "impute": ("插补", "impute", "插补方法"), "outliers": ("异常值", "outliers", "异常值处理"),
 }
 DATA_COLUMNS = {"unit": ("单位", "unit", "单位名称", "被考核单位"), "group": ("组别", "group"),
                 "parent": ("上级", "parent", "所属上级")}
 SETTING_KEYS = {
     "grades": ("等级", "grades"), "decimals": ("小数位", "decimals"), "ranking": ("排名", "ranking"),
     "rank_groups": ("排名分组", "rank_groups"), "aggregate": ("汇总", "aggregate"),
+    "rank_by": ("排名依据", "rank_by"),
     "coefficient": ("系数", "coefficient"), "unit": ("单位", "unit", "被评价单位"),
     "round": ("逐级取整", "round_each_level"), "normalize": ("标准化", "normalize"),
+    "total_cap": ("总分上限", "total_cap"),
+    "missing": ("缺失值", "missing", "缺失值处理"), "min_share": ("最少数据", "min_data"),
+    "impute": ("插补", "impute"), "outliers": ("异常值", "outliers"),
     # read by xladdin/indices.py (classes, rank change, selection, sensitivity)
     "classes": ("分类", "classes"), "class_groups": ("分类分组", "class_groups"),
     "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
@@ -53,9 +61,12 @@ SETTING_KEYS = {
     "quota_article": ("名额条款", "quota_article"), "order_article": ("排序条款", "order_article"),
     "sensitivity": ("敏感性", "sensitivity"),
 }
-ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round")
+ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
+                   "rank_by", "total_cap", "missing", "min_share")
+BLANK_WHEN_BROKEN = {"grades": "等级", "ranking": "排名", "rank_by": "排名", "aggregate": "汇总"}
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
+SUMMARY_ROWS = ("合计", "小计", "总计", "平均", "平均值", "平均分", "均值", "全市平均", "全省平均", "汇总")
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 
 
@@ -90,6 +101,7 @@ class Book:
     input_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # single layout: key -> cell
     setting_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     options: dict[str, tuple[object, tuple[int, int]]] = field(default_factory=dict)  # other 设置: raw value, cell
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)   # 数据 heading written twice -> its cells
 
     def locate(self, p: Problem) -> tuple[str, str]:
         """Sheet and cell an engine problem points at."""
@@ -178,7 +190,11 @@ def read_book(host: WorkbookHost) -> Book:
     """Read the rubric, the units and the settings. Raises ReadError when there is nothing to score."""
     rubric_sheet = find_sheet(host, "rubric")
     if rubric_sheet is None:
-        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表")
+        names = host.sheet_names()
+        close = difflib.get_close_matches("细则", names, n=1, cutoff=0.3) or \
+            [n for n in names if "细则" in n or "评分" in n or "考核" in n][:1]
+        hint = f"，是否为「{close[0]}」？请将其改名为「细则」" if close else f"（现有工作表：{'、'.join(names)}）"
+        raise ReadError(f"工作簿「{host.name}」中没有「细则」（Rubric）工作表{hint}")
     data_sheet = find_sheet(host, "data")
     settings_sheet = find_sheet(host, "settings")
     sheets = {"rubric": rubric_sheet}
@@ -196,7 +212,9 @@ def read_book(host: WorkbookHost) -> Book:
     hr, cols = header
     single = data_sheet is None
     if single and "value" not in cols:
-        raise ReadError(f"工作簿中没有「数据」工作表，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
+        close = [n for n in host.sheet_names() if "数据" in n or n.lower().startswith("data")]
+        hint = f"（是否为「{close[0]}」？请将其改名为「数据」）" if close else ""
+        raise ReadError(f"工作簿中没有「数据」工作表{hint}，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
     book = Book(rubric=Rubric(indicators=()), units=Units(np.array([], dtype=object), np.array([], dtype=object)),
                 single=single, sheets=sheets, issues=issues, rubric_header=hr, rubric_cols=cols,
                 setting_cells=setting_cells, options=options)
@@ -212,9 +230,28 @@ def read_book(host: WorkbookHost) -> Book:
         _check_groups(indicators, book)
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
+    settings = _check_missing(settings, max(len(i.path) for i in indicators), settings_sheet, setting_cells, issues)
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
+    _check_ambiguous_unread(book)
     return book
+
+
+def _check_missing(settings: Settings, depth: int, sheet, cells, issues: list[Issue]) -> Settings:
+    """缺失值 against the rubric's levels: 跳过 on a 求和 level is an 错误 (空白 is used instead);
+    最少数据 with no skipping level does nothing, which a 提示 says."""
+    try:
+        settings.check_missing(depth)
+    except ValueError as exc:
+        r, c = cells[SETTING_KEYS["missing"][0]]
+        issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1), f"设置「缺失值」无效：{exc}，已按空白处理"))
+        settings = settings.model_copy(update={"missing": "blank", "missing_levels": {}})
+    if settings.min_share is not None or settings.min_share_levels:
+        if all(settings.missing_for(level) == "blank" for level in range(1, depth + 1)):
+            r, c = cells[SETTING_KEYS["min_share"][0]]
+            issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, c + 1),
+                                "设置「最少数据」只在「缺失值=跳过」的层级起作用，现在各层级均为空白，未使用"))
+    return settings
 
 
 def _read_settings(host, sheet: str | None, issues: list[Issue]):
@@ -235,6 +272,7 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
             values[f] = value
             cells[SETTING_KEYS[f][0]] = (r, kc)
     kwargs: dict = {}
+    blank: set[str] = set()
     options = {f: (v, cells[SETTING_KEYS[f][0]]) for f, v in values.items() if f not in ENGINE_SETTINGS}
     for f, value in values.items():
         r, c = cells[SETTING_KEYS[f][0]]
@@ -249,17 +287,35 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
                 kwargs["decimals"] = int(places)
             elif f == "ranking":
                 kwargs["ranking"] = RANKINGS[_text(value).lower()]
+            elif f == "rank_by":
+                if _text(value).lower() not in RANK_BASES:
+                    raise ValueError(f"排名依据应为「总分」或「得分率」，而不是「{_text(value)}」")
+                kwargs["rank_by"] = RANK_BASES[_text(value).lower()]
             elif f == "rank_groups":
                 kwargs["rank_groups"] = _text(value)
             elif f == "aggregate":
                 kwargs["aggregate"], kwargs["aggregate_levels"] = Settings.parse_aggregate(_text(value))
             elif f == "coefficient":
                 kwargs["coefficient"] = _text(value)
+            elif f == "total_cap":
+                kwargs["total_cap"] = Settings.parse_total_cap(_text(value))
             elif f == "round":
                 kwargs["round_each_level"] = _text(value) not in ("否", "no", "false", "0", "仅总分")
+            elif f == "missing":
+                kwargs["missing"], kwargs["missing_levels"] = Settings.parse_missing(_text(value))
+            elif f == "min_share":
+                kwargs["min_share"], kwargs["min_share_levels"] = Settings.parse_min_share(_text(value))
         except (ValueError, KeyError) as exc:
             msg = str(exc) if isinstance(exc, ValueError) else f"排名方式「{value}」无效（可用：competition/dense/ordinal）"
-            issues.append(Issue(SEVERITY_ERROR, sheet, where, f"设置「{SETTING_KEYS[f][0]}」无效：{msg}，已用默认值"))
+            left = BLANK_WHEN_BROKEN.get(f)
+            if left:         # guessing a scheme would give grades or ranks nobody asked for
+                blank.add(left)
+                tail = f"「{left}」留空" if left != "汇总" else "各级汇总和总分留空（各指标得分照常计算）"
+            else:
+                tail = "已用默认值"
+            issues.append(Issue(SEVERITY_ERROR, sheet, where, f"设置「{SETTING_KEYS[f][0]}」无效：{msg}，{tail}"))
+    if blank:
+        kwargs["blank"] = frozenset(blank)
     try:
         settings = Settings(**kwargs)
     except ValueError as exc:
@@ -341,17 +397,42 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                 normalization = Normalization.parse(norm_text, _text(get(row, "direction")))
             except ValueError as exc:
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, at("normalize"), f"指标「{path[-1]}」：{exc}"))
+        impute, outliers = _gap_options(book, sheet, at, path[-1], _text(get(row, "impute")),
+                                        _text(get(row, "outliers"))) if rule.scored else (None, None)
         indicators.append(Indicator(id=ident, path=path, points=points, rule=rule, inputs=inputs, groups=groups,
                                     weight=weight, criteria=_text(get(row, "criteria")), normalize=normalization,
-                                    row=r + 1))
+                                    impute=impute, outliers=outliers, row=r + 1))
         book.leaf_rows.append(r)
     return indicators, nodes, single_inputs
 
 
 def book_default_normalize(book: Book) -> str:
     """The 设置 标准化 value applies to every indicator whose own 标准化 cell is blank."""
-    value = book.options.get("normalize")
+    return _book_default(book, "normalize")
+
+
+def _book_default(book: Book, field: str) -> str:
+    value = book.options.get(field)
     return _text(value[0]) if value else ""
+
+
+def _gap_options(book: Book, sheet: str, at, name: str, impute_text: str, outlier_text: str):
+    """插补 and 异常值 of a row (or the 设置 default for a blank cell); a bad word is an 错误 at its cell."""
+    out = []
+    for field, text, parse in (("impute", impute_text, Imputation.parse), ("outliers", outlier_text, parse_outliers)):
+        own = bool(text)
+        text = text or _book_default(book, field)
+        try:
+            out.append(parse(text) if text else None)
+        except ValueError as exc:
+            if own:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at(field), f"指标「{name}」：{exc}"))
+            elif not any(i.message.startswith(f"设置「{SETTING_KEYS[field][0]}」") for i in book.issues):
+                r, c = book.setting_cells[SETTING_KEYS[field][0]]
+                book.issues.append(Issue(SEVERITY_ERROR, book.sheets.get("settings", "设置"), cell_ref(r, c + 1),
+                                         f"设置「{SETTING_KEYS[field][0]}」无效：{exc}"))
+            out.append(None)
+    return tuple(out)
 
 
 def _single_inputs(cell, label: str, rule, store: dict, book: Book, at: tuple[int, int]) -> tuple[str, ...]:
@@ -388,33 +469,42 @@ def _read_data(host, sheet: str, book: Book) -> Units:
         raise ReadError(f"工作表「{sheet}」中找不到表头（需要「单位」列）")
     hr, cols = header
     head = rows[hr]
-    names, groups, parents, kept = [], [], [], []
-    seen: dict[str, int] = {}
+    uc = cols["unit"]
+    listed: dict[str, list[int]] = {}
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         if all(is_blank(v) for v in row):
             continue
-        unit = _text(row[cols["unit"]]) if cols["unit"] < len(row) else ""
+        unit = _text(row[uc]) if uc < len(row) else ""
         if not unit:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]), "此行有数据但缺少单位名称，已跳过"))
-            continue
-        if unit in seen:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, cols["unit"]),
-                                     f"单位「{unit}」重复（第{seen[unit] + 1}行已有）"))
-        seen.setdefault(unit, r)
-        names.append(unit)
-        groups.append(_text(row[cols["group"]]) if "group" in cols and cols["group"] < len(row) else "")
-        parents.append(_text(row[cols["parent"]]) if "parent" in cols and cols["parent"] < len(row) else "")
-        kept.append(r)
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc), "此行有数据但缺少单位名称，已跳过"))
+        elif re.sub(r"[\s:：]", "", unit) in SUMMARY_ROWS:
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc), f"「{unit}」行不是被考核单位，已跳过"))
+        else:
+            listed.setdefault(unit, []).append(r)
+    for unit, at in listed.items():
+        if len(at) > 1:        # which row is meant is a guess: score and rank neither
+            rows_said = "、".join(f"第{r + 1}行" for r in at)
+            for r in at:
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc),
+                                         f"单位「{unit}」重复列出（{rows_said}）：这些行均不评分、不排名，"
+                                         "请删去多余的行或改正单位名称"))
+    kept = sorted(at[0] for at in listed.values() if len(at) == 1)
+    names = [_text(rows[r][uc]) for r in kept]
+    field_of = lambda r, f: _text(rows[r][cols[f]]) if f in cols and cols[f] < len(rows[r]) else ""
+    groups = [field_of(r, "group") for r in kept]
+    parents = [field_of(r, "parent") for r in kept]
     columns: dict[str, np.ndarray] = {}
-    book.data_cols["__unit__"] = cols["unit"]
+    book.data_cols["__unit__"] = uc
+    titles: dict[str, list[int]] = {}
     for c, title in enumerate(head):
-        name = _text(title)
-        if not name:
+        if _text(title):
+            titles.setdefault(_text(title), []).append(c)
+    for name, at in titles.items():
+        if len(at) > 1:        # the same heading twice: which column is meant is a guess
+            book.ambiguous[name] = [cell_ref(hr, c) for c in at]
             continue
-        if name in columns:
-            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(hr, c), f"列名「{name}」重复，只用第一列"))
-            continue
+        c = at[0]
         values = [rows[r][c] if c < len(rows[r]) else None for r in kept]
         columns[name] = _column(values)
         book.data_cols[name] = c
@@ -440,7 +530,12 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
             inputs = next(((c,) for c in (ind.name, ind.column, ind.id) if c and c in book.units.columns), (ind.name,))
             ind = ind.model_copy(update={"inputs": inputs})
         for name in inputs:
-            if name not in book.units.columns:
+            if name in book.ambiguous:
+                cells = "、".join(book.ambiguous[name])
+                book.issues.append(Issue(SEVERITY_ERROR, book.sheets["data"], book.ambiguous[name][-1],
+                                         f"「{book.sheets['data']}」有{len(book.ambiguous[name])}列都叫「{name}」"
+                                         f"（{cells}），无法确定用哪一列：指标「{ind.name}」不评分"))
+            elif name not in book.units.columns:
                 close = difflib.get_close_matches(name, available, n=1, cutoff=0.4)
                 hint = f"，是否应为「{close[0]}」？" if close else ""
                 col = "input" if "input" in book.rubric_cols else "rule"
@@ -448,6 +543,16 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
                                          f"指标「{ind.name}」的输入列「{name}」在「{book.sheets['data']}」中不存在{hint}"))
         out.append(ind)
     return out
+
+
+def _check_ambiguous_unread(book: Book) -> None:
+    """A heading written twice that no indicator reads is still worth a hint."""
+    read = {name for i in book.rubric.indicators for name in i.inputs}
+    for name, cells in book.ambiguous.items():
+        if name not in read:
+            book.issues.append(Issue(SEVERITY_HINT, book.sheets["data"], cells[-1],
+                                     f"「{book.sheets['data']}」有{len(cells)}列都叫「{name}」（{'、'.join(cells)}），"
+                                     "没有指标读取它"))
 
 
 def _check_groups(indicators: list[Indicator], book: Book) -> None:
@@ -480,7 +585,7 @@ def _check_stated_points(book: Book, sheet: str) -> None:
     for path, (points, row, col) in stated.items():
         for g in groups:
             leaves = [i for i in book.rubric.indicators if i.path[:len(path)] == path and i.rule.scored
-                      and (i.groups is None or g in i.groups or not g)]
+                      and not i.rule.bonus and (i.groups is None or g in i.groups or not g)]
             if not leaves or any(i.points is None for i in leaves):
                 continue
             total = sum(i.points for i in _one_per_key(leaves))

@@ -74,6 +74,26 @@ def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, s
                      chart=ChartSpec(title="总分", label_col=0, value_col=total_col) if len(rows) > 1 else None)
 
 
+def share_columns(result: Result) -> list[tuple[str, np.ndarray, str | None]]:
+    """满分 and 得分率 beside 总分 where full points are not all 100 (grades then read 得分率)."""
+    if result.share is None:
+        return []
+    return [("满分", result.full, "General"), ("得分率", result.share, "0.00%")]
+
+
+def rank_basis_issue(result: Result, sheet: str) -> Issue | None:
+    """Where units' full points differ, say what 排名 compares (设置 排名依据 chooses)."""
+    full = result.full[np.isfinite(result.full) & (result.full > 0)]
+    if result.share is None or len(np.unique(full)) < 2:
+        return None
+    maxima = "、".join(f"{v:g}" for v in sorted(np.unique(full).tolist()))
+    if result.settings.rank_by == "得分率":
+        said = "排名按得分率（总分÷满分）"
+    else:
+        said = "排名按总分（满分高的单位占优；设置「排名依据」为「得分率」可按得分率排名）"
+    return Issue("提示", sheet, "", f"各单位满分不同（{maxima}分）：{said}")
+
+
 def averages_sheet(name: str, result: Result) -> SheetSpec:
     """Mean of every score and aggregate per group and over all units (seed 003's 中心城区/郊区/全市)."""
     frame = result.scores_frame()
@@ -145,7 +165,7 @@ def single_unit_patch(book: Book, result: Result) -> CellPatch:
 def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) -> tuple[list[SheetSpec], list[CellPatch]]:
     """The owned sheets and cells; problems found on the way (classes, selection) join ``issues``."""
     names = owned_names(existing)
-    extra = indices.score_columns(book, result, issues)
+    extra = share_columns(result) + indices.score_columns(book, result, issues)
     sheets = [scores_sheet(names["scores"], result, extra), averages_sheet(names["averages"], result),
               explain_sheet(names["explain"], result, issues)]
     sheets += indices.extra_sheets(book, result, issues)

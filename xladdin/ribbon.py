@@ -42,10 +42,22 @@ def _new(host: XlwingsHost) -> str:
     return "已插入示例工作表：" + "、".join(f"「{name}」" for name in added)
 
 
+def _suggest(host: XlwingsHost) -> str:
+    found, _ = handlers.suggest(host)
+    if not found:
+        return "没有需要推导的行：每个有「评分标准」的细则行都已写有规则"
+    filled = sum(s.filled for s in found)
+    sure = sum(s.filled and s.proposal.sure for s in found)
+    issues = outputs.owned_names(host.sheet_names())["issues"]
+    return (f"推导规则完成：{len(found)}行中已填写{filled}行（{sure}行确定，{filled - sure}行存疑），"
+            f"{len(found) - filled}行未能推导；已填写的单元格带有批注，请逐行核对（详见「{issues}」表）")
+
+
 ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
     "rescore": _rescore,
     "validate": _validate,
     "new": _new,
+    "suggest": _suggest,
     "explain": handlers.explain,
 }
 
@@ -116,6 +128,11 @@ def validate_script(book: xw.Book):
 @xw.script(name="新建细则")
 def new_script(book: xw.Book):
     run("new", book)
+
+
+@xw.script(name="推导规则")
+def suggest_script(book: xw.Book):
+    run("suggest", book)
 
 
 @xw.script(name="说明")

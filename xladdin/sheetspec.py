@@ -48,3 +48,4 @@ class CellPatch:
     sheet: str
     cells: dict[tuple[int, int], object]  # (0-based row, 0-based col) -> value
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  # number format per cell
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)    # a cell note (comment) per cell

@@ -43,11 +43,16 @@ RT_CALCCHAIN = R + "/calcChain"
 RT_DRAWING = R + "/drawing"
 RT_CHART = R + "/chart"
 RT_APP = R + "/extended-properties"
+RT_COMMENTS = R + "/comments"
+RT_VML = R + "/vmlDrawing"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+NOTE_AUTHOR = "rubricxl"
 
 _DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # new members carry no timestamp, so rewrites are reproducible
@@ -768,6 +773,96 @@ def _apply_patch(pkg: _Package, part: str, patch: CellPatch, styles: _Styles) ->
             _set_value(cell, value)
         _widen_spans(row, c0)
     _widen_dimension(root, targets)
+    if patch.notes:
+        _apply_notes(pkg, part, root, patch.notes)
+
+
+_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                 "tableParts", "extLst")
+_VML_HEAD = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+             '<o:idmap v:ext="edit" data="{block}"/></o:shapelayout><v:shapetype id="_x0000_t202" '
+             'coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+             '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+
+
+def _vml_shape(n: int, r0: int, c0: int) -> str:
+    """A hidden note box anchored beside cell (r0, c0), as Excel writes one."""
+    return (f'<v:shape id="_x0000_s{n}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+            'margin-top:2pt;width:160pt;height:50pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
+            'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left">'
+            '</div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{c0 + 1}, 15, {r0}, 2, {c0 + 4}, 15, {r0 + 4}, 16</x:Anchor><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{r0}</x:Row><x:Column>{c0}</x:Column></x:ClientData></v:shape>')
+
+
+def _apply_notes(pkg: _Package, part: str, root: etree._Element, notes: dict[tuple[int, int], str]) -> None:
+    """Cell notes (comments) on a user sheet: its comments part gains or replaces entries, and its
+    legacy VML drawing (what Excel shows) gains a note box for each new one."""
+    xl_dir = posixpath.dirname(posixpath.dirname(part))
+    rels = pkg.relationships(part)
+    comments = next((t for rel, t in rels if rel.get("Type") == RT_COMMENTS and t and pkg.find(t)), None)
+    if comments is None:
+        comments = pkg.free_name(posixpath.join(xl_dir, "comments{}.xml"))
+        pkg.put(comments, _DECL + f'<comments xmlns="{M}"><authors/><commentList/></comments>'.encode())
+        pkg.set_override(comments, CT_COMMENTS)
+        pkg.add_rel(part, RT_COMMENTS, comments)
+    croot = pkg.edit(comments)
+    authors = croot.find(f"{{{M}}}authors")
+    if authors is None:
+        authors = etree.Element(f"{{{M}}}authors")
+        croot.insert(0, authors)
+    names = [a.text or "" for a in authors]
+    if NOTE_AUTHOR not in names:
+        etree.SubElement(authors, f"{{{M}}}author").text = NOTE_AUTHOR
+        names.append(NOTE_AUTHOR)
+    clist = croot.find(f"{{{M}}}commentList")
+    if clist is None:
+        clist = etree.SubElement(croot, f"{{{M}}}commentList")
+    had = {c.get("ref"): c for c in clist.findall(f"{{{M}}}comment")}
+    fresh = []
+    for (r0, c0), text in sorted(notes.items()):
+        ref = _range_ref(r0, c0, r0, c0)
+        if ref in had:
+            clist.remove(had[ref])
+        else:
+            fresh.append((r0, c0))
+        comment = etree.SubElement(clist, f"{{{M}}}comment", ref=ref, authorId=str(names.index(NOTE_AUTHOR)))
+        t = etree.SubElement(etree.SubElement(etree.SubElement(comment, f"{{{M}}}text"), f"{{{M}}}r"), f"{{{M}}}t")
+        t.text = _clean_text(text)
+    _add_note_shapes(pkg, part, root, xl_dir, fresh)
+
+
+def _add_note_shapes(pkg: _Package, part: str, root: etree._Element, xl_dir: str, cells: list[tuple[int, int]]) -> None:
+    legacy = root.find(f"{{{M}}}legacyDrawing")
+    if legacy is not None:
+        rid = legacy.get(f"{{{R}}}id")
+        vml = next((t for rel, t in pkg.relationships(part) if rel.get("Id") == rid and t and pkg.find(t)), None)
+        if vml is None or not cells:
+            return
+        data = pkg.data[pkg.find(vml)]
+        ids = [int(x) for x in re.findall(rb'_x0000_s(\d+)', data)]
+        start = max(ids, default=1024) + 1
+        shapes = "".join(_vml_shape(start + k, r0, c0) for k, (r0, c0) in enumerate(cells)).encode()
+        end = data.rfind(b"</xml>")
+        if end >= 0:   # legacy VML is not always well-formed XML: splice the text, do not parse it
+            pkg.put(pkg.find(vml), data[:end] + shapes + data[end:])
+        return
+    vml = pkg.free_name(posixpath.join(xl_dir, "drawings/vmlDrawing{}.vml"))
+    block = vml.rsplit("vmlDrawing", 1)[1].split(".")[0]
+    body = _VML_HEAD.format(block=block) + "".join(_vml_shape(int(block) * 1024 + 1 + k, r0, c0)
+                                                   for k, (r0, c0) in enumerate(cells)) + "</xml>"
+    pkg.put(vml, body.encode())
+    pkg.set_override(vml, CT_VML)
+    rid = pkg.add_rel(part, RT_VML, vml)
+    el = etree.Element(f"{{{M}}}legacyDrawing", nsmap={"r": R})
+    el.set(f"{{{R}}}id", rid)
+    later = next((c for c in root if etree.QName(c).localname in _AFTER_LEGACY), None)
+    if later is not None:
+        later.addprevious(el)
+    else:
+        root.append(el)
 
 
 def _find_or_add_cell(row: etree._Element, r0: int, c0: int) -> etree._Element:

@@ -9,10 +9,14 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from .. import conditions
 from ..clauses import Interval, Segment, clause_error, interval
+from ..conditions import Condition, parse_condition
 from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
+from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
-from .base import INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, numeric_inputs
+from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
+                   numeric_inputs, one_unit, percent_slips, rate_limit)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -25,6 +29,7 @@ class Band(BaseModel):
     label: str                 # the level name, or the gate condition's text
     scores: Interval           # allowed scores
     gate: Interval | None = None
+    when: Condition | None = None   # a condition on several inputs (x1>x2 且 x3=是), or 其他
 
     def range_text(self) -> str:
         return self.scores.text()
@@ -34,6 +39,7 @@ class BandRule(Rule):
     """Assessor's score checked against bands, a level turned into a score, or a metric-gated band."""
 
     KIND: ClassVar[str] = "band"
+    LABELLED: ClassVar[bool] = True
     NAMES: ClassVar[tuple[str, ...]] = ("档次", "档位", "分档")
     OPTIONS: ClassVar[dict[str, str]] = {"pick": "pick", "取值": "pick"}
 
@@ -42,7 +48,16 @@ class BandRule(Rule):
 
     @property
     def gated(self) -> bool:
-        return self.bands[0].gate is not None
+        return self.bands[0].gate is not None or self.bands[0].when is not None
+
+    @property
+    def conditional(self) -> bool:
+        """Gated on conditions over several inputs (x1>x2 且 x3=是) rather than on one metric."""
+        return self.bands[0].when is not None
+
+    def condition_inputs(self) -> int:
+        """How many inputs the conditions read (x1 … xk); the assessor's score may follow."""
+        return max([max(b.when.inputs(), default=0) + 1 for b in self.bands if b.when is not None] or [1])
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "BandRule":
@@ -51,13 +66,15 @@ class BandRule(Rule):
             if "pick" in seg.options:
                 pick = PICKS.get(seg.options["pick"].lower())
                 if pick is None:
-                    raise clause_error(text, seg, f"pick 应为 max/min/mid，而不是「{seg.options['pick']}」")
+                    raise clause_error(text, seg, f"pick（取值）应为 max/min/mid（上限/下限/中值），而不是「{seg.options['pick']}」")
             if not seg.clause:
                 continue
             try:
                 if "=>" in seg.clause:
                     cond, _, rng = seg.clause.partition("=>")
-                    bands.append(Band(label=cond.strip(), gate=interval(cond), scores=interval(rng)))
+                    when = parse_condition(cond)
+                    bands.append(Band(label=cond.strip(), gate=when.simple, when=None if when.simple else when,
+                                      scores=interval(rng)))
                 elif "=" in seg.clause:
                     label, _, rng = seg.clause.partition("=")
                     if not label.strip():
@@ -69,15 +86,36 @@ class BandRule(Rule):
                 raise clause_error(text, seg, str(exc)) from None
         if not bands:
             raise clause_error(text, Segment(1, "", {}), "至少需要一个档次")
-        if len({b.gate is None for b in bands}) > 1:
+        if len({b.gate is None and b.when is None for b in bands}) > 1:
             raise clause_error(text, segments[-1], "不能混用「档次=区间」和「条件 => 区间」")
+        if any(b.when is not None for b in bands):     # one condition form throughout: x1 for a bare interval
+            bands = [b if b.when is not None else b.model_copy(update={"gate": None, "when": parse_condition(b.label)})
+                     for b in bands]
         labels = [b.label for b in bands if b.gate is None]
         if len(set(labels)) != len(labels):
             raise clause_error(text, segments[0], "档次名称重复")
         return cls(text=text, bands=tuple(bands), pick=pick)
 
     def arity(self) -> tuple[int, int]:
+        if self.conditional:
+            k = self.condition_inputs()
+            return (k, k + 1)
         return (1, 2)
+
+    def reading(self, points):
+        pick = {"max": "取该档上限", "min": "取该档下限", "mid": "取该档中值"}[self.pick]
+        if self.conditional:
+            parts = [f"{conditions.reading(b.when)}：{score_words(b.scores)}" for b in self.bands]
+            k = self.condition_inputs()
+            return (f"按条件选档（依次判断，取第一个满足的）：{'；'.join(parts)}；评分人在档内评分（第{k + 1}个输入），"
+                    f"未评分时{pick}")
+        if self.gated:
+            parts = [f"第1个输入{interval_words(b.gate)}：{score_words(b.scores)}" for b in self.bands]
+            return f"按第1个输入选档：{'；'.join(parts)}；评分人在档内评分（第2个输入），未评分时{pick}"
+        parts = [f"{b.label}{score_words(b.scores)}" for b in self.bands]
+        gaps = self._gaps(points) if points is not None else []
+        tail = f"；落在档次空档（{'、'.join(gaps)}）内的分数视为错误" if gaps else ""
+        return f"评分人评定档次和分数：{'，'.join(parts)}；分数须落在所评档次内，只填档次时{pick}{tail}"
 
     # -- geometry of the bands ---------------------------------------------------------------
     def bounds(self, band: Band, points: Decimal | None) -> tuple[Decimal, bool, Decimal | None, bool]:
@@ -182,7 +220,7 @@ class BandRule(Rule):
             parts = normalize_text(col.text(i)).split()
             k = labels.get(parts[0]) if parts else None
             if k is None or len(parts) > 2:
-                out.fail(_one(ctx.n, i), INVALID,
+                out.fail(one_unit(ctx.n, i), INVALID,
                          f"「{col.text(i)}」不是档次名称或分数（档次：{'、'.join(b.label for b in self.bands)}）")
                 continue
             levels[i] = k
@@ -190,7 +228,7 @@ class BandRule(Rule):
                 try:
                     scores[i] = float(parse_number_text(parts[1]))
                 except ValueError:
-                    out.fail(_one(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
+                    out.fail(one_unit(ctx.n, i), INVALID, f"「{col.text(i)}」中的分数不是数值")
 
     def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
         """Vectorised: check assessor scores against the bands, or turn named levels into scores."""
@@ -238,9 +276,30 @@ class BandRule(Rule):
                 rows.append(ok)
         return np.array(rows, dtype=bool).reshape(len(self.bands), -1)
 
+    def _evaluate_conditions(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
+        """The first band whose condition over the inputs x1 … xk holds; then the score, if given."""
+        k = self.condition_inputs()
+        numbers, answers = condition_inputs([b.when for b in self.bands], cols[:k], out, ctx)
+        chosen = np.full(ctx.n, -1, dtype=np.int32)
+        for b in reversed(range(len(self.bands))):
+            chosen = np.where(conditions.evaluate(self.bands[b].when, numbers, answers), b, chosen)
+        out.fail(ctx.rows & (chosen < 0), INVALID, "不满足任何条件")
+        scores = np.full(ctx.n, np.nan)
+        if len(cols) > k:
+            scores, bad = cols[k].numbers
+            out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[k].name}」的值「{cols[k].text(i)}」不是数值")
+        self._score(scores.copy(), chosen, points, ctx, out)
+        return out
+
     def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
+        if self.conditional:
+            return self._evaluate_conditions(cols, points, ctx, out)
         metric_col = cols[0]
         metric = numeric_inputs([metric_col], out, ctx)[0]
+        gates = [b.gate for b in self.bands]
+        if any(g.pct for g in gates):
+            percent_slips(metric_col, metric, out, ctx, rate_limit([x for g in gates for x in (g.lo, g.hi)],
+                                                                   open_above=any(g.hi is None for g in gates)))
 
         chosen = np.full(ctx.n, -1, dtype=np.int32)
         with np.errstate(invalid="ignore"):
@@ -270,6 +329,12 @@ class BandRule(Rule):
         k = out.fired[i]
         band = self.bands[k]
         score = fmt_num(out.score[i], ctx.decimals)
+        if self.conditional:
+            k = self.condition_inputs()
+            texts = condition_texts([b.when for b in self.bands], out.cols[:k])
+            shown = "，".join(f"{c.name}={t[i]}" for c, t in zip(out.cols[:k], texts))
+            head = f"{shown}，满足「{band.label}」，适用{band.range_text()}分档"
+            return f"{head}，{PICK_WORDS[self.pick]}得{score}分" if out.extra["picked"][i] else f"{head}，评定得分{score}分"
         if self.gated:
             metric = out.extra["metric"][i]
             shown = fmt_pct(metric) if band.gate.pct else fmt_num(metric)
@@ -282,8 +347,3 @@ class BandRule(Rule):
             return f"评定为「{band.label}」档（{band.range_text()}分），{PICK_WORDS[self.pick]}得{score}分"
         return f"评定得分{score}分，属「{band.label}」档（{band.range_text()}分）"
 
-
-def _one(n: int, i: int) -> np.ndarray:
-    m = np.zeros(n, dtype=bool)
-    m[i] = True
-    return m

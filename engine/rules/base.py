@@ -1,15 +1,18 @@
 """What every rule kind shares: its inputs, its outcome over a column of units, its options."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ..numbers import fmt_num, fmt_nums, is_blank, parse_bool, to_float
+from .. import conditions
+from ..clauses import number
+from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
 
@@ -65,13 +68,24 @@ class InputColumn:
     @cached_property
     def texts(self) -> list[str]:
         """Every cell as the user wrote it ('' for blank), formatted once for the whole column."""
-        if self.raw.dtype.kind == "f":
-            return [t if t != "空" else "" for t in fmt_nums(self.raw)]
-        return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
-                for v, b in zip(self.raw.tolist(), self.blank.tolist())]
+        return _as_written(self.raw, self.blank)
 
     def text(self, i: int) -> str:
         return self.texts[i]
+
+    def texts_at(self, idx: np.ndarray) -> dict[int, str]:
+        """The cells at ``idx`` as the user wrote them, without formatting the whole column
+        (a few slips in 200,000 units should cost a few formats, not 200,000)."""
+        if "texts" in self.__dict__:
+            return {i: self.texts[i] for i in idx.tolist()}
+        return dict(zip(idx.tolist(), _as_written(self.raw[idx], self.blank[idx])))
+
+
+def _as_written(raw: np.ndarray, blank: np.ndarray) -> list[str]:
+    if raw.dtype.kind == "f":
+        return [t if t != "空" else "" for t in fmt_nums(raw)]
+    return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
+            for v, b in zip(raw.tolist(), blank.tolist())]
 
 
 @dataclass
@@ -139,8 +153,11 @@ class Rule(BaseModel):
     NAMES: ClassVar[tuple[str, ...]] = ()
     OPTIONS: ClassVar[dict[str, str]] = {}   # option key (and aliases) -> field name
     scored: ClassVar[bool] = True
+    LABELLED: ClassVar[bool] = False         # clauses are label=value (band levels, bonus levels)
+    bonus: ClassVar[bool] = False            # scores on top of the base points (not in full points)
 
     text: str = ""
+    na: Literal["full", "exclude"] | None = None     # an input saying 不涉及: full points, or not assessed
 
     def arity(self) -> tuple[int, int]:
         """(least, most) input columns the rule reads."""
@@ -167,12 +184,67 @@ class Rule(BaseModel):
             res.append(text)
         return res
 
+    def reading(self, points: Decimal | None) -> str:
+        """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
+        raise NotImplementedError
+
+    def shown_values(self, values: np.ndarray) -> np.ndarray:
+        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
+        return values
+
+    def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
+        """The working of scored units, including those scored full because an input said 不涉及."""
+        na = out.extra.get("na")
+        if na is None or not na[idx].any():
+            return self.explain_many(out, idx, points, ctx)
+        rest = [i for i in idx if not na[i]]
+        texts = dict(zip(rest, self.explain_many(out, rest, points, ctx))) if rest else {}
+        return [texts[i] if i in texts else NA_FULL_TEXT for i in idx]
+
     def remarks(self, points: Decimal | None) -> list[tuple[str, str]]:
         """Rubric-level (severity, message) about the rule itself, e.g. overlapping bands."""
         return []
 
     def needs_points(self) -> bool:
         return self.scored
+
+
+NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "不考核", "n/a", "na"})
+NA_VALUES = {"full": "full", "满分": "full", "得满分": "full", "exclude": "exclude", "不考核": "exclude",
+             "不计": "exclude", "剔除": "exclude", "不参与": "exclude"}
+NA_FULL_TEXT = "不涉及，按规则得满分"
+NA_EXCLUDED_TEXT = "不涉及，本项不参与考核"
+
+
+def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx: Ctx) -> Outcome:
+    """Evaluate a rule over its units, first taking out those whose input says 不涉及 (不适用):
+    full points or not assessed as the rule's na= says, an 错误 when it says nothing."""
+    na = np.zeros(ctx.n, dtype=bool)
+    for col in cols:
+        if col.raw.dtype == object:
+            na |= np.fromiter((t.lower() in NA_WORDS for t in col.texts), dtype=bool, count=len(col))
+    na &= ctx.rows
+    if not na.any():
+        return rule.evaluate(cols, points, ctx)
+    inner = Ctx(rows=ctx.rows & ~na, peers=ctx.peers & ~na, groups=ctx.groups, decimals=ctx.decimals,
+                label=ctx.label)
+    out = rule.evaluate(cols, points, inner)
+    idx = np.flatnonzero(na)
+    out.status[idx], out.value[idx] = OK, np.nan
+    for i in idx.tolist():
+        out.messages.pop(i, None)
+    if rule.na == "exclude":
+        out.status[idx] = NOT_ASSESSED
+        out.score[idx] = np.nan
+        for i in idx.tolist():
+            out.messages[i] = NA_EXCLUDED_TEXT
+    elif rule.na == "full" and points is not None:
+        out.score[idx] = float(points)
+        out.extra["na"] = na
+    else:
+        out.fail(na, INVALID, "缺少分值，无法按不涉及计满分" if rule.na == "full" else
+                 "输入为「不涉及」，而规则未说明不涉及时如何计分（可在规则后加 na=full 得满分，或 na=exclude 不参与考核）")
+    return out
 
 
 def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
@@ -184,6 +256,73 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
         out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
         values.append(vals)
     return values
+
+
+NO_FLOOR_WORDS = ("none", "不限", "无", "无下限")
+
+
+def parse_floor(text: str) -> Decimal | Literal["none"]:
+    """floor=: a number (may be negative) or none/不限 (no floor)."""
+    return "none" if text.strip().lower() in NO_FLOOR_WORDS else number(text, "最低分")
+
+
+def floor_of(floor, points) -> Decimal | None:
+    """The lowest score (None: no floor). Default 0 (扣完为止); a row worth 0 points is a pure
+    deduction item whose score is minus its deduction, so it has no floor by default."""
+    if floor is None:
+        return None if points is not None and points == 0 else Decimal(0)
+    return None if floor == "none" else floor
+
+
+RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
+
+
+def condition_texts(conds, cols: list[InputColumn]) -> list[list[str]]:
+    """Each condition input as the working shows it: numbers as percents where a condition compares
+    that input with a percent, or its name says it is a rate (增速, 执行率, 占比); else as typed."""
+    pct = {t.left for c in conds if c is not None for conj in c.any_of for t in conj
+           if t.bound is not None and t.bound.pct}
+    out = []
+    for k, col in enumerate(cols):
+        if (k in pct or RATE_NAME.search(col.name)) and col.raw.dtype.kind in "fO":
+            shown = fmt_nums(col.numbers[0], pct=True)
+            out.append([s if not col.blank[i] and not isinstance(col.raw[i], str) else col.texts[i]
+                        for i, s in enumerate(shown)])
+        else:
+            out.append(col.texts)
+    return out
+
+
+def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
+    """'0.5' → (0.5, False) points; '5%w' → (0.05, True) a share of the row's points."""
+    t = text.strip()
+    share = t.lower().endswith("w")
+    return number(t[:-1] if share else t, what), share
+
+
+def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
+    """(numbers, answers) per input for conditions over x1 … xk: an input a condition compares with
+    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID)."""
+    yes_no = set().union(*(conditions.needs_answer(c) for c in conds if c is not None))
+    numbers, answers = [], []
+    for j, col in enumerate(cols):
+        if j in yes_no:
+            vals, bad = col.booleans
+            out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+            out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+            answers.append(vals)
+            numbers.append(np.full(ctx.n, np.nan))
+        else:
+            numbers.append(numeric_inputs([col], out, ctx)[0])
+            answers.append(np.full(ctx.n, np.nan))
+    return numbers, answers
+
+
+def one_unit(n: int, i: int) -> np.ndarray:
+    """A mask of n units with only unit i set (to fail one unit)."""
+    m = np.zeros(n, dtype=bool)
+    m[i] = True
+    return m
 
 
 def not_a_number(col: InputColumn, i: int) -> str:
@@ -199,17 +338,48 @@ def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) 
     out.fail(ctx.rows & neg, INVALID, lambda i: f"输入「{col.name}」为负数（{col.text(i)}），数据有误")
 
 
+def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
+    """The largest size a typed rate can plausibly have under a rule with these percent bounds.
+
+    A rule whose bounds all lie within 100% reads rates of at most 100%, or of at most 200% when
+    its top clause is open upward (a completion of 120% meets '>=90%'); one with a bound above
+    100% (a 120% target) allows ten times its largest bound. ``declared`` (the rule's
+    ``rate_max=`` option, 0 for no limit) overrides all of these."""
+    if declared is not None:
+        return float(declared) if declared > 0 else None
+    top = max((abs(float(b)) for b in bounds if b is not None), default=0.0)
+    if top > 1:
+        return 10 * top
+    return 2.0 if open_above else 1.0
+
+
+def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, limit: float | None) -> None:
+    """Blank a rate typed as a plain number (95 for 95%) or far outside the rule's scale (9500%):
+    scoring it would give a number the user never meant, so say what it probably should be."""
+    if limit is None:
+        return
+    with np.errstate(invalid="ignore"):
+        off = ctx.rows & (np.abs(values) > limit * (1 + 1e-12)) & (out.status == OK)
+    if not off.any():
+        return
+    typed = col.texts_at(np.flatnonzero(off))
+    out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}：本规则按百分比读取，"
+                                     f"是否应为{fmt_pct(values[i] / 100)}？")
+
+
 def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool = False,
-                 allow_negative: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                 allow_negative: bool = False, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(numerator, denominator) of a rate read from one column (the rate) or two amounts.
 
-    With ``change`` two amounts (current, base) give the rate (current − base) / base.
+    With ``change`` two amounts (current, base) give the rate (current − base) / base. A rate
+    given in one column larger than ``limit`` (see ``rate_limit``) is a slip, not a score.
     """
     vals = numeric_inputs(cols, out, ctx)
     if not allow_negative:
         for v, c in zip(vals, cols):
             fail_negative(v, c, out, ctx)
     if len(vals) == 1:
+        percent_slips(cols[0], vals[0], out, ctx, limit)
         return vals[0], np.ones_like(vals[0])
     num, den = vals
     return (num - den if change else num), den
@@ -258,6 +428,9 @@ class UnreadableRule(Rule):
         out = Outcome.empty(ctx.n)
         out.fail(ctx.rows, INVALID, self.reason)
         return out
+
+    def reading(self, points):
+        return self.reason
 
     def explain(self, out, i, points, ctx):
         return self.reason

@@ -1,6 +1,7 @@
 """Rules on counts and assessors' judgements: deduct (K11), check (K12–K14), manual (K15), value."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -8,7 +9,9 @@ import numpy as np
 from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
-from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, numeric_inputs
+from ..phrases import floor_words, input_name, interval_words
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor,
+                   percent_slips, rate_limit)
 from .rates import _inside, _no_clauses, _options
 
 
@@ -18,42 +21,58 @@ def _whole(values: np.ndarray) -> np.ndarray:
 
 
 class DeductRule(Rule):
-    """Points off per incident, floor 0 (扣完为止); a range 0.1-0.5 leaves the size to the assessor."""
+    """Points off per incident (or once, 一经发现), at most cap (最高扣), floor 0 (扣完为止) unless
+    stated; a range 0.1-0.5 leaves the size to the assessor."""
 
     KIND: ClassVar[str] = "deduct"
     NAMES: ClassVar[tuple[str, ...]] = ("扣分", "每项扣分")
-    OPTIONS: ClassVar[dict[str, str]] = {"each": "each", "每次": "each", "每项": "each"}
+    OPTIONS: ClassVar[dict[str, str]] = {"each": "each", "每次": "each", "每项": "each", "once": "once",
+                                         "一经发现": "once", "cap": "cap", "最高扣": "cap", "最多扣": "cap",
+                                         "floor": "floor", "最低": "floor", "下限": "floor"}
 
-    each: Interval
+    each: Interval | None = None
+    once: Decimal | None = None
+    cap: Decimal | None = None
+    floor: Decimal | Literal["none"] | None = None      # None: the default (see floor_of)
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "DeductRule":
         _no_clauses(text, segments)
         opts = _options(text, segments)
-        if "each" not in opts:
-            raise clause_error(text, segments[0] if segments else Segment(1, "", {}), "缺少 each=（每次扣分）")
+        first = segments[0] if segments else Segment(1, "", {})
+        if ("each" in opts) == ("once" in opts):
+            raise clause_error(text, first, "需要 each=（每次扣分）或 once=（一经发现扣分）之一" if "each" not in opts
+                               else "each= 与 once= 只能用一个")
         try:
-            each = interval(opts["each"])
+            each = interval(opts["each"]) if "each" in opts else None
+            once = number(opts["once"], "扣分") if "once" in opts else None
+            cap = number(opts["cap"], "最高扣分") if "cap" in opts else None
+            floor = parse_floor(opts["floor"]) if "floor" in opts else None
         except ValueError as exc:
-            raise clause_error(text, segments[0], str(exc)) from None
-        if each.lo is None or each.hi is None:
-            raise clause_error(text, segments[0], "each 应为一个数或一个区间，如 0.5 或 0.1-0.5")
-        return cls(text=text, each=each)
+            raise clause_error(text, first, str(exc)) from None
+        if each is not None and (each.lo is None or each.hi is None):
+            raise clause_error(text, first, "each 应为一个数或一个区间，如 0.5 或 0.1-0.5")
+        if cap is not None and cap < 0:
+            raise clause_error(text, first, "cap（最高扣分）不能为负")
+        return cls(text=text, each=each, once=once, cap=cap, floor=floor)
 
     @property
     def ranged(self) -> bool:
-        return self.each.lo != self.each.hi
+        return self.each is not None and self.each.lo != self.each.hi
 
     def arity(self) -> tuple[int, int]:
         return (1, 2) if self.ranged else (1, 1)
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        count = numeric_inputs(cols[:1], out, ctx)[0]
-        out.fail(ctx.rows & ~_whole(count) & ~np.isnan(count), INVALID,
-                 lambda i: f"「{cols[0].name}」应为非负整数，而不是「{cols[0].text(i)}」")
-        lo, hi, full = float(self.each.lo), float(self.each.hi), float(points)
+        if self.once is not None:
+            count = self._count_or_yes(cols[0], out, ctx)
+        else:
+            count = numeric_inputs(cols[:1], out, ctx)[0]
+            out.fail(ctx.rows & ~_whole(count) & ~np.isnan(count), INVALID,
+                     lambda i: f"「{cols[0].name}」应为非负整数，而不是「{cols[0].text(i)}」")
         if self.ranged:
+            lo, hi = float(self.each.lo), float(self.each.hi)
             total = cols[1].numbers[0] if len(cols) == 2 else np.full(ctx.n, np.nan)
             need = ctx.rows & (out.status == OK) & (count > 0) & np.isnan(total)
             out.fail(need, MISSING, f"每次扣{self.each.text()}分，有扣分事项时需填写实际扣分（第二个输入）")
@@ -63,28 +82,64 @@ class DeductRule(Rule):
             out.fail(ctx.rows & outside, INVALID,
                      lambda i: f"实际扣分{fmt_num(total[i])}应在{fmt_num(count[i] * lo)}-{fmt_num(count[i] * hi)}分之间"
                                f"（{fmt_num(count[i])}次×{self.each.text()}分）")
+        elif self.once is not None:
+            total = np.where(count > 0, float(self.once), 0.0)
         else:
             total = exact.run(lambda ops, c: [c * ops.const(self.each.lo)], [count], ctx.rows)[0]
-        ded = np.minimum(total, full)
-        out.score = np.where(out.status == OK, exact.run(
-            lambda ops, t: [ops.round(ops.maximum(ops.const(points) - t, ops.const(0)), ctx.decimals)],
-            [total], ctx.rows)[0], np.nan)
-        out.value, out.deduction = count, ded
+        floor, cap = floor_of(self.floor, points), self.cap
+
+        def kernel(ops, t):
+            taken = ops.minimum(t, ops.const(cap)) if cap is not None else t
+            s = ops.const(points) - taken
+            return [ops.round(ops.maximum(s, ops.const(floor)) if floor is not None else s, ctx.decimals)]
+        s = exact.run(kernel, [total], ctx.rows)[0]
+        out.score = np.where(out.status == OK, s, np.nan)
+        out.value, out.deduction = count, float(points) - s
         out.extra["total"] = total
         return out
 
+    def _count_or_yes(self, col, out, ctx) -> np.ndarray:
+        """一经发现: a count of incidents, or 是/否 (是 = found)."""
+        vals, bad = col.numbers
+        yes, not_bool = col.booleans
+        vals = np.where(bad & ~not_bool, yes, vals)
+        out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
+        out.fail(ctx.rows & bad & not_bool, INVALID, lambda i: f"「{col.name}」应为次数或 是/否，而不是「{col.text(i)}」")
+        out.fail(ctx.rows & ~np.isnan(vals) & ~_whole(vals), INVALID,
+                 lambda i: f"「{col.name}」应为非负整数，而不是「{col.text(i)}」")
+        return vals
+
     def explain(self, out, i, points, ctx):
         n = out.value[i]
+        score = fmt_num(out.score[i], ctx.decimals)
         if n == 0:
-            return "未发现扣分事项，得满分"
+            return "未发现扣分事项，" + ("不扣分" if points == 0 else "得满分")
         total = out.extra["total"][i]
-        what = f"每次扣{self.each.text()}分"
-        if self.ranged:
-            what += f"，实扣{fmt_num(total)}分"
+        found = "发现扣分事项" + ("" if out.cols[0].numbers[1][i] else f"{fmt_num(n)}次")
+        if self.once is not None:
+            what = f"一经发现扣{fmt_num(self.once)}分，扣{fmt_num(self.once)}分"
+        elif self.ranged:
+            what = f"每次扣{self.each.text()}分，实扣{fmt_num(total)}分"
         else:
-            what += f"，共扣{fmt_num(total)}分"
-        tail = "，扣完为止" if total >= float(points) else ""
-        return f"发现扣分事项{fmt_num(n)}次，{what}{tail}，得{fmt_num(out.score[i], ctx.decimals)}分"
+            what = f"每次扣{self.each.text()}分，共扣{fmt_num(total)}分"
+        if self.cap is not None and total > float(self.cap):
+            what += f"，最高扣{fmt_num(self.cap)}分"
+        floor = floor_of(self.floor, points)
+        taken = min(total, float(self.cap)) if self.cap is not None else total
+        if floor is not None and float(points) - taken < float(floor):
+            what += "，扣完为止" if floor == 0 else f"，最低{fmt_num(floor)}分"
+        return f"{found}，{what}，得{score}分"
+
+    def reading(self, points):
+        if self.once is not None:
+            head = f"一经发现扣{fmt_num(self.once)}分（不论次数，只扣一次；输入为次数或是/否）"
+        elif self.ranged:
+            head = f"每发现一次扣{fmt_num(self.each.lo)}-{fmt_num(self.each.hi)}分（评分人在此范围内确定，另填实际扣分）"
+        else:
+            head = f"每发现一次扣{fmt_num(self.each.lo)}分"
+        start = "本项为扣分项（分值0），扣分计入总分" if points is not None and points == 0 else "无扣分事项得满分"
+        cap = f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else ""
+        return f"{start}；{head}{cap}，{floor_words(floor_of(self.floor, points), points)}"
 
 
 class CheckRule(ColumnWorking, Rule):
@@ -120,6 +175,21 @@ class CheckRule(ColumnWorking, Rule):
         if n <= 0:
             raise clause_error(text, segments[0] if segments else Segment(1, "", {}), "缺少 n=（要点数）或要点条件")
         return cls(text=text, n=n, targets=tuple(targets))
+
+    def reading(self, points):
+        n = self.n
+        head = f"共{n}个要点，各占分值的1/{n}"
+        if self.targets:
+            k, items = 0, []
+            for j, conds in enumerate(self.targets):
+                said = []
+                for c in conds:
+                    said.append(f"{input_name(k)}为「是」" if c == "是" else f"{input_name(k)}{interval_words(c)}")
+                    k += 1
+                items.append(_circled(j) + "且".join(said))
+            return f"{head}，达成得分，未达成不得分：{'；'.join(items)}；得分=分值×达成数÷{n}（不逐项取整）"
+        return (f"{head}；得分=分值×达成要点数÷{n}（不逐项取整）；输入为达成要点数，或逐项填写是/否；"
+                "另填评定得分时，须不低于达成部分的分数，未全部达成时须低于满分（否则酌情扣分）")
 
     def arity(self) -> tuple[int, int]:
         if self.targets:
@@ -175,6 +245,8 @@ class CheckRule(ColumnWorking, Rule):
                     ok &= v == 1
                 else:
                     v = numeric_inputs([col], out, ctx)[0]
+                    if cond.pct:
+                        percent_slips(col, v, out, ctx, rate_limit([cond.lo, cond.hi], open_above=cond.hi is None))
                     ok &= exact.run(lambda ops, x, c=cond: [_inside(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
                 k += 1
             flags.append(ok)
@@ -220,6 +292,10 @@ class ManualRule(Rule):
         _no_clauses(text, segments)
         return cls(text=text)
 
+    def reading(self, points):
+        top = f"0-{fmt_num(points)}分" if points is not None else "0至分值"
+        return f"评分人直接评分，须在{top}之间（含两端）；填「是」或「满分」得满分"
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         col = cols[0]
@@ -252,6 +328,9 @@ class ValueRule(Rule):
     def parse(cls, text: str, segments: list[Segment]) -> "ValueRule":
         _no_clauses(text, segments)
         return cls(text=text)
+
+    def reading(self, points):
+        return "取第1个输入的值作为本指标的值（不按分值计分）"
 
     def needs_points(self) -> bool:
         return False

@@ -2,15 +2,19 @@
 relative, info (K23). A rate may be given as one cell or computed exactly from two amounts."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import ClassVar, Literal
 
 import numpy as np
 
-from .. import exact
+from .. import conditions, exact
+from ..conditions import Condition, parse_condition
+from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
-from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, numeric_inputs, rate_columns, rate_texts,
+from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, condition_texts, floor_of,
+                   numeric_inputs, parse_floor, points_or_share, rate_columns, rate_limit, rate_texts,
                    score_text)
 
 
@@ -34,16 +38,38 @@ class _RateRule(ColumnWorking, Rule):
 
     rate_dp: int | None = None
     rate: Literal["ratio", "change"] = "ratio"
+    rate_max: Decimal | None = None     # rate_max=300%: rates up to 300% are meant (0: no limit)
 
     def arity(self) -> tuple[int, int]:
         return (1, 2)
+
+    def rate_bounds(self) -> tuple[Interval, ...] | None:
+        """The percent intervals the rule compares a one-column rate with; None: not a rate."""
+        return None
+
+    def limit(self) -> float | None:
+        """The plausible size of a rate typed in one column (see ``rate_limit``)."""
+        ivs = self.rate_bounds()
+        if ivs is None:
+            return None
+        return rate_limit([b for iv in ivs for b in (iv.lo, iv.hi)], self.rate_max,
+                          open_above=any(iv.hi is None and iv.lo is not None for iv in ivs))
+
+    def rate_reading(self, name: str = "比率") -> str:
+        """比率=第1个输入÷第2个输入（或直接填写比率），先四舍五入到0.01%."""
+        expr = "(第1个输入−第2个输入)÷第2个输入" if self.rate == "change" else "第1个输入÷第2个输入"
+        dp = f"，先四舍五入到{fmt_num(Decimal(1).scaleb(-self.rate_dp))}%" if self.rate_dp is not None else ""
+        return f"{name}={expr}（或直接填写{name}）{dp}"
 
     def _rate(self, ops, num, den):
         r = ops.div(num, den)
         return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
 
 
-RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate"}
+ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
+RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate", "rate_max": "rate_max",
+                "比率上限": "rate_max"}
 
 
 class RatioRule(_RateRule):
@@ -61,12 +87,22 @@ class RatioRule(_RateRule):
         opts = _options(text, segments)
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
-            raise clause_error(text, segments[0], f"over 应为 full/0/error，而不是「{opts['over']}」")
+            raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
         return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
+
+    def rate_bounds(self):
+        return (Interval(lo=Decimal(1), pct=True),)     # above 100%: full points (over=)
+
+    def reading(self, points):
+        over = {"full": "超过100%按满分计", "0": "超过100%（按金额精确比较，多1分钱也算超过）得0分",
+                "error": "超过100%视为数据有误"}[self.over]
+        full = fmt_num(points) if points is not None else "分值"
+        zero = "；分子分母均为0视为全部完成，得满分" if self.over != "0" else "；分母为0视为数据有误"
+        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{zero}"
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", limit=self.limit())
         two = len(cols) == 2
         if two:
             zero = ctx.rows & (den == 0)
@@ -120,7 +156,11 @@ class StepRule(_RateRule):
     OPTIONS: ClassVar[dict[str, str]] = {"per": "per", "每": "per", "deduct": "deduct", "扣": "deduct",
                                          "from": "from_", "基准": "from_", "round": "round", "取整": "round",
                                          "zero_at": "zero_at", "归零": "zero_at", "among": "among",
-                                         "比较范围": "among", **RATE_OPTIONS}
+                                         "比较范围": "among", "at": "at", "目标": "at", "起点": "at",
+                                         "add": "add", "加": "add", "base": "base", "起点分": "base",
+                                         "基础分": "base", "cap": "cap", "最高扣": "cap", "最多扣": "cap",
+                                         "add_cap": "add_cap", "最多加": "add_cap", "floor": "floor",
+                                         "最低": "floor", "下限": "floor", **RATE_OPTIONS}
 
     per: Decimal
     deduct: Decimal
@@ -129,6 +169,15 @@ class StepRule(_RateRule):
     round: Literal["up", "down"] = "down"
     zero_at: Decimal | None = None
     among: Literal["all", "group"] = "all"
+    at: Decimal | None = None           # a target: steps are the distance from it, in the value's units
+    add: Decimal | None = None          # per step above the target (two-way)
+    add_share: bool = False
+    base: Decimal | None = None         # the score at the target (default: the points)
+    base_share: bool = False
+    cap: Decimal | None = None          # the most taken off (最高扣)
+    add_cap: Decimal | None = None      # the most added (最多加)
+    floor: Decimal | Literal["none"] | None = None
+    pct: bool = True                    # per (and at) written as percents: the working shows percents
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
@@ -139,33 +188,107 @@ class StepRule(_RateRule):
                 raise clause_error(text, segments[0] if segments else Segment(1, "", {}), f"缺少 {key}=")
         try:
             per = number(opts["per"], "步长")
-            d_text = opts["deduct"].strip()
-            share = d_text.lower().endswith("w")
-            deduct = number(d_text[:-1] if share else d_text, "扣分")
+            deduct, share = points_or_share(opts["deduct"], "扣分")
             frm = opts.get("from_")
             frm = None if frm is None else "best" if frm.lower() in ("best", "max", "最高", "最优") else number(frm, "基准值")
-            rnd = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+            rnd = ROUNDS
             if opts.get("round", "down").lower() not in rnd:
-                raise ValueError(f"round 应为 up/down，而不是「{opts['round']}」")
-            among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
+                raise ValueError(f"round（取整）应为 up/down（向上/向下），而不是「{opts['round']}」")
+            among = AMONG
             if opts.get("among", "all") not in among:
-                raise ValueError(f"among 应为 all/group，而不是「{opts['among']}」")
+                raise ValueError(f"among（比较范围）应为 all/group（全部/组内），而不是「{opts['among']}」")
             zero = number(opts["zero_at"], "归零值") if "zero_at" in opts else None
+            extra = {"at": number(opts["at"], "目标值")} if "at" in opts else {}
+            for key, what in (("add", "加分"), ("base", "起点分")):
+                if key in opts:
+                    extra[key], extra[f"{key}_share"] = points_or_share(opts[key], what)
+            for key, what in (("cap", "最高扣分"), ("add_cap", "最多加分")):
+                if key in opts:
+                    extra[key] = number(opts[key], what)
+            if "floor" in opts:
+                extra["floor"] = parse_floor(opts["floor"])
         except ValueError as exc:
             raise clause_error(text, segments[0], str(exc)) from None
         if per <= 0:
             raise clause_error(text, segments[0], "per 必须大于0")
+        if "at" in extra and frm is not None:
+            raise clause_error(text, segments[0], "at=（目标值）与 from=（基准）只能用一个")
+        if ("add" in extra or "base" in extra) and "at" not in extra:
+            raise clause_error(text, segments[0], "add=/base= 需要 at=（目标值），如 at=100%")
+        extra["pct"] = "%" in opts["per"] or "%" in opts.get("at", "")
         return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
                    round=rnd[opts.get("round", "down").lower()], zero_at=zero,
-                   among=among[opts.get("among", "all")], **_rate_opts(text, segments, opts))
+                   among=among[opts.get("among", "all")], **extra, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        up = self.round == "up"
+        each = points_words(self.deduct, self.deduct_share, points)
+        cap = f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else ""
+        floor = floor_words(floor_of(self.floor, points), points)
+        if self.at is not None:
+            unit, steps = step_words(self.per, self.pct, up)
+            at = amount(self.at, self.pct)
+            if self.add is None:
+                return f"第1个输入达到目标{at}及以上（含{at}）得满分；每低于目标{unit}扣{each}（{steps}）{cap}，{floor}"
+            base = points_words(self.base, self.base_share, points) if self.base is not None else "满分"
+            add = points_words(self.add, self.add_share, points)
+            add_cap = f"，最多加{fmt_num(self.add_cap)}分" if self.add_cap is not None else ""
+            return (f"以{base}为起点：第1个输入等于目标{at}时得{base}；每高于目标{unit}加{add}{add_cap}，"
+                    f"每低于目标{unit}扣{each}{cap}（{steps}）；得分不超过分值，{floor}")
+        if self.from_ is not None:
+            where = "所有被考核单位中" if self.among == "all" else "本组单位中"
+            ref = "最高值" if self.from_ == "best" else "基准值"
+            said = f"以{where}的最高值为满分" if self.from_ == "best" else f"达到基准值{fmt_num(self.from_)}得满分"
+            unit, steps = step_words(self.per, True, up, relative=True)
+            return f"{said}；差距=({ref}−本单位值)÷{ref}，每低{unit}扣{each}（{steps}）{cap}，{floor}"
+        unit, steps = step_words(self.per, self.pct, up)
+        zero = ""
+        if self.zero_at is not None:
+            z = fmt_pct(self.zero_at)
+            zero = f"；比率达到{z}及以上（含{z}）不得分"
+        return f"{self.rate_reading()}，为负时取绝对值；比率为0得满分，比率每增加{unit}扣{each}（{steps}）{zero}{cap}，{floor}"
 
     def arity(self) -> tuple[int, int]:
         return (1, 1) if self.from_ is not None else (1, 2)
 
+    def rate_bounds(self):
+        if self.from_ is not None or not self.pct:
+            return None                         # a shortfall from the best, or a value in its own units
+        if self.at is not None:                 # two-way from a target: values above it are meant
+            return (Interval(lo=self.at, pct=True), Interval(hi=self.zero_at, pct=True))
+        return (Interval(lo=self.per, hi=self.zero_at, pct=True),)
+
+    def _steps(self, ops, m):
+        q = ops.div(m, ops.const(self.per))
+        return ops.ceil(q) if self.round == "up" else ops.floor(q)
+
+    def _share(self, ops, full, value, share: bool):
+        return full * ops.const(value) if share else ops.const(value)
+
+    def _two_way(self, ops, v, full, pts, decimals: int):
+        """From the target: base at it, + add per step above, − deduct per step below, within
+        [floor, points]. Returns the kernel's columns: score, value, signed steps, deduction, zero."""
+        diff = v - ops.const(self.at)
+        down = self._steps(ops, ops.maximum(diff * -1, ops.const(0)))
+        up = self._steps(ops, ops.maximum(diff, ops.const(0))) if self.add is not None else down * 0
+        base = self._share(ops, full, self.base, self.base_share) if self.base is not None else full
+        minus = down * self._share(ops, full, self.deduct, self.deduct_share)
+        plus = up * self._share(ops, full, self.add, self.add_share) if self.add is not None else minus * 0
+        if self.cap is not None:
+            minus = ops.minimum(minus, ops.const(self.cap))
+        if self.add_cap is not None:
+            plus = ops.minimum(plus, ops.const(self.add_cap))
+        s = ops.minimum(base + plus - minus, full)
+        floor = floor_of(self.floor, pts)
+        s = ops.maximum(s, ops.const(floor)) if floor is not None else s
+        return [ops.round(s, decimals), v, up - down, full - s, v != v]
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
+        two = len(cols) == 2
         if self.from_ is None:
-            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                    limit=self.limit())
             out.fail(ctx.rows & (den == 0), INVALID, f"「{cols[-1].name}」为0，无法计算比率")
             ref = None
         else:
@@ -181,18 +304,23 @@ class StepRule(_RateRule):
         pts = points
 
         def kernel(ops, n, d):
+            full = ops.const(pts)
+            if self.at is not None:
+                return self._two_way(ops, self._rate(ops, n, d) if two else n, full, pts, ctx.decimals)
             if self.from_ is None:
                 m = ops.abs(self._rate(ops, n, d))
             else:
                 m = ops.maximum(ops.div(d - n, d), ops.const(0))     # shortfall relative to the reference
-            q = ops.div(m, ops.const(self.per))
-            steps = ops.ceil(q) if self.round == "up" else ops.floor(q)
-            full = ops.const(pts)
+            steps = self._steps(ops, m)
             each = full * ops.const(self.deduct) if self.deduct_share else ops.const(self.deduct)
-            ded = ops.minimum(steps * each, full)
+            ded = steps * each
+            if self.cap is not None:
+                ded = ops.minimum(ded, ops.const(self.cap))
             zero = ops.cmp(m, ">=", ops.const(self.zero_at)) if self.zero_at is not None else m != m
-            ded = ops.where(zero, full, ded)
-            return [ops.round(full - ded, ctx.decimals), m, steps, ded, zero]
+            s = ops.where(zero, full * 0, full - ded)
+            floor = floor_of(self.floor, pts)
+            s = ops.maximum(s, ops.const(floor)) if floor is not None else s
+            return [ops.round(s, ctx.decimals), m, steps, full - s, zero]
         s, m, steps, ded, zero = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         ok = out.status == OK
         out.score = np.where(ok, s, np.nan)
@@ -201,7 +329,41 @@ class StepRule(_RateRule):
                          raw=num, negative=(num < 0) if self.from_ is None else np.zeros(ctx.n, bool))
         return out
 
+    def _points_text(self, value: Decimal, share: bool, points) -> str:
+        if share and points is not None:
+            return f"{fmt_num(value * points)}分（{fmt_pct(value)}的分值）"
+        return f"{fmt_pct(value)}的分值" if share else f"{fmt_num(value)}分"
+
+    def _explain_two_way(self, out, idx, points, ctx) -> list[str]:
+        f = fmt_pct if self.pct else fmt_num
+        at = f(self.at)
+        shown = rate_texts(out, self.rate == "change") if len(out.cols) == 2 else \
+            out.shown("value", pct=self.pct)
+        steps, scores = out.extra["steps"].tolist(), out.shown("score", ctx.decimals)
+        v = out.value.tolist()
+        start = "" if self.base is None else f"起点{self._points_text(self.base, self.base_share, points)}，"
+        res = []
+        for i in idx:
+            head = f"{ctx.label}={shown[i]}"
+            k = int(steps[i])
+            top = "（以分值为上限）" if out.score[i] == float(points) and (k > 0 or self.base is not None) else ""
+            if k == 0:
+                where = "达到" if v[i] >= float(self.at) else "低于"
+                tail = "，未满一档" if v[i] != float(self.at) and (v[i] < float(self.at) or self.add is not None) else ""
+                res.append(f"{head}，{where}目标{at}{tail}，{start}得{scores[i]}分")
+            elif k > 0:
+                res.append(f"{head}，高于目标{at}，{start}计{k}档，每档加{self._points_text(self.add, self.add_share, points)}"
+                           + (f"，最多加{fmt_num(self.add_cap)}分" if self.add_cap is not None else "")
+                           + f"，得{scores[i]}分{top}")
+            else:
+                res.append(f"{head}，低于目标{at}，{start}计{-k}档，每档扣{self._points_text(self.deduct, self.deduct_share, points)}"
+                           + (f"，最高扣{fmt_num(self.cap)}分" if self.cap is not None else "")
+                           + ("，扣完为止" if out.score[i] == 0 else "") + f"，得{scores[i]}分")
+        return res
+
     def explain_many(self, out, idx, points, ctx):
+        if self.at is not None:
+            return self._explain_two_way(out, idx, points, ctx)
         m, steps, ded = out.value.tolist(), out.extra["steps"].tolist(), out.deduction.tolist()
         zero = out.extra["zero"].tolist()
         scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
@@ -230,6 +392,8 @@ class StepRule(_RateRule):
                 res.append(f"{head}，未满一档，得满分" if m[i] > 0 else f"{head}，得满分")
             else:
                 tail = "，扣完为止" if ded[i] == full else ""
+                if self.cap is not None and ded[i] == float(self.cap):
+                    tail = f"（最高扣{fmt_num(self.cap)}分）" + tail
                 res.append(f"{head}，每{per}扣{each}，计{int(steps[i])}档扣{deds[i]}分{tail}，得{scores[i]}分")
         return res
 
@@ -266,10 +430,21 @@ class ThresholdRule(_RateRule):
         return cls(text=text, clauses=tuple(clauses), otherwise=otherwise,
                    **_rate_opts(text, segments, _options(text, segments)))
 
+    def reading(self, points):
+        parts = [f"{interval_words(iv)}得{fmt_num(p)}分" for iv, p in self.clauses]
+        if self.otherwise is not None:
+            parts.append(f"其他情况得{fmt_num(self.otherwise)}分")
+        tail = "" if self.otherwise is not None else "；不满足任何区间视为错误"
+        two = "(第1个输入−第2个输入)÷第2个输入" if self.rate == "change" else "第1个输入÷第2个输入"
+        return f"按第1个输入（两个输入时为{two}）依次判断，取第一个满足的区间：{'；'.join(parts)}{tail}"
+
     def share_table(self) -> bool:
         """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%."""
         bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
         return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds)
+
+    def rate_bounds(self):
+        return tuple(iv for iv, _ in self.clauses) if any(iv.pct for iv, _ in self.clauses) else None
 
     def remarks(self, points):
         top = max([p for _, p in self.clauses] + ([self.otherwise] if self.otherwise is not None else []))
@@ -277,7 +452,8 @@ class ThresholdRule(_RateRule):
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+        num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                limit=self.limit())
 
         def kernel(ops, n, d):
             v = self._rate(ops, n, d) if len(cols) == 2 else n
@@ -318,6 +494,7 @@ class PassRule(_RateRule):
 
     condition: Interval | None = None
     expect: bool | None = None          # for 是/否 inputs
+    when: Condition | None = None       # a condition over several inputs (x1>x2)
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "PassRule":
@@ -330,23 +507,45 @@ class PassRule(_RateRule):
         if (answer := yes_no_word(word)) is not None:
             return cls(text=text, expect=answer, **opts)
         try:
+            if re.search(r"x\d", word, re.IGNORECASE):
+                return cls(text=text, when=parse_condition(word), **opts)
             return cls(text=text, condition=interval(word), **opts)
         except ValueError as exc:
             raise clause_error(text, seg, str(exc)) from None
 
+    def reading(self, points):
+        if self.when is not None:
+            return f"{conditions.reading(self.when)}得满分，否则不得分（按填写值精确比较）"
+        if self.expect is not None:
+            return f"第1个输入为「{'是' if self.expect else '否'}」得满分，否则不得分"
+        return (f"第1个输入（两个输入时为二者之比，按金额精确比较）{interval_words(self.condition)}得满分，"
+                "否则不得分；两个金额均为0视为达标")
+
     def arity(self) -> tuple[int, int]:
+        if self.when is not None:
+            k = max(self.when.inputs()) + 1
+            return (k, k)
         return (1, 1) if self.expect is not None else (1, 2)
+
+    def rate_bounds(self):
+        c = self.condition
+        return (c,) if c is not None and c.pct else None
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
-        if self.expect is not None:
+        if self.when is not None:
+            numbers, answers = condition_inputs([self.when], cols, out, ctx)
+            met = conditions.evaluate(self.when, numbers, answers)
+            out.value = met.astype(float)
+        elif self.expect is not None:
             vals, bad = cols[0].booleans
             out.fail(ctx.rows & cols[0].blank, 1, f"缺少输入「{cols[0].name}」")
             out.fail(ctx.rows & bad, INVALID, lambda i: f"「{cols[0].name}」应填 是/否，而不是「{cols[0].text(i)}」")
             met = vals == float(self.expect)
             out.value = vals
         else:
-            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True)
+            num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
+                                    limit=self.limit())
 
             def kernel(ops, n, d):
                 v = self._rate(ops, n, d) if len(cols) == 2 else n
@@ -363,6 +562,11 @@ class PassRule(_RateRule):
 
     def explain_many(self, out, idx, points, ctx):
         met, two = out.extra["met"].tolist(), len(out.cols) == 2
+        if self.when is not None:
+            said = f"「{self.when.text}」"
+            texts = condition_texts([self.when], out.cols)
+            return ["，".join(f"{c.name}={t[i]}" for c, t in zip(out.cols, texts))
+                    + (f"，满足{said}，得满分" if met[i] else f"，不满足{said}，不得分") for i in idx]
         if self.expect is not None:
             own = out.cols[0].texts
             return [f"{ctx.label}：{own[i]}，" + ("得满分" if met[i] else "不得分") for i in idx]
@@ -402,10 +606,20 @@ class RelativeRule(_RateRule):
             to = {"max": "max", "best": "max", "最高": "max", "min": "min", "最低": "min"}.get(to) or number(to, "基准值")
         except ValueError as exc:
             raise clause_error(text, segments[0], str(exc)) from None
-        among = {"all": "all", "全部": "all", "group": "group", "组内": "group"}.get(opts.get("among", "all"))
+        among = AMONG.get(opts.get("among", "all"))
         if among is None:
-            raise clause_error(text, segments[0], "among 应为 all/group")
+            raise clause_error(text, segments[0], f"among（比较范围）应为 all/group（全部/组内），而不是「{opts.get('among')}」")
         return cls(text=text, to=to, among=among, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        where = "本组" if self.among == "group" else "所有被考核单位中"
+        if isinstance(self.to, Decimal):
+            ref, expr = f"基准值{fmt_num(self.to)}", f"本单位值÷基准值{fmt_num(self.to)}"
+        elif self.to == "min":
+            ref, expr = f"{where}的最低值", f"{where}的最低值÷本单位值"
+        else:
+            ref, expr = f"{where}的最高值", f"本单位值÷{where}的最高值"
+        return f"得分=分值×{expr}，不超过分值（越{'小' if self.to == 'min' else '大'}越好，以{ref}为满分）"
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
@@ -463,8 +677,11 @@ class InfoRule(_RateRule):
             show = {"percent": "percent", "百分比": "percent", "%": "percent", "number": "number",
                     "数值": "number"}.get(opts["show"].lower())
             if show is None:
-                raise clause_error(text, segments[0], "show 应为 percent/number")
+                raise clause_error(text, segments[0], f"show（显示）应为 percent/number（百分比/数值），而不是「{opts['show']}」")
         return cls(text=text, show=show, **_rate_opts(text, segments, opts))
+
+    def reading(self, points):
+        return f"只计算展示，不计分：一个输入时展示其值（或是/否），两个输入时展示{self.rate_reading()[3:]}，分母为0时不显示"
 
     def shows_percent(self, n_inputs: int) -> bool:
         return self.show == "percent" or (self.show is None and (n_inputs == 2 or self.rate == "change"))
@@ -544,8 +761,16 @@ def _rate_opts(text: str, segments: list[Segment], opts: dict) -> dict:
     if "rate" in opts:
         rate = {"ratio": "ratio", "change": "change", "增长率": "change", "变动率": "change"}.get(opts["rate"])
         if rate is None:
-            raise clause_error(text, segments[0], "rate 应为 ratio/change")
+            raise clause_error(text, segments[0], f"rate 应为 ratio/change（比率/增长率），而不是「{opts['rate']}」")
         out["rate"] = rate
+    if "rate_max" in opts:
+        word = opts["rate_max"].strip().lower()
+        try:
+            out["rate_max"] = Decimal(0) if word in ("none", "不限", "无") else number(opts["rate_max"], "比率上限")
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        if out["rate_max"] < 0:
+            raise clause_error(text, segments[0], "rate_max 不能为负")
     return out
 
 

@@ -85,6 +85,32 @@ failed:
     RULE_EXPLAIN = Err.Description
 End Function
 
+Function RULE_FROM_TEXT(wording, Optional points)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        RULE_FROM_TEXT = XLPy.CallUDF("udfs", "RULE_FROM_TEXT", Array(wording, points), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        RULE_FROM_TEXT = XLPy.CallUDF("udfs", "RULE_FROM_TEXT", Array(wording, points))
+        Exit Function
+    #End If
+failed:
+    RULE_FROM_TEXT = Err.Description
+End Function
+
+Function RULE_READING(rule, Optional points)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        RULE_READING = XLPy.CallUDF("udfs", "RULE_READING", Array(rule, points), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        RULE_READING = XLPy.CallUDF("udfs", "RULE_READING", Array(rule, points))
+        Exit Function
+    #End If
+failed:
+    RULE_READING = Err.Description
+End Function
+
 Function RULE_SCORE(rule, points, input1, ParamArray more_inputs())
     Dim argsArray() As Variant
     argsArray = Array(rule, points, input1)

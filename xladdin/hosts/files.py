@@ -11,6 +11,69 @@ from ..sheetspec import CellPatch, SheetSpec
 from ..xlsxpkg import PackageError, uncached_formulas, write_package
 
 
+SAVE_AS = "请在 Excel 或 WPS 中打开，「另存为」Excel 工作簿（.xlsx）后再试"
+OTHER_FORMATS = {".xls": "旧版 Excel 97-2003 工作簿（.xls）", ".et": "WPS 表格文件（.et）",
+                 ".ods": "OpenDocument 电子表格（.ods）", ".csv": "CSV 文本文件（.csv）",
+                 ".xlsb": "Excel 二进制工作簿（.xlsb）", ".ett": "WPS 表格模板（.ett）",
+                 ".numbers": "Numbers 表格（.numbers）"}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def check_workbook_file(path: Path) -> None:
+    """Refuse, in plain words, what is not an .xlsx/.xlsm package: a folder, an empty file, another
+    format (by name or by content), a password-protected workbook. Calamine would read some of
+    them, but the result could not be written back, so the user is told what to do instead."""
+    if not path.exists():
+        raise ReadError(f"找不到文件「{path}」")
+    if path.is_dir():
+        raise ReadError(f"「{path}」是文件夹，不是工作簿：请给出其中一个 .xlsx 文件")
+    what = OTHER_FORMATS.get(path.suffix.lower())
+    if what:
+        raise ReadError(f"「{path.name}」是{what}，rubricxl 只读写 .xlsx/.xlsm 工作簿：{SAVE_AS}")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            encrypted = head == _OLE and _ENCRYPTED in head + fh.read()
+    except OSError as exc:
+        raise ReadError(f"无法读取文件「{path}」：{exc.strerror or exc}") from None
+    if not head:
+        raise ReadError(f"「{path.name}」是空文件（0字节），不是工作簿")
+    if encrypted:
+        raise ReadError(f"「{path.name}」设有打开密码（已加密），rubricxl 无法读取：请在 Excel 或 WPS 中打开，"
+                        "取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后保存，再试")
+    if head == _OLE:
+        raise ReadError(f"「{path.name}」实为旧版 Excel 97-2003 工作簿（.xls 格式），rubricxl 只读写 .xlsx/.xlsm："
+                        f"{SAVE_AS}")
+    if not head.startswith(b"PK"):
+        raise ReadError(f"「{path.name}」不是 Excel 工作簿（.xlsx/.xlsm）：{SAVE_AS}")
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that say the workbook is open: Excel and WPS (``~$`` + name, Excel dropping the
+    first two characters of long names) and LibreOffice (``.~lock.`` + name + ``#``)."""
+    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
+    return [path.parent / n for n in sorted(names) if (path.parent / n).exists()]
+
+
+def check_writable(out: Path) -> None:
+    """Replace a workbook only when nobody has it open and it is not read-only; create folders."""
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise ReadError(f"输出文件「{out.name}」应以 .xlsx 或 .xlsm 结尾（rubricxl 写出的是 Excel 工作簿）")
+    locks = lock_files(out)
+    if locks:
+        raise ReadError(f"「{out.name}」正在 Excel、WPS 或 LibreOffice 中打开（发现锁定文件「{locks[0].name}」），"
+                        "未写入：请先关闭该工作簿，或用 -o 写入另一个文件")
+    if out.exists() and not out.stat().st_mode & 0o222:
+        raise ReadError(f"「{out.name}」是只读文件，未修改：请取消只读属性，或用 -o 写入另一个文件")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise ReadError(f"无法写入「{out}」：「{out.parent}」不是文件夹")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReadError(f"无法创建文件夹「{out.parent}」：{exc.strerror or exc}") from None
+
+
 class FileHost:
     """An .xlsx/.xlsm file on disk; ``out`` (default: the file itself) receives the writes."""
 
@@ -18,8 +81,7 @@ class FileHost:
         self.path = Path(path)
         self.out = Path(out) if out else self.path
         self.name = self.path.name
-        if not self.path.exists():
-            raise ReadError(f"找不到文件「{self.path}」")
+        check_workbook_file(self.path)
         try:
             self._book = CalamineWorkbook.from_path(str(self.path))
         except (CalamineError, OSError, ValueError, Exception) as exc:  # calamine raises several types
@@ -47,6 +109,7 @@ class FileHost:
         return [(a[0], a[1], b[0], b[1]) for a, b in ranges]
 
     def write(self, sheets: list[SheetSpec], patches: list[CellPatch], remove: list[str]) -> None:
+        check_writable(self.out)
         try:
             write_package(self.path, self.out, sheets, patches, remove)
         except PackageError as exc:

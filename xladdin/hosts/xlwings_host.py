@@ -38,6 +38,17 @@ def _text_safe(value):
     return value
 
 
+def _note(cell, text: str) -> None:
+    """Set a cell's note; hosts without notes (older Office.js) keep the value and skip the note."""
+    try:
+        if cell.note is not None:
+            cell.note.text = text
+        else:
+            cell.add_note(text)
+    except NotImplementedError:
+        pass
+
+
 def _points(chars: float) -> float:
     """Column width in characters (the desktop unit, and SheetSpec's) → points (the remote unit):
     7 px a character plus 5 px padding at the default 11 pt font, 0.75 pt a pixel."""
@@ -101,6 +112,8 @@ class XlwingsHost:
                 ws.range((r + 1, c + 1)).value = _text_safe(value)
             for (r, c), fmt in patch.formats.items():
                 ws.range((r + 1, c + 1)).number_format = fmt
+            for (r, c), text in patch.notes.items():
+                _note(ws.range((r + 1, c + 1)), text)
         for name in remove:
             if name.lower() in existing:
                 existing[name.lower()].delete()

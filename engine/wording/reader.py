@@ -1,0 +1,903 @@
+"""Wording → a proposed rule: the arms the phrases state are matched to a rule kind.
+
+Each builder looks at the arms of the whole wording and either returns a rule (with its inputs,
+its reading and any doubt) or declines. The first builder that accepts wins; the order goes from
+the most specific wording (各占 shares, 每低 steps) to the most general (是否 questions).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..clauses import Interval, RuleError
+from ..language import parse_rule
+from ..numbers import fmt_num, fmt_pct, normalize_text
+from . import vocabulary as V
+from .phrases import Arm, Fact, read_phrase, read_sentence
+from .tokens import cut, input_kind, lex, phrases
+
+_FORMULA = re.compile(r"^(?P<name>[^=<>]*?[^\d.%=<>])=(?P<expr>[^=<>]*/[^=<>]*)$")
+_SCALE = re.compile(r"\*\(?(\d+(?:\.\d+)?)(%?)\)?$")
+MAX_STEPS = 30          # a staircase compiled into a table keeps at most this many clauses
+
+
+@dataclass
+class Formula:
+    name: str
+    num: str
+    den: str
+    kind: str           # ratio, change, score
+    scale: Decimal | None = None
+
+    def text(self) -> str:
+        def wrap(t: str) -> str:
+            return f"({t})" if re.search(r"[+-]", t) else t
+        top = f"({self.num}-{self.den})" if self.kind == "change" else wrap(self.num)
+        tail = f"×{fmt_num(self.scale)}" if self.kind == "score" else "×100%"
+        return f"{self.name}={top}÷{wrap(self.den)}{tail}"
+
+
+@dataclass
+class Draft:
+    """What a builder proposes."""
+
+    rule: str
+    inputs: list[tuple[str, str]]
+    reading: list[str]
+    doubts: list[str] = field(default_factory=list)
+    uses: frozenset[str] | None = None      # arm kinds the rule accounts for (default: by its kind)
+    single: bool = True                     # the rule reads one step / incident / amount arm
+
+
+@dataclass
+class Wording:
+    """Everything the phrases said, gathered over the whole text."""
+
+    points: Decimal | None
+    name: str
+    text: str = ""
+    arms: list[Arm] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    formulas: list[Formula] = field(default_factory=list)
+    subpoints: list[str] = field(default_factory=list)
+    started: bool = False
+    rate_dp: int | None = None
+    unread: list[str] = field(default_factory=list)
+
+    def has(self, kind: str) -> bool:
+        return any(f.kind == kind or (f.kind == "outcome" and f.value == kind) for f in self.facts)
+
+    def first(self, kind: str) -> Fact | None:
+        return next((f for f in self.facts if f.kind == kind), None)
+
+    def outcomes(self, *values: str) -> list[Arm]:
+        return [a for a in self.arms if a.kind == "outcome" and a.result.value in values]
+
+    @property
+    def rate(self) -> Formula | None:
+        return next((f for f in self.formulas if f.kind in ("ratio", "change")), None)
+
+    def metric(self) -> str:
+        if self.rate:
+            return self.rate.name
+        subjects = [a.cond.text for a in self.arms if a.cond is not None and a.cond.kind in ("cond", "bare")
+                    and a.cond.text and a.cond.text not in ("比率", "比例")]
+        return _clean_name(subjects[0]) if subjects else (self.name or "完成率")
+
+    def rate_inputs(self) -> list[tuple[str, str]]:
+        f = self.rate
+        if f is not None:
+            return [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))]
+        name = self.metric()
+        return [(name, input_kind(name) if input_kind(name) != "数值" else "比率")]
+
+
+def _clean_name(text: str) -> str:
+    t = re.sub(r"^(?:其中|对|若|如|当|年度|全年|本年度)", "", text)
+    return t.strip("的") or text
+
+
+def parse_formula(phrase: str) -> Formula | None:
+    """``执行率=实际支出/预算数*100%``, ``得分=A/B*50``, ``率=(A-B)/B*100%`` → a Formula."""
+    m = _FORMULA.match(phrase)
+    if not m:
+        return None
+    name, expr = m.group("name").strip(), m.group("expr").strip()
+    expr = re.sub(r"(?<=[^/*+-])\([^()/+*-]*\)$", "", expr)        # a trailing note in brackets
+    scale = None
+    sm = _SCALE.search(expr)
+    if sm:
+        scale = None if sm.group(2) else Decimal(sm.group(1))
+        expr = expr[:sm.start()]
+    expr = expr.strip()
+    if expr.startswith("(") and expr.endswith(")") and expr.count("(") == 1:
+        expr = expr[1:-1]
+    top, _, bottom = expr.rpartition("/")
+    top, bottom = top.strip(), bottom.strip()
+    if top.startswith("(") and top.endswith(")"):
+        top = top[1:-1]
+    weighted = re.match(r"^(?:分值|满分|权重分)\*(.+)$", top) or re.match(r"^(.+)\*(?:分值|满分|权重分)$", top)
+    if weighted:
+        top = weighted.group(1)
+    if bottom.startswith("(") and bottom.endswith(")"):
+        bottom = bottom[1:-1]
+    if not top or not bottom or re.fullmatch(r"[\d.]+", top) or re.fullmatch(r"[\d.]+", bottom):
+        return None
+    kind = "ratio"
+    a, sep, b = top.partition("-")
+    if sep and b.strip() == bottom:
+        kind, top = "change", a.strip()
+    if "得分" in name or name in ("分数", "分值") or weighted:
+        kind = "score"
+    return Formula(name=re.sub(r"^该项指标", "", name), num=top, den=bottom, kind=kind, scale=scale)
+
+
+def _chunks(sentence: str) -> list[str]:
+    """A sentence cut at commas outside brackets (not at 、)."""
+    out, depth, cur = [], 0, []
+    for ch in sentence:
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return [c for c in out if c.strip()]
+
+
+def gather(text: str, points: Decimal | None, name: str) -> Wording:
+    cutted = cut(text)
+    w = Wording(points=points, name=name, text=text.strip(), subpoints=cutted.subpoints, started=cutted.started,
+                rate_dp=cutted.rate_dp)
+    index = 0
+    for s in cutted.sentences:
+        kept = []
+        for chunk in _chunks(s):           # a formula's names may hold 、 (企业、单位上云率): try whole chunks
+            f = parse_formula(chunk)
+            if f is not None:
+                w.formulas.append(f)
+            else:
+                kept.extend(phrases(chunk))
+        sent = read_sentence(kept, index)
+        index += len(kept)
+        # 不涉及的得满分 is an option of the rule (na=), not an arm of it
+        w.arms.extend(a for a in sent.arms if not (a.cond is not None and a.cond.text
+                                                  and any(n in a.cond.text for n in V.NOT_APPLICABLE)))
+        w.facts.extend(sent.facts)
+        w.unread.extend(sent.unread)
+    return w
+
+
+# ---------------------------------------------------------------- helpers
+
+def pct_text(v: Decimal) -> str:
+    return fmt_pct(v)
+
+
+def num_text(v: Decimal, pct: bool) -> str:
+    return fmt_pct(v) if pct else fmt_num(v)
+
+
+def iv_rule(iv: Interval) -> str:
+    """An interval in the rule language (percents as percents)."""
+    return iv.text()
+
+
+def iv_words(iv: Interval) -> str:
+    """An interval in words: ≥90%, 80%-90%, <50%."""
+    t = iv.text()
+    return t.replace(">=", "≥").replace("<=", "≤")
+
+
+def score_of(arm: Arm, points: Decimal | None) -> Decimal | None:
+    """The single score an outcome gives (满分 → points, 不得分 → 0, 得3分 → 3), else None."""
+    r = arm.result
+    if r.value == "full":
+        return points
+    if r.value == "zero":
+        return Decimal(0)
+    if r.value == "scores" and r.iv.lo is not None and r.iv.lo == r.iv.hi:
+        return r.iv.lo
+    return None
+
+
+def score_words(v: Decimal, points: Decimal | None) -> str:
+    if points is not None and v == points:
+        return "得满分"
+    return "不得分" if v == 0 else f"得{fmt_num(v)}分"
+
+
+def level_name(text: str) -> str:
+    """The level a band phrase names: the band adjective ending nearest its end (完成较好 → 较好)."""
+    first = re.split(r"或|且|并", text)[0] if text else text
+    best, best_end = None, -1
+    for w in V.LEVELS:
+        pos = first.rfind(w)
+        if pos < 0:
+            continue
+        end = pos + len(w)
+        if end > best_end or (end == best_end and len(w) > len(best)):
+            best, best_end = w, end
+    return best or (text or "档次")
+
+
+# ---------------------------------------------------------------- builders
+
+def build_check(w: Wording) -> Draft | None:
+    shares = [f.value for f in w.facts if f.kind == "share"]
+    n_sub = len(w.subpoints)
+    if not shares and not (n_sub >= 2 and any(a.result.value in ("full", "scores") for a in w.outcomes("full", "scores")
+                                              if a.cond is not None and a.cond.kind == "ok")):
+        return None
+    doubts = []
+    n = None
+    if shares:
+        s = shares[0]
+        if s <= 0 or s > 1:
+            return None
+        n = int((Decimal(1) / s).to_integral_value())
+        if Decimal(1) / n != s:
+            return None
+    if n is None or (n_sub and n_sub != n):
+        if n is not None and n_sub:
+            doubts.append(f"列出{n_sub}个要点，但写的是各占1/{n}：按{n}个要点计")
+        n = n or n_sub
+    targets = [_target(s) for s in w.subpoints] if n_sub == n else []
+    numeric = sum(1 for t in targets if t is not None)
+    discretion = w.has("disc")
+    tail = "，否则酌情扣分（可另填评分，须在已达成份额与满分之间）" if discretion else "，未达成不得分"
+    if targets and numeric * 2 > n:
+        clauses = ["是" if t is None else " & ".join(iv_rule(iv) for iv in t) for t in targets]
+        inputs, words = [], []
+        for k, (sp, t) in enumerate(zip(w.subpoints, targets), start=1):
+            if t is None:
+                inputs.append((f"要点{k}是否达成", "是否"))
+                words.append(f"要点{k}：是否达成")
+                doubts.append(f"要点{k}没有数量目标，按是/否读取")
+            else:
+                for j, iv in enumerate(t):
+                    inputs.append((f"要点{k}实际值" + (f"{j + 1}" if len(t) > 1 else ""), "比率" if iv.pct else "数值"))
+                words.append(f"要点{k}：" + "且".join(iv_words(iv) for iv in t))
+        reading = [f"{n}个要点各占1/{n}，逐项达到目标得对应份额{tail}", "；".join(words)]
+        return Draft("check " + "; ".join(clauses), inputs, reading, doubts)
+    reading = [f"{n}个要点各占1/{n}，达成几项得几份{tail}"]
+    return Draft(f"check n={n}", [("达成要点数", "个数")], reading, doubts)
+
+
+def _target(subpoint: str) -> tuple[Interval, ...] | None:
+    """The numeric targets one sub-point sets (达到20家, 超5000家, 8500亿元), or None if qualitative."""
+    out = []
+    for j, p in enumerate(phrases(subpoint)):
+        for f in read_phrase(lex(p), j):
+            if f.kind == "cond":
+                out.append(f.iv)
+            elif f.kind == "bare" and f.value is not None and f.value.unit not in ("", "分"):
+                out.append(Interval(lo=f.iv.lo, pct=f.iv.pct))       # a bare target: 达到 it
+    return tuple(out) or None
+
+
+def _best_ref(w: Wording) -> bool:
+    steps = [a.step for a in w.arms if a.kind == "step"]
+    return w.has("best") or any("最高" in (s.text or "") for s in steps)
+
+
+def build_step(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "step"]
+    if not arms or w.points is None:
+        return None
+    arm = arms[0]
+    step, amount = arm.step, arm.result
+    if step.value == "rank" or step.per is None or amount.value != "deduct" or amount.iv.lo != amount.iv.hi:
+        return None
+    P = w.points
+    per = step.per.value
+    if per <= 0:
+        return None
+    d = amount.iv.lo
+    each_pts = d * P if amount.share else d
+    each_text = f"{fmt_pct(d)}的权重分" if amount.share else f"{fmt_num(d)}分"
+    per_text = (f"{fmt_num(per * 100)}个百分点" if step.per.unit in ("个百分点", "百分点") else
+                fmt_pct(per) if step.per.pct else fmt_num(per) + step.per.unit)
+    rnd = "up" if w.started else "down"
+    round_words = (f"不足{per_text}的按{per_text}计" if w.started else f"按整档计，不足{per_text}的部分不扣分")
+    capd = w.first("capd")
+    cap = capd.value if capd is not None else None
+    floor = "，扣完为止" if w.has("floor") else ""
+    numeric = [a for a in w.outcomes("zero", "full", "scores") if a.cond is not None and a.cond.kind in ("cond", "bare")]
+    zero_arms = [a for a in numeric if score_of(a, P) == 0]
+    full_arms = [a for a in numeric if score_of(a, P) == P]
+    doubts = []
+    metric = w.metric()
+    if step.value == "below" and _best_ref(w):
+        ref = re.sub(r"^(最高|最优|最快)", "", step.text).strip("的") or metric
+        rule = f"step per={_num_rule(per, step.per.pct)} deduct={_num_rule(each_pts, False)} from=best round={rnd}"
+        if cap is not None and cap < P:
+            return None
+        reading = [f"{ref}最高的单位得满分，每低于最高值{per_text}扣{each_text}（{round_words}）{floor}"]
+        return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
+    counted = not step.per.pct and step.per.unit not in ("", "分")
+    if counted and (any(a.cond.iv.pct for a in full_arms + zero_arms) or not (full_arms or zero_arms)):
+        if per != 1 or any(not a.cond.iv.pct for a in full_arms + zero_arms):
+            return None
+        # 每少1人扣1分: a count of the shortfall, each one off (no reference value to measure from)
+        what = ("缺少" if step.value == "below" else "超出") + step.per.unit + "数"
+        return Draft(f"deduct each={fmt_num(each_pts)}", [(what, "个数")],
+                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，扣完为止"])
+    if counted:
+        return None                   # a count step (每少1人) against a rate target: not one measure
+    if step.value == "below":
+        target = _full_at(full_arms, low=True) if full_arms else None
+        if target is None:
+            return None
+        if target == 1 and (cap is None or cap >= P) and not zero_arms:
+            said = f"{metric}达到100%得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
+            head = f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)}"
+            drafts = []
+            if w.rate and w.rate.kind == "ratio" and "差距" not in w.rate.name:   # the two amounts as defined
+                drafts.append(Draft(f"{head} at=100% round={rnd}", w.rate_inputs(), [w.rate.text(), said], doubts))
+            reading = [w.rate.text() + "（输入填算好的比率）", said] if w.rate else [said]
+            return drafts + [Draft(f"{head} from=100% round={rnd}", [(metric, "比率")], reading, doubts)]
+        said = f"{metric}达到{pct_text(target)}得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
+        newer = [] if zero_arms else [Draft(
+            f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)} at={_num_rule(target, True)} "
+            f"round={rnd}" + (f" cap={fmt_num(cap)}" if cap is not None else ""), [(metric, "比率")],
+            [said + (f"，最多扣{fmt_num(cap)}分" if cap is not None else "")])]
+        return newer + _staircase(w, "below", target, per, each_pts, cap, rnd, zero_arms, said)
+    # above: the metric grows bad (调整率, 结余率)
+    target = _full_at(full_arms, low=False) if full_arms else Decimal(0)
+    if target is None:
+        return None
+    zero_at = None
+    if zero_arms:
+        z = zero_arms[0].cond.iv
+        if z.lo is None or z.hi is not None:
+            return None
+        if z.lo_open:
+            return _staircase(w, "above", target, per, each_pts, cap, rnd, zero_arms, "")
+        zero_at = z.lo
+    if target != 0 or (cap is not None and cap < P):
+        return _staircase(w, "above", target, per, each_pts, cap, rnd, zero_arms,
+                          f"{metric}不超过{pct_text(target)}得满分，每超{per_text}扣{each_text}（{round_words}）{floor}")
+    deduct = f"{_num_rule(d * 100, False)}%w" if amount.share else _num_rule(d, False)
+    rule = f"step per={_num_rule(per, step.per.pct)} deduct={deduct} round={rnd}"
+    if zero_at is not None:
+        rule += f" zero_at={_num_rule(zero_at, True)}"
+    if w.rate and w.rate.kind == "change":
+        rule += " rate=change"
+    reading = [f"{metric}为0得满分，每增加{per_text}扣{each_text}（{round_words}）"
+               + (f"，达到{pct_text(zero_at)}及以上不得分" if zero_at is not None else "") + (floor or "，扣完为止")]
+    if w.rate:
+        reading.insert(0, w.rate.text())
+    return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+def _num_rule(v: Decimal, pct: bool) -> str:
+    return fmt_pct(v, 10) if pct else fmt_num(v)
+
+
+def _full_at(arms: list[Arm], low: bool) -> Decimal | None:
+    iv = arms[0].cond.iv
+    if low:
+        return iv.lo if iv.lo is not None else None
+    return iv.hi if iv.hi is not None else None
+
+
+def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decimal, cap: Decimal | None,
+               rnd: str, zero_arms: list[Arm], said: str) -> list[Draft]:
+    """A step below/above a target other than 100%/0 (or with a cap), written out as a table."""
+    P = w.points
+    most = min(cap, P) if cap is not None else P
+    if each <= 0:
+        return []
+    k_max = int((most / each).to_integral_value(rounding="ROUND_CEILING"))
+    if k_max > MAX_STEPS:
+        return []
+    clauses = []
+    for z in zero_arms:
+        clauses.append(f"{iv_rule(z.cond.iv)}: 0")
+    for k in range(k_max):
+        score = P - min(k * each, most)
+        if way == "below":
+            bound = target - (k + (0 if rnd == "up" else 1)) * per
+            op = ">=" if rnd == "up" else ">"
+        else:
+            bound = target + (k + (0 if rnd == "up" else 1)) * per
+            op = "<=" if rnd == "up" else "<"
+        if way == "below" and bound < 0:
+            break
+        clauses.append(f"{op}{_num_rule(bound, True)}: {fmt_num(score)}")
+    clauses.append(f"else: {fmt_num(P - most)}")
+    rule = "threshold " + "; ".join(clauses)
+    if w.rate and w.rate.kind == "change":
+        rule += " rate=change"
+    reading = [said + (f"，最多扣{fmt_num(most)}分" if cap is not None else "")]
+    if w.rate:
+        reading.insert(0, w.rate.text())
+    reading.append("（逐档列成区间表）")
+    return [Draft(rule, w.rate_inputs(), reading, uses=frozenset({"step", "outcome"}))]
+
+
+def build_ratio(w: Wording) -> Draft | None:
+    prop = w.outcomes("prop")
+    score_f = next((f for f in w.formulas if f.kind == "score"), None)
+    if not prop and score_f is None:
+        return None
+    doubts = []
+    if score_f is not None and not prop:
+        rel = _relative(w, score_f)
+        if rel is not None:
+            return rel
+        if w.points is not None and score_f.scale is not None and score_f.scale != w.points:
+            doubts.append(f"公式乘以{fmt_num(score_f.scale)}，而分值为{fmt_num(w.points)}")
+        inputs = [(score_f.num, input_kind(score_f.num)), (score_f.den, input_kind(score_f.den))]
+        reading = [f"得分={score_f.num}÷{score_f.den}×{fmt_num(w.points) if w.points is not None else '分值'}",
+                   "比值超过100%按满分计"]
+        return Draft("ratio", inputs, reading, doubts)
+    for a in w.outcomes("full"):
+        if a.cond is not None and a.cond.kind in ("cond", "bare") and a.cond.iv.lo is not None \
+                and 0 < a.cond.iv.lo < 1:
+            return None               # ≥90%得满分 and a proportion below it: not a plain ratio
+    over = "full"
+    for a in w.arms:
+        if a.kind == "outcome" and a.cond is not None and a.cond.kind == "cond" and a.result.value == "zero":
+            iv = a.cond.iv
+            if iv.lo is not None and iv.lo == 1 and iv.hi is None:
+                over = "0"
+    if any(a.cond is not None and a.cond.kind == "cond" and a.cond.iv.hi is not None and a.cond.iv.hi < 1
+           for a in prop):
+        doubts.append("按比例得分只写了较低的区间，较高时如何得分未说明：按比例计")
+    rule = "ratio" + (" over=0" if over == "0" else "")
+    metric = w.metric()
+    reading = [f"{metric}按完成比例得分：分值×{metric}",
+               "超过100%不得分" if over == "0" else "超过100%按满分计"]
+    if w.rate:
+        reading.insert(0, w.rate.text())
+    return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+def _relative(w: Wording, f: Formula) -> Draft | None:
+    """得分=分值×本单位值÷基准值25 (or ÷最高值): points in proportion to a benchmark, capped."""
+    among = " among=group" if w.has("group") or "本组" in f.den else ""
+    m = re.search(r"基准值?(\d+(?:\.\d+)?%?)$", f.den)
+    if m:
+        to, word = m.group(1), f"基准值{m.group(1)}"
+    elif "最高" in f.den:
+        to, word = "max", "最高值"
+    elif "最低" in f.num:
+        to, word = "min", "最低值"
+    else:
+        return None
+    subject = f.den if to == "min" else f.num
+    name = subject if to == "min" else f.num
+    name = w.name or re.sub(r"^本单位", "", name) or "指标值"
+    rule = f"relative to={to}" + (among if to in ("max", "min") else "")
+    reading = [f"得分=分值×本单位值÷{word}" if to != "min" else "得分=分值×最低值÷本单位值", "不超过分值"]
+    return Draft(rule, [(name, input_kind(name))], reading)
+
+
+def build_deduct(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "each"]
+    if not arms or w.points is None:
+        return None
+    arm = arms[0]
+    amount = arm.result
+    if amount.value != "deduct":
+        return None
+    doubts = []
+    capd = w.first("capd")
+    noun = _noun(arm)
+    each = amount.iv.text()
+    if capd is not None and capd.value < w.points:
+        if amount.iv.lo != amount.iv.hi:
+            return None
+        said = f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，最多扣{fmt_num(capd.value)}分"
+        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]),
+                _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said)]
+    inputs = [(f"{noun}数", "个数")]
+    if amount.iv.lo != amount.iv.hi:
+        inputs.append(("实际扣分", "评分"))
+        if w.has("weightpts"):
+            doubts.append(f"「权重分的{each}分」按{each}分理解（另一种理解：权重分的{each}倍）")
+    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，扣完为止"]
+    if amount.iv.lo != amount.iv.hi:
+        reading.append("扣分幅度由评分人在区间内确定（第二个输入填实际扣分）")
+    return Draft(f"deduct each={each}", inputs, reading, doubts)
+
+
+def _count_table(w: Wording, name: str, each: Decimal, most: Decimal, said: str) -> Draft | None:
+    """Points off per incident with a cap below the points, written out as a table on the count."""
+    P = w.points
+    most = min(most, P)
+    if each <= 0:
+        return None
+    k_max = int((most / each).to_integral_value(rounding="ROUND_CEILING"))
+    if k_max > MAX_STEPS:
+        return None
+    clauses = [f"<={k}: {fmt_num(P - k * each)}" for k in range(k_max) if k * each < most]
+    clauses.append(f"else: {fmt_num(P - most)}")
+    return Draft("threshold " + "; ".join(clauses), [(name, "个数")], [said, "（按次数逐档列成区间表）"])
+
+
+def build_once(w: Wording) -> Draft | None:
+    """一经发现扣N分 / 发生…的扣N分: a deduction once, whatever the count (input: the count)."""
+    arms = [a for a in w.arms if a.kind == "amount" and a.result.value == "deduct"]
+    if len(arms) != 1 or w.points is None or any(a.kind in ("step", "each") for a in w.arms):
+        return None
+    arm = arms[0]
+    once = w.first("once")
+    said = arm.cond.text if arm.cond is not None and arm.cond.kind in ("label", "neg") else ""
+    if arm.result.iv.lo != arm.result.iv.hi or not (said or once is not None):
+        return None
+    noun = _clean_name(re.sub(r"^(凡|如|若)", "", said or once.text)) or "扣分事项"
+    n = min(arm.result.iv.lo, w.points)
+    rule = f"threshold <=0: {fmt_num(w.points)}; else: {fmt_num(w.points - n)}"
+    said = [f"一经发现{noun}扣{fmt_num(n)}分（只扣一次，不论次数）"]
+    return [Draft(f"deduct once={fmt_num(n)}", [(f"{noun}次数", "个数")], said),
+            Draft(rule, [(f"{noun}次数", "个数")], said)]
+
+
+def _noun(arm: Arm) -> str:
+    text = (arm.step.text if arm.step is not None else "") or ""
+    text = re.sub(r"^[一二两三四五六七八九十\d]*[例处次项个起条名家篇件单人户份]?", "", text).strip("的")
+    if not text and arm.cond is not None and arm.cond.text:
+        text = arm.cond.text + "次"
+    return text or "扣分事项"
+
+
+def build_band(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "outcome" and a.result.value in ("scores", "full", "zero")]
+    if len(arms) < 2:
+        return None
+    ranged = [a for a in arms if a.result.value == "scores" and a.result.iv.lo != a.result.iv.hi]
+    levels = [a for a in arms if a.cond is not None and a.cond.kind in ("label", "neg")]
+    if not ranged and (len(levels) < len(arms) or not all(_is_level(a.cond.text) for a in levels)):
+        return None                                  # 优秀的得5分，良好得4分: levels with one score each
+    P = w.points
+    doubts = []
+    if all(a.cond is not None and a.cond.kind == "cond" for a in arms):
+        clauses = [f"{iv_rule(a.cond.iv)} => {iv_rule(_scores(a, P))}" for a in arms]
+        metric = w.metric()
+        reading = ["；".join(f"{metric}{iv_words(a.cond.iv)}得{_range_words(_scores(a, P))}" for a in arms),
+                   "先由指标确定档次，再由评分人在档内评分"]
+        return Draft("band " + "; ".join(clauses), [(metric, "比率"), ("评分", "评分")], reading, doubts)
+    if not all(a.cond is not None and a.cond.kind in ("label", "neg", "ok") for a in arms):
+        return None
+    labels = [level_name(a.cond.text) for a in arms]
+    if len(set(labels)) != len(labels):
+        labels = [a.cond.text for a in arms]
+        doubts.append("档次名称取自原文短语")
+        if len(set(labels)) != len(labels):
+            return None
+    scores = [_scores(a, P) for a in arms]
+    for iv in scores:
+        bare = iv.lo is None and iv.hi is not None and iv.hi_open
+        shared = bare and any(o is not iv and o.lo == iv.hi for o in scores)
+        if shared:
+            doubts.append(f"「{fmt_num(iv.hi)}分以下」按不含{fmt_num(iv.hi)}分理解（另一种理解：含{fmt_num(iv.hi)}分，"
+                          f"则{fmt_num(iv.hi)}分同属两档）")
+    if any(a.cond.kind != "label" for a in arms) or len(arms) > 1 and any(
+            re.search(r"且|或", a.cond.text or "") for a in arms):
+        doubts.append("档次条件含「且/或」，按评分人评定的档次读取")
+    clauses = [f"{lab}={iv_rule(iv)}" for lab, iv in zip(labels, scores)]
+    reading = ["；".join(f"{lab}：{_range_words(iv)}" for lab, iv in zip(labels, scores)),
+               "由评分人评定档次和分数，分数须在该档范围内"]
+    return Draft("band " + "; ".join(clauses), [(w.name or "评定", "等级/评分")], reading, doubts)
+
+
+def _is_level(text: str) -> bool:
+    """The phrase names a band level (优秀, 较好, 一般 …), not just any condition."""
+    return level_name(text) in V.LEVELS
+
+
+def _scores(a: Arm, points: Decimal | None) -> Interval:
+    r = a.result
+    if r.value == "full":
+        return Interval(lo=points, hi=points) if points is not None else Interval(lo=Decimal(0))
+    if r.value == "zero":
+        return Interval(lo=Decimal(0), hi=Decimal(0))
+    return r.iv
+
+
+def _range_words(iv: Interval) -> str:
+    if iv.lo is not None and iv.hi is not None:
+        return f"{fmt_num(iv.lo)}分" if iv.lo == iv.hi else f"{fmt_num(iv.lo)}-{fmt_num(iv.hi)}分"
+    if iv.hi is not None:
+        return f"{fmt_num(iv.hi)}分" + ("以下（不含）" if iv.hi_open else "及以下")
+    return f"{fmt_num(iv.lo)}分以上"
+
+
+def build_table(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "outcome" and a.cond is not None and a.cond.kind in ("cond", "bare")
+            and score_of(a, w.points) is not None]
+    if not arms:
+        return None
+    other = [a for a in w.arms if a.kind == "outcome" and a not in arms and a.cond is not None
+             and a.cond.kind not in ("else",)]
+    if other:
+        return None
+    P = w.points
+    if any(score_of(a, P) is None for a in arms):
+        return None
+    values = [score_of(a, P) for a in arms]
+    otherwise = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
+                      and a.cond.kind == "else"), None)
+    metric = w.metric()
+    doubts = []
+    fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
+    zeros = [a for a, v in zip(arms, values) if v == 0]
+    if P is not None and not fulls and len(zeros) == 1 == len(arms) and otherwise is None:
+        cond = _complement_of(zeros[0].cond.iv)
+        if cond is not None:
+            reading = [f"{metric}{iv_words(zeros[0].cond.iv)}不得分，否则得满分"]
+            if w.rate:
+                reading.insert(0, w.rate.text())
+            return Draft(f"pass {iv_rule(cond)}", w.rate_inputs(), reading, doubts)
+    if P is not None and len(fulls) == 1 and len(fulls) + len(zeros) == len(arms):
+        cond = fulls[0].cond.iv
+        comp = [z.cond.iv for z in zeros]
+        if all(_complement(cond, c) for c in comp) and (comp or otherwise == 0):
+            reading = [f"{metric}{iv_words(cond)}得满分，否则不得分"]
+            if w.rate:
+                reading.insert(0, w.rate.text())
+            return Draft(f"pass {iv_rule(cond)}", w.rate_inputs(), reading, doubts)
+    order = sorted(range(len(arms)), key=lambda k: _sort_key(arms[k].cond.iv), reverse=True)
+    clauses, words = [], []
+    ivs = [arms[k].cond.iv for k in order]
+    for pos, k in enumerate(order):
+        iv = arms[k].cond.iv
+        above = ivs[pos - 1] if pos else None
+        if iv.lo is not None and iv.hi is not None and iv.hi_open:
+            # [80%, 90%): exact as ">=80%" when the clause before it starts at 90% inclusive
+            if above is None or above.lo != iv.hi or above.lo_open:
+                return None
+            iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
+        clauses.append(f"{iv_rule(iv)}: {fmt_num(values[k])}")
+        words.append(f"{iv_words(iv)}{score_words(values[k], P)}")
+    for a, b in zip(ivs, ivs[1:]):
+        if a.lo is not None and b.hi is not None and a.lo == b.hi and not a.lo_open and not b.hi_open \
+                and not (_explicit(arms, a) or _explicit(arms, b)):
+            doubts.append(f"{num_text(a.lo, a.pct)}同时写在两个区间中，按较高一档计")
+    if otherwise is not None:
+        clauses.append(f"else: {fmt_num(otherwise)}")
+        words.append(f"其他{score_words(otherwise, P)}")
+    reading = [f"{metric}：" + "，".join(words)]
+    if w.rate:
+        reading.insert(0, w.rate.text())
+    rule = "threshold " + "; ".join(clauses) + (" rate=change" if w.rate and w.rate.kind == "change" else "")
+    return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+def _explicit(arms: list[Arm], iv: Interval) -> bool:
+    return any(a.cond.iv is iv and a.cond.explicit for a in arms)
+
+
+def _sort_key(iv: Interval):
+    """Higher lower bounds first; among equal lower bounds, the tighter upper bound first."""
+    lo = iv.lo if iv.lo is not None else Decimal("-1e30")
+    hi = iv.hi if iv.hi is not None else Decimal("1e30")
+    return (lo, -hi)
+
+
+def _complement_of(iv: Interval) -> Interval | None:
+    """The values not in a one-sided interval (<99% → >=99%)."""
+    if iv.lo is None and iv.hi is not None:
+        return Interval(lo=iv.hi, lo_open=not iv.hi_open, pct=iv.pct)
+    if iv.hi is None and iv.lo is not None:
+        return Interval(hi=iv.lo, hi_open=not iv.lo_open, pct=iv.pct)
+    return None
+
+
+def _complement(a: Interval, b: Interval) -> bool:
+    if a.lo is None and a.hi is not None and b.hi is None and b.lo is not None:
+        return a.hi == b.lo and a.hi_open != b.lo_open
+    if a.hi is None and a.lo is not None and b.lo is None and b.hi is not None:
+        return a.lo == b.hi and a.lo_open != b.hi_open
+    return False
+
+
+def build_manual(w: Wording) -> Draft | None:
+    if not w.has("disc"):
+        return None
+    if any(a.kind in ("step", "each") for a in w.arms):
+        return None
+    reading = ["符合要求得满分，否则由评分人酌情扣分（输入评分，须在0到分值之间）"]
+    return Draft("manual", [(w.name or "评分", "评分")], reading)
+
+
+def build_pass_yes(w: Wording) -> Draft | None:
+    full = w.outcomes("full", "scores")
+    zero = w.outcomes("zero")
+    neg = [a for a in zero if a.cond is not None and a.cond.kind == "neg"]
+    if neg:
+        what = re.sub(r"^(未按|未能|未|没有|无)", lambda m: "按" if m.group(1) == "未按" else "", neg[0].cond.text)
+        if len(w.arms) > 2:
+            return None
+        reading = [f"{neg[0].cond.text}的不得分，否则得满分"]
+        return Draft("pass 是", [(f"是否{what}" if what else (w.name or "是否达标"), "是否")], reading)
+    q = w.first("yesno")
+    if q is not None and w.points is not None and len(zero) == 1 == len(w.arms) and zero[0].cond is not None \
+            and zero[0].cond.kind == "label":
+        question = _question(q.text)
+        bad = "否" if re.match(r"^(未|没有|无|不|否)", zero[0].cond.text) else "是"
+        good = "否" if bad == "是" else "是"
+        return Draft(f"pass {good}", [(question, "是否")], [f"{question}：{bad}则不得分，{good}得满分"])
+    if q is not None and w.points is not None and not w.arms:
+        question = _question(q.text)
+        reading = [f"{question}：是得满分，否不得分"]
+        return Draft("pass 是", [(question, "是否")], reading, ["原文只有「是否」问句，未写得分办法：按是得满分、否不得分"])
+    ok_full = [a for a in full if a.cond is not None and a.cond.kind == "ok" and a.result.value == "full"]
+    else_zero = [a for a in zero if a.cond is not None and a.cond.kind == "else"]
+    if ok_full and else_zero and len(w.arms) == 2 and w.points is not None:
+        question = _question(q.text) if q is not None else (w.name or "是否达标")
+        return Draft("pass 是", [(question, "是否")], [f"{question}：是得满分，否则不得分"])
+    if q is not None and full and zero and w.points is not None:
+        question = _question(q.text)
+        return Draft("pass 是", [(question, "是否")], [f"{question}：是得满分，否不得分"])
+    return None
+
+
+def _question(text: str) -> str:
+    t = re.split(r"[,(]", normalize_text(text))[0]
+    return t[:30]
+
+
+def build_info(w: Wording) -> Draft | None:
+    if w.points is not None:
+        return None
+    f = w.rate or (w.formulas[0] if w.formulas else None)
+    if f is not None:
+        return Draft("info", [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))],
+                     [f.text().replace("×100%", "") + "（不计分，仅计算展示）"])
+    if not w.arms:
+        name = w.name or _question(w.first("yesno").text if w.has("yesno") else w.text)
+        return Draft("info", [(name or "数值", input_kind(name))], ["未设分值：按填报值展示，不计分"],
+                     ["原文没有分值和得分办法，按不计分的展示项处理"])
+    return None
+
+
+def build_shown(w: Wording) -> Draft | None:
+    """只计算展示 → info; 作为本指标的值 → value."""
+    if w.has("value"):
+        return Draft("value", [(w.name or "指标值", "数值")], ["取输入的值作为本指标的值（不计分）"])
+    if not w.has("info"):
+        return None
+    f = w.rate
+    if f is not None:
+        return Draft("info" + _dp(w), w.rate_inputs(), [f.text() + "（不计分，仅计算展示）"])
+    return Draft("info", [(w.name or "指标值", "数值")], ["只计算展示，不计分"])
+
+
+def build_veto(w: Wording) -> Draft | None:
+    if not w.has("veto"):
+        return None
+    total = re.search(r"总分(?:计为|为|按|不超过|最高为|最高)(\d+(?:\.\d+)?)分", w.text)
+    grade = re.search(r"(?:直接)?定为[「“\"]?(不合格|差|不及格|较差)", w.text)
+    below = re.search(r"不得评为[「“\"]?(优秀|优|良好|良)", w.text)
+    opts = (f" total={total.group(1)}" if total else "") + (f" grade={grade.group(1)}" if grade else "") + \
+        (f" below={below.group(1)}" if below else "")
+    what = "总分计为" + (total.group(1) if total else "0") + "分" if total or not (grade or below) else ""
+    said = "；".join(x for x in (what, f"等级定为{grade.group(1)}" if grade else "",
+                                 f"不得评为{below.group(1)}" if below else "") if x)
+    event = next((f.text for f in w.facts if f.kind in ("label", "neg") and f.text), "")
+    name = w.name or (f"是否{event}" if event else "是否触发否决")
+    return Draft("veto" + opts, [(name, "是否")], [f"一票否决：{event or '发生'}时{said}（本项不计分）"])
+
+
+def build_bonus(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "each" and a.result.value == "add"]
+    if not arms or any(a.kind == "step" for a in w.arms):
+        return None
+    amount = arms[0].result
+    if amount.iv.lo != amount.iv.hi:
+        return None
+    capa = w.first("capa")
+    cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
+    noun = _noun(arms[0])
+    said = f"每一项{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
+    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"])
+
+
+def build_bonus_levels(w: Wording) -> Draft | None:
+    """国家级加3分、省级加2分、市级加1分: a bonus by level, the highest level counting once."""
+    arms = [a for a in w.arms if a.kind in ("amount", "outcome") and a.cond is not None]
+    table = []
+    for a in arms:
+        level = next((lv for lv in V.HONOUR_LEVELS if lv in (a.cond.text or "")), None)
+        r = a.result
+        if level is None or r.iv is None or r.iv.lo != r.iv.hi or (a.kind == "amount" and r.value != "add"):
+            return None
+        table.append((level, r.iv.lo))
+    if len(table) < 2 or len({lv for lv, _ in table}) != len(table):
+        return None
+    clauses = "; ".join(f"{lv}={fmt_num(v)}" for lv, v in table)
+    said = "、".join(f"{lv}加{fmt_num(v)}分" for lv, v in table)
+    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"],
+                 single=False)
+
+
+def build_rank(w: Wording) -> Draft | None:
+    arms = [a for a in w.arms if a.kind == "step" and a.step.value == "rank"]
+    if not arms or arms[0].result.value != "deduct" or w.points is None:
+        return None
+    d = arms[0].result.iv.lo
+    if d != arms[0].result.iv.hi:
+        return None
+    among = " among=group" if w.has("group") else ""
+    name = w.name or "排名依据值"
+    return Draft(f"rank deduct={fmt_num(d)}{among}", [(name, "数值")],
+                 [f"第1名得满分，每降一名扣{fmt_num(d)}分，并列名次相同，扣完为止"])
+
+
+def _not_applicable(w: Wording) -> str | None:
+    """不涉及的得满分 → full; 不涉及的不参与考核 → exclude; else None."""
+    for sentence in re.split(r"[。;；]", normalize_text(w.text)):
+        for part in re.split(r"[,，]", sentence):
+            if any(word in part for word in V.NOT_APPLICABLE):
+                rest = sentence[sentence.index(part):]
+                if any(word in rest for word in V.NA_EXCLUDE):
+                    return "exclude"
+                if any(word in rest for word in V.FULL):
+                    return "full"
+    return None
+
+
+def _dp(w: Wording) -> str:
+    return f" rate_dp={w.rate_dp}" if w.rate_dp is not None else ""
+
+
+BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus, build_bonus_levels,
+            build_ratio, build_deduct,
+            build_once, build_band, build_table, build_manual, build_pass_yes, build_info)
+
+
+def build(w: Wording) -> Draft | None:
+    """The first builder's first alternative that parses (newer rule forms first, older fallbacks after)."""
+    for b in BUILDERS:
+        got = b(w)
+        for d in ([got] if isinstance(got, Draft) else got or []):
+            na = _not_applicable(w)
+            if na and "na=" not in d.rule:
+                d.rule += f" na={na}"
+                d.reading.append("不涉及的得满分" if na == "full" else "不涉及的不参与考核")
+            if w.rate_dp is not None and d.rule.split()[0] in ("ratio", "step", "threshold", "pass", "info") \
+                    and "rate_dp=" not in d.rule:
+                d.rule += _dp(w)
+                d.reading.append(f"（比率先四舍五入到{fmt_num(Decimal(1).scaleb(-w.rate_dp))}%）")
+            try:
+                parse_rule(d.rule)
+            except RuleError:
+                continue
+            left = leftovers(w, d.rule.split()[0], d.uses, d.single)
+            if left:
+                d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
+            return d
+    return None
+
+
+# Which arms each kind of rule accounts for: any other arm is wording the rule leaves out.
+_USES = {"threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
+         "ratio": {"outcome"}, "deduct": {"each", "amount", "outcome", "step"}, "bonus": {"each", "amount", "outcome"},
+         "rank": {"step", "outcome"}}
+
+
+def leftovers(w: Wording, kind: str, uses: frozenset[str] | None = None, single: bool = True) -> list[str]:
+    """What the wording said that the chosen rule does not use (a deduction beside a table, a
+    second kind of deduction …): a rule reads one step, incident or amount, plus outcomes."""
+    uses = uses or _USES.get(kind)
+    if uses is None:
+        return []
+    out = []
+    main = 0
+    for a in w.arms:
+        if a.kind in ("step", "each", "amount") and a.kind in uses:
+            main += 1
+        if a.kind not in uses or (single and a.kind in ("step", "each", "amount") and main > 1):
+            what = "扣" if a.result.value == "deduct" else "加" if a.result.value == "add" else ""
+            amount = a.result.iv.text() if a.result.iv is not None else ""
+            out.append(f"{(a.cond.text if a.cond is not None else '') or ''}{what}{amount}分")
+        elif kind in ("deduct", "bonus") and a.kind == "outcome" and score_of(a, w.points) not in (w.points, None):
+            out.append(f"{a.cond.text if a.cond is not None else ''}得{fmt_num(score_of(a, w.points))}分")
+    return out

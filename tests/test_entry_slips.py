@@ -1,0 +1,285 @@
+"""Entry slips never change a score silently: what an official mistypes gives a Chinese message at
+its cell and a blank, never a number nobody asked for. Workbooks are real .xlsx files rescored
+through the command line and read back with openpyxl; expected values are worked out by hand."""
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+from engine.language import parse_rule
+from engine.rules import InputColumn
+from engine.score import score_rule
+from tests.test_workbooks_reading import messages, rescore, sheet_rows, where, write_book
+from udfs import core
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+HEAD = ["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别"]
+
+
+def slip(name: str, typed: str, meant: str) -> str:
+    return f"「{name}」={typed}：本规则按百分比读取，是否应为{meant}？"
+
+
+def run(rule: str, points, values: list, name: str = "满意度"):
+    out = score_rule(parse_rule(rule), Decimal(points), [InputColumn(name, np.array(values, dtype=object))])
+    return out.score.tolist(), out.messages
+
+
+# ------------------------------------------------------------------ 1. percents typed as plain numbers
+
+@pytest.mark.parametrize("rule, points, good, good_score", [
+    ("ratio", 10, 0.95, 9.5),                                  # 95 would have scored full points
+    ("pass <=100%", 5, 0.95, 5),                               # 95 would have scored 0
+    ("pass >=90%", 5, 0.95, 5),
+    ("threshold >=90%: 10; >=80%: 8; else: 0", 10, 0.95, 10),
+    ("step per=1% deduct=1 zero_at=20%", 10, 0.03, 7),         # 3% → 3 steps of 1 point
+    ("band >=90% => 7-10; <90% => <=6", 10, 0.95, 10),         # gated band, no given score: the top
+])
+def test_typed_95_for_95_percent(rule, points, good, good_score):
+    scores, msgs = run(rule, points, [95, good])
+    assert np.isnan(scores[0]) and scores[1] == good_score
+    assert msgs[0] == slip("满意度", "95", "95%")
+
+
+def test_typed_95_for_95_percent_under_a_target_or_a_bonus():
+    # two-way step from a 90% target: 95% is 5 steps above (full points, no add=); 88% is 2 below
+    scores, msgs = run("step at=90% per=1% deduct=0.5", 5, [95, 0.95, 0.88])
+    assert np.isnan(scores[0]) and scores[1:] == [5, 4] and msgs[0] == slip("满意度", "95", "95%")
+    # a bonus of 0.5 per 1% above 5%, at most 2: 12% → 7 steps → capped at 2
+    scores, msgs = run("bonus per=1% each=0.5 at=5% cap=2", 2, [12, 0.12])
+    assert np.isnan(scores[0]) and scores[1] == 2 and msgs[0] == slip("满意度", "12", "12%")
+
+
+def test_a_target_in_the_values_own_units_is_not_a_percent():
+    scores, msgs = run("step at=50 per=1 deduct=0.5", 5, [95, 45])
+    assert scores == [5, 2.5] and not msgs
+
+
+def test_typed_88_under_pass_90_percent_is_not_8800_percent():
+    scores, msgs = run("pass >=90%", 5, [88, 0.88, 0.9])
+    assert np.isnan(scores[0]) and scores[1:] == [0, 5]
+    assert msgs[0] == slip("满意度", "88", "88%")
+
+
+def test_typed_9500_percent_as_text():
+    scores, msgs = run("threshold >=90%: 10; >=80%: 8; else: 0", 10, ["9500%", "95%"])
+    assert np.isnan(scores[0]) and scores[1] == 10
+    assert msgs[0] == slip("满意度", "9500%", "95%")
+
+
+def test_completion_of_120_percent_still_meets_a_target_open_upward():
+    # '>=90%' reads completions; 120% is a real over-completion (up to 200%), 250 is a slip
+    scores, msgs = run("pass >=90%", 5, [1.2, 2.5])
+    assert scores[0] == 5 and np.isnan(scores[1])
+    assert msgs[1] == slip("满意度", "2.5", "2.5%")
+
+
+def test_rule_that_expects_rates_above_100_percent_says_so():
+    # 增长率 targets above 100%: a bound of 150% lets rates up to 1500% through; rate_max= sets it
+    scores, _ = run("pass >=150%", 5, [2.5, 1.2])
+    assert scores == [5, 0]
+    scores, msgs = run("pass >=90% rate_max=500%", 5, [4.5, 6])
+    assert scores[0] == 5 and msgs[1] == slip("满意度", "6", "6%")
+    scores, _ = run("ratio rate_max=不限", 10, [95])
+    assert scores == [10]
+
+
+def test_two_amounts_are_not_percents():
+    out = score_rule(parse_rule("ratio"), Decimal(10), [InputColumn("完成数", np.array([95.0])),
+                                                        InputColumn("目标数", np.array([100.0]))])
+    assert out.score.tolist() == [9.5] and not out.messages
+
+
+def test_typed_95_for_95_percent_in_a_worksheet_function():
+    assert core.threshold_score([[95], [0.95]], ">=90%: 3; >=80%: 2; else: 0") == \
+        [[slip("value", "95", "95%")], [3.0]]
+    assert core.rule_score("pass >=90%", 5, [[88], [0.91]]) == [[slip("input1", "88", "88%")], [5.0]]
+
+
+def test_typed_95_for_95_percent_in_data(tmp_path):
+    book = write_book(tmp_path / "sat.xlsx", {
+        "细则": [HEAD, ["1", "满意度", "服务对象满意度", 10, "threshold >=90%: 10; >=80%: 8; else: 0", "满意度", None],
+                 ["2", "工作", "完成情况", 10, "ratio", "完成率", None]],
+        "数据": [["单位", "满意度", "完成率"], ["甲", 95, 0.8], ["乙", 0.85, 0.9]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "数据", "B2") == ["「甲」「服务对象满意度」：" + slip("满意度", "95", "95%")]
+    assert scores["甲"]["1 服务对象满意度"] is None and scores["甲"]["总分"] is None
+    assert scores["甲"]["2 完成情况"] == 8                   # the other indicator is still scored
+    assert (scores["乙"]["1 服务对象满意度"], scores["乙"]["总分"]) == (8, 17)
+
+
+# ------------------------------------------------------------------ 2. full points other than 100
+
+def _without_grade_setting(src: Path, dst: Path) -> Path:
+    wb = openpyxl.load_workbook(src)
+    ws = wb["设置"]
+    for row in ws.iter_rows():
+        if row[0].value == "等级":
+            ws.delete_rows(row[0].row)
+            break
+    wb.save(dst)
+    return dst
+
+
+def test_200_point_rubric_with_no_grade_setting_grades_on_share(tmp_path):
+    """Seed 000 附表1: three district groups, 200 points each; without 设置 等级 the default scheme
+    reads 得分率 = 总分 ÷ 200 (90% 优, 80% 良, 60% 中), never 总分 against 90 points."""
+    book = _without_grade_setting(SAMPLES / "上海_附表1_各区产业和信息化考核.xlsx", tmp_path / "附表1.xlsx")
+    code, scores, issues = rescore(book)
+    assert code == 0
+    assert len(scores) == 16 and {r["组别"] for r in scores.values()} == {"黄浦等七区", "宝山等六区", "浦东闵行青浦"}
+    seen = set()
+    for unit, row in scores.items():
+        assert row["满分"] == 200
+        assert row["得分率"] == pytest.approx(row["总分"] / 200, abs=1e-12)
+        share = row["总分"] / 200
+        expected = "优" if share >= 0.9 else "良" if share >= 0.8 else "中" if share >= 0.6 else "差"
+        assert row["等级"] == expected, unit
+        seen.add(expected)
+    assert {"优", "良"} <= seen                 # the absolute default would have graded all 16 优
+    head = [c.value for c in openpyxl.load_workbook(book)["得分"][1]]
+    assert head[head.index("总分"):] [:1] == ["总分"] and "满分" in head and "得分率" in head
+    fmt = openpyxl.load_workbook(book)["得分"].cell(2, head.index("得分率") + 1).number_format
+    assert fmt == "0.00%"
+    assert not [m for s, sh, c, m in issues if "满分不同" in m]      # equal maxima: nothing to say
+
+
+def _two_maxima(tmp_path, rank_by=None) -> Path:
+    rows = [["项目", "值"]] + ([["排名依据", rank_by]] if rank_by else [])
+    return write_book(tmp_path / f"maxima{rank_by or ''}.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 30, "ratio", "完成率", "一组, 二组"],
+                 ["2", "工作", "专项", 10, "pass 是", "专项达标", "二组"]],
+        "数据": [["单位", "组别", "完成率", "专项达标"], ["甲", "一组", 0.9, None], ["乙", "二组", 0.8, "是"]],
+        "设置": rows,
+    })
+
+
+def test_group_variants_with_different_full_points_rank_by_total_and_say_so(tmp_path):
+    # 甲 (一组, 30 points): 27 → 90% 优; 乙 (二组, 40 points): 24 + 10 = 34 → 85% 良
+    code, scores, issues = rescore(_two_maxima(tmp_path))
+    assert code == 0
+    assert [(scores[u]["总分"], scores[u]["满分"], scores[u]["等级"], scores[u]["排名"]) for u in ("甲", "乙")] == \
+        [(27, 30, "优", 2), (34, 40, "良", 1)]
+    assert scores["甲"]["得分率"] == pytest.approx(0.9) and scores["乙"]["得分率"] == pytest.approx(0.85)
+    assert messages(issues, "提示", "得分", "") == [
+        "各单位满分不同（30、40分）：排名按总分（满分高的单位占优；设置「排名依据」为「得分率」可按得分率排名）"]
+
+
+def test_set_rank_basis_to_share(tmp_path):
+    code, scores, issues = rescore(_two_maxima(tmp_path, "得分率"))
+    assert code == 0
+    assert (scores["甲"]["排名"], scores["乙"]["排名"]) == (1, 2)
+    assert messages(issues, "提示", "得分", "") == ["各单位满分不同（30、40分）：排名按得分率（总分÷满分）"]
+
+
+def test_40_point_rubric_with_no_settings(tmp_path):
+    book = write_book(tmp_path / "forty.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 40, "ratio", "完成率", None]],
+        "数据": [["单位", "完成率"], ["甲", 0.95], ["乙", 0.5]],
+    })
+    code, scores, _ = rescore(book)
+    assert code == 0
+    assert (scores["甲"]["总分"], scores["甲"]["等级"], scores["乙"]["总分"], scores["乙"]["等级"]) == (38, "优", 20, "差")
+
+
+# ------------------------------------------------------------------ 3. ambiguity blanks instead of guesses
+
+def test_two_data_columns_with_one_name(tmp_path):
+    book = write_book(tmp_path / "twice.xlsx", {
+        "细则": [HEAD, ["1", "工作", "满意度", 10, "threshold >=90%: 10; else: 0", "满意度", None],
+                 ["2", "工作", "完成情况", 10, "ratio", "完成率", None]],
+        "数据": [["单位", "满意度", "完成率", "满意度"], ["甲", 0.95, 0.5, 0.5]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "数据", "D1") == [
+        "「数据」有2列都叫「满意度」（B1、D1），无法确定用哪一列：指标「满意度」不评分"]
+    assert scores["甲"]["1 满意度"] is None and scores["甲"]["2 完成情况"] == 5
+
+
+@pytest.mark.parametrize("key, value, blank, message", [
+    ("等级", "优>=90; 良; 差", ("等级",),
+     "设置「等级」无效：等级「良」缺少分数线（如 优>=90），只有最后一档可以不写，「等级」留空"),
+    ("排名", "按分数", ("排名", "组内排名"),
+     "设置「排名」无效：排名方式「按分数」无效（可用：competition/dense/ordinal），「排名」留空"),
+    ("汇总", "相加", ("总分", "等级", "排名", "组内排名"),
+     "设置「汇总」无效：汇总方式「相加」无效（可用：求和、加权平均、几何平均），各级汇总和总分留空（各指标得分照常计算）"),
+    ("系数", "难度系数", ("总分", "等级", "排名", "组内排名"), "设置的系数列「难度系数」在数据表中不存在，总分留空"),
+    ("排名依据", "名次", ("排名", "组内排名"), "设置「排名依据」无效：排名依据应为「总分」或「得分率」，而不是「名次」，「排名」留空"),
+])
+def test_broken_setting_blanks_what_it_decides(tmp_path, key, value, blank, message):
+    book = write_book(tmp_path / "broken.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 100, "ratio", "完成率", None]],
+        "数据": [["单位", "组别", "完成率"], ["甲", "一组", 0.95], ["乙", "一组", 0.5]],
+        "设置": [["项目", "值"], [key, value]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "设置", "B2") == [message]
+    assert scores["甲"]["1 完成情况"] == 95 and scores["乙"]["1 完成情况"] == 50     # scores stay
+    for col in ("总分", "等级", "排名", "组内排名"):
+        if col in blank:
+            assert scores["甲"][col] is None, col
+        else:
+            assert scores["甲"][col] is not None, col
+
+
+def test_total_row_at_the_end_of_data(tmp_path):
+    book = write_book(tmp_path / "sum.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 100, "ratio", "完成率", None]],
+        "数据": [["单位", "完成率"], ["甲", 0.95], ["乙", 0.5], ["合计", 1.45], ["平均", 0.725]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 0 and set(scores) == {"甲", "乙"}
+    assert messages(issues, "提示", "数据", "A4") == ["「合计」行不是被考核单位，已跳过"]
+    assert messages(issues, "提示", "数据", "A5") == ["「平均」行不是被考核单位，已跳过"]
+
+
+def test_unit_listed_twice_is_neither_scored_nor_ranked(tmp_path):
+    book = write_book(tmp_path / "dup.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 100, "ratio", "完成率", None]],
+        "数据": [["单位", "完成率"], ["甲", 0.95], ["乙", 0.5], ["丙", 0.7], ["甲", 0.6]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert where(issues) == {("错误", "数据", "A2"), ("错误", "数据", "A5")}
+    assert {u: (r["总分"], r["排名"]) for u, r in scores.items()} == {"乙": (50, 2), "丙": (70, 1)}
+
+
+# ------------------------------------------------------------------ near-miss sheet names
+
+def test_sheets_named_as_in_the_official_document(tmp_path):
+    book = write_book(tmp_path / "names.xlsx", {
+        "评分细则": [HEAD, ["1", "工作", "完成情况", 100, "ratio", "完成率", None]],
+        "基础数据": [["单位", "完成率"], ["甲", 0.95]],
+        "评分设置": [["项目", "值"], ["小数位", 1]],
+    })
+    code, scores, _ = rescore(book)
+    assert code == 0 and scores["甲"]["总分"] == 95
+
+
+def test_rubric_sheet_with_a_typo_is_suggested(tmp_path, capsys):
+    from xladdin import cli
+    book = write_book(tmp_path / "typo.xlsx", {"细侧": [HEAD], "数据": [["单位"], ["甲"]]})
+    before = book.read_bytes()
+    assert cli.main(["rescore", str(book)]) == 2
+    assert "工作簿「typo.xlsx」中没有「细则」（Rubric）工作表，是否为「细侧」？请将其改名为「细则」" in capsys.readouterr().err
+    assert book.read_bytes() == before
+
+
+def test_samples_are_unchanged_by_these_checks(tmp_path):
+    """Every sample still rescores without a percent slip (their rates are typed as rates)."""
+    from xladdin import cli
+    for src in sorted(SAMPLES.glob("*.xlsx")):
+        dst = tmp_path / src.name
+        shutil.copy(src, dst)
+        assert cli.main(["rescore", str(dst), "-q"]) in (0, 1)
+        text = " ".join(str(r["说明"]) for r in sheet_rows(dst, "问题"))
+        assert "本规则按百分比读取" not in text, src.name
