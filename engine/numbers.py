@@ -163,9 +163,9 @@ def fmt_pct(rate, decimals: int = 2) -> str:
     return fmt_num(rate * 100, decimals) + "%"
 
 
-def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str]:
+def fmt_nums(values, decimals: int | None = None, pct: bool = False, blank: str = "空") -> list[str]:
     """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, each distinct value
-    formatted once (scores and best values repeat a lot)."""
+    formatted once (scores and best values repeat a lot); NaN is shown as ``blank``."""
     v = np.asarray(values, dtype=float) * (100.0 if pct else 1.0)
     if pct and decimals is None:
         decimals = 2
@@ -182,7 +182,7 @@ def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str
     texts[part] = [repr(x) for x in distinct[part].tolist()]
     for k in np.flatnonzero(~plain).tolist():              # NaN, ±inf, exponents: the general rule
         x = float(distinct[k])
-        texts[k] = "空" if x != x else fmt_num(x)
+        texts[k] = blank if x != x else fmt_num(x)
     if tail:
         texts[~np.isnan(distinct)] = [t + tail for t in texts[~np.isnan(distinct)].tolist()]
     return texts[where].tolist()
