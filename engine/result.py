@@ -208,11 +208,12 @@ class Result:
                 value = shown[i]
                 yield unit, column, inputs[i], rules[k], None if value != value else value, texts[i]
 
-    def summary(self, i: int) -> str:
-        """One line per unit for the command line: total, grade, rank."""
+    def summary(self, i: int, name: str | None = None) -> str:
+        """One line per unit for the command line: total, grade, rank (``name``: the unit as shown)."""
         total = "空" if np.isnan(self.total[i]) else fmt_num(self.total[i], self.settings.decimals)
         rank = "" if np.isnan(self.rank[i]) else f"，第{int(self.rank[i])}名"
         share = "" if self.share is None or np.isnan(self.share[i]) else \
             f"（满分{fmt_num(self.full[i])}，得分率{fmt_pct(self.share[i])}）"
-        return f"{self.units[i]}：总分{total}{share}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
+        unit = self.units[i] if name is None else name
+        return f"{unit}：总分{total}{share}{'，' + self.grade[i] if self.grade[i] else ''}{rank}"
 

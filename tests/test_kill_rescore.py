@@ -101,6 +101,7 @@ def test_rescore_killed_at_random_moments_while_writing(tmp_path):
         assert all(re.fullmatch(r"\.大表\.xlsx\..+\.tmp", n) for n in debris), debris
     assert outcomes["original"] >= 1 and outcomes["new"] >= 1, outcomes   # kills on both sides of the rename
     # A temp file that a killed process could not remove is never mistaken for the workbook:
-    # an uninterrupted rescore afterwards still writes a complete file beside them.
+    # an uninterrupted rescore afterwards writes a complete file and removes them.
     rescore_in_child(book)
     assert complete(book)
+    assert [p.name for p in tmp_path.iterdir()] == [book.name]

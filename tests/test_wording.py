@@ -120,3 +120,10 @@ def test_rule_reading_explains_a_hand_written_rule_and_names_a_bad_one():
     text = core.rule_reading("step per=5% deduct=1 from=best round=up", 50)
     assert "每低5%扣1分" in text and "不足5%按5%计" in text
     assert core.rule_reading("stpe per=5%", 50).startswith("#参数错误: rule")
+
+
+def test_what_is_counted_keeps_its_negation():
+    # 每发现一户未持证经营: the input counts the unlicensed, not the licensed operators
+    got = read_wording("每发现一户未持证经营扣2分，最高扣6分。", Decimal(10))
+    assert got.rule == "deduct each=2 cap=6" and got.inputs[0]["name"] == "未持证经营数"
+    assert "未持证经营" in got.reading

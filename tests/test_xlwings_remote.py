@@ -41,7 +41,8 @@ from xladdin import handlers, ribbon
 from xladdin.hosts.files import FileHost
 from xladdin.hosts.xlwings_host import XlwingsHost
 from xladdin.template import DATA_HEADER, DATA_ROWS, RUBRIC_HEADER, template_sheets
-from xladdin.xlsxpkg import new_package, uncached_formulas
+from xladdin.sheetscan import scan_sheet
+from xladdin.xlsxpkg import new_package, open_package, sheet_parts
 
 pytestmark = pytest.mark.remote
 # With the key set the group means to run: if the engine is still unavailable, every test skips
@@ -344,7 +345,9 @@ def test_read_returns_the_values_calamine_reads(workbook):
         # A formula never calculated (the sample's 合计 =SUM, written by openpyxl) has no value to
         # post; the file host shows it as its formula text so that it is never taken for a blank.
         rows = [list(row) for row in local.read(sheet)]
-        for r, c in uncached_formulas(workbook, sheet):
+        with open_package(workbook) as z:
+            uncached = scan_sheet(z, sheet_parts(z, workbook.name)[sheet], sheet).formulas
+        for r, c in uncached:
             rows[r][c] = None
         assert _trimmed(remote.read(sheet)) == _trimmed(rows), sheet
 
@@ -363,6 +366,23 @@ def test_read_is_two_dimensional_for_a_single_cell_and_a_single_row(tmp_path):
     assert host.read("一格") == [["只有一格"]]
     assert host.read("一行") == [["单位", 3, None, "末"]]
     assert host.read("右下") == [[None, None, None], [None, None, None], [None, None, 7]]
+
+
+def test_a_used_range_inflated_by_formatting_reads_to_the_last_filled_cell(template):
+    """Formatting makes Excel's used range (and so the posted values) reach far past the table:
+    ``read`` returns the table only, and the rescore is the one of the plain book."""
+    payload = book_payload(template)
+    data = next(s for s in payload["sheets"] if s["name"] == "数据")
+    plain = [list(r) for r in data["values"]]
+    width = len(plain[0]) + 150
+    data["values"] = [r + [""] * 150 for r in plain] + [[""] * width for _ in range(2000)]
+    data["used_range_address"] = f"$A$1:${get_column_letter(width)}${len(plain) + 2000}"
+    host = XlwingsHost(xw.Book(json=payload))
+    assert host.read("数据") == XlwingsHost(remote_book(template)).read("数据")
+    assert len(host.read("数据")) == len(plain)
+    inflated = handlers.rescore(host)
+    assert [i.line() for i in inflated.issues] == [i.line() for i in handlers.evaluate(FileHost(template)).issues]
+    assert inflated.result.summary(0) == handlers.evaluate(FileHost(template)).result.summary(0)
 
 
 def test_remote_payload_has_no_merged_ranges_and_the_layout_still_inherits_levels(tmp_path, template):

@@ -29,7 +29,12 @@ def value(expr: str, variables: dict[str, str]) -> str:
         else:
             units.append(variables[name])
         pos = match.end()
-    return "".join(units).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    return "".join(units)      # UTF-16 code units, as VBA holds them: a pair may span two statements
+
+
+def _text(units: str) -> str:
+    """A VBA string (UTF-16 code units, surrogate pairs as two units) as Python text."""
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 
 
 def run(code: str) -> tuple[dict[str, str], dict[str, dict]]:
@@ -41,7 +46,7 @@ def run(code: str) -> tuple[dict[str, str], dict[str, dict]]:
     for line in code.replace("\r\n", "\n").split("\n"):
         stripped = line.strip()
         if case and (stripped.startswith("Case ") or stripped == "End Select"):
-            messages[case] = variables["s"]
+            messages[case] = _text(variables["s"])
             case = None
         if match := re.fullmatch(r'Case "(\w+)"', stripped):
             case = match.group(1)
@@ -53,8 +58,8 @@ def run(code: str) -> tuple[dict[str, str], dict[str, dict]]:
         elif match := _MACRO.match(line):
             name, desc, category, args = match.groups()
             assert name not in registered, f"{name} registered twice"
-            registered[name] = {"Description": variables[desc], "Category": variables[category],
-                                "ArgumentDescriptions": [variables[f"{args}({i})"]
+            registered[name] = {"Description": _text(variables[desc]), "Category": _text(variables[category]),
+                                "ArgumentDescriptions": [_text(variables[f"{args}({i})"])
                                                          for i in range(1, variables[args] + 1)]}
         elif (match := _ASSIGN.match(line)) and not stripped.startswith(("Dim ", "'")):
             target, expr = match.groups()

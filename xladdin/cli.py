@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import handlers
 from .hosts.files import FileHost, check_writable
-from .layout import find_sheet
+from .layout import UNIT_SHOWN, clip, find_sheet
 from .protocol import ReadError
 from .template import template_sheets
 from .xlsxpkg import PackageError, new_package
@@ -44,7 +44,7 @@ def _print_report(report: handlers.Report, limit: int | None = None) -> None:
     result = report.result
     shown = range(len(result)) if limit is None else range(min(limit, len(result)))
     for i in shown:
-        print("  " + result.summary(i))
+        print("  " + result.summary(i, clip(result.units[i], UNIT_SHOWN)))
     if limit is not None and len(result) > limit:
         print(f"  …共{len(result)}个单位")
     errors = len(report.errors)

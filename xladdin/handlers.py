@@ -12,7 +12,7 @@ from engine.score import score
 from engine.wording import Proposal, read_wording
 
 from . import indices, outputs
-from .layout import RUBRIC_COLUMNS, Book, Issue, cell_ref, find_header, find_sheet, read_book
+from .layout import RUBRIC_COLUMNS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet, read_book
 from .protocol import ReadError, WorkbookHost
 from .sheetspec import CellPatch
 from .template import template_sheets
@@ -216,14 +216,15 @@ def explain(host: WorkbookHost) -> str:
     if row < 1 or row > len(result) or col >= len(header):
         return "所选单元格不是分数"
     unit, column = row - 1, header[col]
+    name = clip(result.units[unit], UNIT_SHOWN)
     for ind in result.indicators:
         if ind.column == column:
-            return f"{result.units[unit]} · {column}：{ind.explain(unit)}"
+            return f"{name} · {column}：{ind.explain(unit)}"
     if column in result.node_names:
         k = result.node_names.index(column)
         reason = result.node_reason(unit, k)
-        return f"{result.units[unit]} · {column}：由下级指标汇总（{result.settings.method_for(1)}）" + \
+        return f"{name} · {column}：由下级指标汇总（{result.settings.method_for(1)}）" + \
             (f"；{reason}" if reason else "")
     if column == "总分":
-        return f"{result.units[unit]} · 总分：{result.summary(unit)}"
-    return f"{result.units[unit]} · {column}"
+        return f"{name} · 总分：{result.summary(unit, name)}"
+    return f"{name} · {column}"

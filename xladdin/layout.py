@@ -70,6 +70,16 @@ SUMMARY_ROWS = ("合计", "小计", "总计", "平均", "平均值", "平均分"
 _STATED = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 
 
+UNIT_SHOWN, MESSAGE_SHOWN = 50, 300     # characters of a unit name / a message shown on a screen line
+
+
+def clip(text, limit: int) -> str:
+    """At most ``limit`` characters of a text shown to the user, with an ellipsis when cut: a cell
+    may hold 32,767 characters, and a name or a value echoed in full would flood the screen."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One row of the 问题 sheet."""
@@ -81,7 +91,7 @@ class Issue:
 
     def line(self) -> str:
         where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"[{self.severity}] {where}: {self.message}"
+        return f"[{self.severity}] {where}: {clip(self.message, MESSAGE_SHOWN)}"
 
 
 @dataclass
@@ -120,7 +130,7 @@ class Book:
 
     def issue(self, p: Problem) -> Issue:
         sheet, cell = self.locate(p)
-        unit = f"「{self.units.names[p.unit]}」" if p.unit is not None and not self.single else ""
+        unit = f"「{clip(self.units.names[p.unit], UNIT_SHOWN)}」" if p.unit is not None and not self.single else ""
         return Issue(p.severity, sheet, cell, f"{unit}{p.message}")
 
 
@@ -173,10 +183,13 @@ def _split_list(v) -> list[str]:
 
 
 def _fill_merged(rows: list[list], merged: list[tuple[int, int, int, int]]) -> None:
-    """Copy a merged range's top-left value into its other cells (officials merge level cells)."""
+    """Copy a merged range's top-left value into its other cells (officials merge level cells),
+    within the table read: a range merged out to column XFD fills no columns beyond it."""
+    width = max((len(r) for r in rows), default=0)
     for r1, c1, r2, c2 in merged:
         if r1 >= len(rows) or c1 >= len(rows[r1]):
             continue
+        c2 = min(c2, width - 1)
         value = rows[r1][c1]
         for r in range(r1, min(r2, len(rows) - 1) + 1):
             row = rows[r]
@@ -234,6 +247,7 @@ def read_book(host: WorkbookHost) -> Book:
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     _check_ambiguous_unread(book)
+    issues.extend(Issue(SEVERITY_HINT, sheet, cell, message) for sheet, cell, message in host.hints)
     return book
 
 
@@ -479,7 +493,8 @@ def _read_data(host, sheet: str, book: Book) -> Units:
         if not unit:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc), "此行有数据但缺少单位名称，已跳过"))
         elif re.sub(r"[\s:：]", "", unit) in SUMMARY_ROWS:
-            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc), f"「{unit}」行不是被考核单位，已跳过"))
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc),
+                                     f"「{clip(unit, UNIT_SHOWN)}」行不是被考核单位，已跳过"))
         else:
             listed.setdefault(unit, []).append(r)
     for unit, at in listed.items():
@@ -487,7 +502,7 @@ def _read_data(host, sheet: str, book: Book) -> Units:
             rows_said = "、".join(f"第{r + 1}行" for r in at)
             for r in at:
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc),
-                                         f"单位「{unit}」重复列出（{rows_said}）：这些行均不评分、不排名，"
+                                         f"单位「{clip(unit, UNIT_SHOWN)}」重复列出（{rows_said}）：这些行均不评分、不排名，"
                                          "请删去多余的行或改正单位名称"))
     kept = sorted(at[0] for at in listed.values() if len(at) == 1)
     names = [_text(rows[r][uc]) for r in kept]

@@ -7,18 +7,23 @@ from typing import Protocol
 from .sheetspec import CellPatch, SheetSpec
 
 
+MAX_GRID = 1 << 24   # cells a read may return (A1 to the table's last cell): 160,000 rows × 100 columns
+
+
 class ReadError(Exception):
     """The workbook cannot be read at all (exit code 2): the message is for the user, in Chinese."""
 
 
 class WorkbookHost(Protocol):
     name: str
+    hints: list[tuple[str, str, str]]   # (sheet, cell, message): cells a read left out, for the 问题 sheet
 
     def sheet_names(self) -> list[str]:
         """Sheet names in tab order."""
 
     def read(self, sheet: str) -> list[list]:
-        """The sheet's values from A1 to the last used cell: float, int, str, bool, date or None."""
+        """The sheet's values from A1 to the table's last cell holding a value: float, int, str,
+        bool, date or None. Cells far from the table are left out, each with an entry in ``hints``."""
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
         """Merged ranges as 0-based inclusive (first_row, first_col, last_row, last_col)."""

@@ -12,10 +12,12 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 import zipfile
 import zlib
 from bisect import bisect_left
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 from numbers import Integral, Real
 from pathlib import Path
@@ -25,7 +27,9 @@ from lxml import etree
 
 from xladdin.sheetspec import CellPatch, ChartSpec, SheetSpec
 
-__all__ = ["PackageError", "write_package", "new_package"]
+__all__ = ["PackageError", "write_package", "new_package", "check_members", "open_package", "package_errors",
+           "sheet_parts",
+           "MAX_PART_BYTES", "BIG_PART_BYTES", "MAX_RATIO"]
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,6 +70,33 @@ _BAD_NAME_CHARS = set('[]:*?/\\')
 
 class PackageError(Exception):
     """The workbook file cannot be read as an .xlsx package, or cannot be written."""
+
+
+# No real workbook holds a part this large once unpacked. The largest part rubricxl writes is
+# 评分过程: about 440 bytes a unit and indicator (89 MB for 10,000 units × 20 indicators, so 1 GB at
+# about 2.4 million rows), compressed about 8:1, far from a zip bomb's ratio (a run of one byte
+# deflates about 1,000:1).
+MAX_PART_BYTES = 1 << 30          # 1 GB unpacked, any part
+BIG_PART_BYTES = 50 << 20         # parts above 50 MB unpacked ...
+MAX_RATIO = 100                   # ... may be compressed at most 100:1
+
+
+def check_members(infos: Iterable[zipfile.ZipInfo], label: str) -> None:
+    """Refuse a package whose parts claim sizes no workbook has, before anything is unpacked.
+
+    The sizes come from the zip's own headers; readers that trust them stop at the stated size
+    (Python's zipfile does, and its CRC check then rejects a part that says less than it holds)."""
+    for info in infos:
+        size, packed = info.file_size, max(info.compress_size, 1)
+        mb = f"{size / (1 << 20):,.0f} MB"
+        if size > MAX_PART_BYTES:
+            why = f"解压后有 {mb}，超过单个部件 1 GB 的上限"
+        elif size > BIG_PART_BYTES and size > MAX_RATIO * packed:
+            why = f"解压后有 {mb}，压缩比约 {size // packed:,}:1（超过 50 MB 的部件最多 100:1）"
+        else:
+            continue
+        raise PackageError(f"文件“{label}”的部件 {info.filename[:60]} {why}，不像真实的工作簿"
+                           "（可能已损坏或是恶意构造的文件）；未读取，文件未被修改")
 
 
 # ---------------------------------------------------------------- cell values and references
@@ -239,18 +270,10 @@ class _Package:
 
     @classmethod
     def load(cls, src: Path) -> _Package:
-        try:
-            with zipfile.ZipFile(src) as z:
-                infos = z.infolist()
-                data = {i.filename: z.read(i) for i in infos}
-        except FileNotFoundError:
-            raise PackageError(f"找不到文件“{src}”") from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
-            raise PackageError(
-                f"文件“{src}”不是有效的 Excel 工作簿（.xlsx/.xlsm）：文件可能已损坏、已加密或为旧版 .xls 格式（{e}）"
-            ) from None
-        except OSError as e:
-            raise PackageError(f"无法读取文件“{src}”：{e.strerror or e}") from None
+        with package_errors(src), zipfile.ZipFile(src) as z:
+            infos = z.infolist()
+            check_members(infos, Path(src).name)
+            data = {i.filename: z.read(i) for i in infos}
         pkg = cls([i.filename for i in infos], data, {i.filename: i for i in infos})
         pkg.label = str(src)
         return pkg
@@ -384,13 +407,14 @@ class _Package:
             self.data[name] = decl + body
         self.dirty.clear()
 
-    def save(self, dst: Path, like: Path | None) -> None:
+    def save(self, dst: Path, like: Path | None, started: float | None = None) -> None:
         """Write atomically: temp file beside dst, fsync, os.replace; dst untouched on any failure."""
         self.serialise()
         listed = set(self.order)
         names = [n for n in self.order if n in self.data] + [n for n in self.data if n not in listed]
         dst = Path(dst)
         mode = _file_mode(dst if dst.exists() else like)
+        remove_stale_temps(dst, time.time() if started is None else started)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent or ".")
         except OSError as e:
@@ -422,6 +446,25 @@ class _Package:
                     f"无法写入文件“{dst}”：{e.strerror or e}（文件是否正在 Excel 中打开？）") from None
             raise
         _fsync_dir(dst.parent)
+
+
+def remove_stale_temps(dst: Path, started: float) -> None:
+    """Delete the temp files an interrupted write of ``dst`` left beside it: our own names only
+    (mkstemp's ``.NAME.xxxxxxxx.tmp``), regular files only, last written before this run
+    ``started`` (a write still running elsewhere keeps touching its file)."""
+    dst = Path(dst)
+    ours = re.compile(r"\." + re.escape(dst.name) + r"\.[a-z0-9_]{8}\.tmp\Z")
+    try:
+        entries = list(os.scandir(dst.parent or "."))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if ours.match(entry.name) and entry.is_file(follow_symlinks=False) and \
+                    entry.stat(follow_symlinks=False).st_mtime < started:
+                os.unlink(entry.path)
+        except OSError:
+            continue                  # gone already, or not ours to delete: the write goes on
 
 
 def _file_mode(like: Path | None) -> int:
@@ -1009,21 +1052,53 @@ def _workbook(pkg: _Package) -> tuple[str, etree._Element, etree._Element, list[
     return wb_part, wb, sheets_el, current
 
 
-_UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+class _Members(dict):
+    """Member name → bytes, each member unpacked from the open zip on first use."""
+
+    def __init__(self, z: zipfile.ZipFile):
+        super().__init__(dict.fromkeys(z.namelist()))
+        self.zip = z
+
+    def __getitem__(self, name: str) -> bytes:
+        data = super().__getitem__(name)
+        if data is None:
+            data = self.zip.read(name)
+            self[name] = data
+        return data
 
 
-def uncached_formulas(src: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """Formula cells of a sheet that carry no computed value (a file never opened in Excel/WPS):
-    (0-based row, col) → '=formula'. Readers that only see values would take them for blanks."""
-    pkg = _Package.load(Path(src))
-    target = next((s for s in _workbook(pkg)[3] if s.name.casefold() == sheet.casefold()), None)
-    if target is None or not target.part:
-        return {}
-    xml = pkg.data[target.part]
-    if b"<f" not in xml:
-        return {}
-    return {(int(row) - 1, _parse_ref(col.decode() + "1")[1]): "=" + (f.decode("utf-8", "replace") if f else "…")
-            for col, row, f in _UNCACHED.findall(xml)}
+@contextmanager
+def package_errors(path: Path):
+    """Turn what zipfile raises on a missing, broken or unreadable file into a PackageError."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PackageError(f"找不到文件“{path}”") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as e:
+        raise PackageError(
+            f"文件“{path}”不是有效的 Excel 工作簿（.xlsx/.xlsm）：文件可能已损坏、已加密或为旧版 .xls 格式（{e}）"
+        ) from None
+    except OSError as e:
+        raise PackageError(f"无法读取文件“{path}”：{e.strerror or e}") from None
+
+
+def open_package(path: Path) -> zipfile.ZipFile:
+    """The workbook's zip, its part sizes checked (PackageError for what is not a sane .xlsx)."""
+    with package_errors(path):
+        z = zipfile.ZipFile(path)
+    try:
+        check_members(z.infolist(), Path(path).name)
+    except PackageError:
+        z.close()
+        raise
+    return z
+
+
+def sheet_parts(z: zipfile.ZipFile, label: str) -> dict[str, str]:
+    """Worksheet name → zip member, unpacking only the relationship and workbook parts."""
+    pkg = _Package(z.namelist(), _Members(z), {})
+    pkg.label = label
+    return {s.name: s.part for s in _workbook(pkg)[3] if s.is_worksheet}
 
 
 def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], remove: Iterable[str]) -> None:
@@ -1211,15 +1286,16 @@ def _update_app(pkg: _Package, old: list[str], new: list[str]) -> None:
 # ---------------------------------------------------------------- public API
 
 def write_package(src: Path, dst: Path, sheets: list[SheetSpec], patches: Iterable[CellPatch] = (),
-                  remove: Iterable[str] = ()) -> None:
+                  remove: Iterable[str] = (), started: float | None = None) -> None:
     """Write owned sheets (and owned cells) into a copy of src at dst; src may be dst.
 
     Owned sheets already in src are replaced in place, new ones appended; every other zip member
-    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package.
+    is copied byte for byte. Raises PackageError if src is not a readable .xlsx package. Temp files
+    that interrupted writes of dst left and last touched before ``started`` (default: now) go.
     """
     pkg = _Package.load(Path(src))
     _edit(pkg, list(sheets), patches, remove)
-    pkg.save(Path(dst), like=Path(src))
+    pkg.save(Path(dst), like=Path(src), started=started)
 
 
 def new_package(dst: Path, sheets: list[SheetSpec]) -> None:

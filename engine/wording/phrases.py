@@ -228,6 +228,8 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                         break
                     words.append(t.text)
                 add(Fact("neg", text="".join(words).split("的")[0]))
+            elif mode == "each":                 # 每发现一户未持证经营: the 未 belongs to what is counted
+                facts[-1].text += tok.text
             else:
                 subject.append(tok.text)
         elif ty == "else":

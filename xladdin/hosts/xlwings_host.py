@@ -22,9 +22,29 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
+from ..layout import cell_ref
+from ..protocol import MAX_GRID, ReadError
 from ..sheetspec import CellPatch, ChartSpec, SheetSpec
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
+XL_FORMULAS, XL_PART, XL_BY_ROWS, XL_BY_COLUMNS, XL_PREVIOUS = -4123, 2, 1, 2, 2  # Excel's enum values
+
+
+def _trimmed(rows: list[list]) -> list[list]:
+    """The rows without trailing rows and columns that hold nothing (None or "")."""
+    def filled(v) -> bool:
+        return v is not None and v != ""
+
+    while rows and not any(filled(v) for v in rows[-1]):
+        rows.pop()
+    width = max((next((c + 1 for c in range(len(r) - 1, -1, -1) if filled(r[c])), 0) for r in rows), default=0)
+    return [r[:width] for r in rows]
+
+
+def _check_grid(sheet: str, rows: int, cols: int) -> None:
+    if rows * cols > MAX_GRID:
+        raise ReadError(f"工作表「{sheet}」的内容延伸到 {cell_ref(rows - 1, cols - 1)}，超过 rubricxl 可读取的 "
+                        f"{MAX_GRID:,} 个单元格；请删除远离表格的单元格（按 Ctrl+End 可找到最后一个单元格）")
 
 
 def _text_safe(value):
@@ -61,28 +81,53 @@ class XlwingsHost:
     def __init__(self, book):
         self.book = book
         self.name = book.name
+        self.hints: list[tuple[str, str, str]] = []
         self.remote = book.app.engine.name == "remote"
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
 
+    def _last_cell(self, ws) -> tuple[int, int]:
+        """Row and column (1-based) of the last cell holding something. UsedRange also counts cells
+        that only carry formatting (up to XFD1048576 after a whole-column format); on Windows Excel's
+        own Find("*", backwards by rows, then by columns) skips those. Elsewhere (the remote engine,
+        whose payload is already in memory, and Excel for Mac) ``read`` trims what it got instead."""
+        last = ws.used_range.last_cell
+        if self.remote or not sys.platform.startswith("win"):
+            return last.row, last.column
+        cells = ws.api.Cells
+        by_rows = cells.Find(What="*", After=cells(1, 1), LookIn=XL_FORMULAS, LookAt=XL_PART,
+                             SearchOrder=XL_BY_ROWS, SearchDirection=XL_PREVIOUS)
+        if by_rows is None:
+            return 0, 0
+        by_cols = cells.Find(What="*", After=cells(1, 1), LookIn=XL_FORMULAS, LookAt=XL_PART,
+                             SearchOrder=XL_BY_COLUMNS, SearchDirection=XL_PREVIOUS)
+        return by_rows.Row, by_cols.Column
+
     def read(self, sheet: str) -> list[list]:
         ws = self.book.sheets[sheet]
-        last = ws.used_range.last_cell
+        rows, cols = self._last_cell(ws)
+        if not (rows and cols):
+            return []
+        if not self.remote:
+            _check_grid(sheet, rows, cols)  # before Excel is asked to hand the cells over
         # Coordinates, not Range objects: the remote engine cannot span a range to a Range.
-        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        values = _trimmed(ws.range((1, 1), (rows, cols)).options(ndim=2).value)
+        _check_grid(sheet, len(values), max((len(r) for r in values), default=0))
+        return values
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
         if self.remote:
             return []
         ws = self.book.sheets[sheet]
-        last = ws.used_range.last_cell
+        values = self.read(sheet)                # the table's extent, not the formatted one
+        rows, cols = len(values), max((len(r) for r in values), default=0)
         found = []
-        for c in range(1, last.column + 1):
-            if ws.range((1, c), (last.row, c)).merge_cells is False:  # one call rules out a column
+        for c in range(1, cols + 1):
+            if ws.range((1, c), (rows, c)).merge_cells is False:  # one call rules out a column
                 continue
             r = 1
-            while r <= last.row:
+            while r <= rows:
                 cell = ws.range((r, c))
                 if not cell.merge_cells:
                     r += 1
