@@ -54,6 +54,8 @@ class GradeScheme(BaseModel):
             grades.append(Grade(label=m.group(1).strip(), op=m.group(2), bound=iv.lo, share=iv.pct))
         if not grades:
             raise ValueError("等级方案为空")
+        if all(g.bound is None for g in grades):     # one label for everyone: a mistyped scheme
+            raise ValueError(f"「{t}」没有分数线，应写成「优>=90; 良>=80; 中>=60; 差」（各档用分号隔开）")
         bounds = [g.bound for g in grades if g.bound is not None]
         if bounds != sorted(bounds, reverse=True):
             raise ValueError("等级分数线应从高到低排列")

@@ -77,6 +77,12 @@ class IndicatorResult:
         """Units assessed on this indicator: their group has a row, and no input said 不涉及 (na=exclude)."""
         return (self.which >= 0) & (self.status != NOT_ASSESSED)
 
+    @property
+    def shown(self) -> np.ndarray:
+        """What 得分 and 评分过程 show: the score, or an unscored row's value as its rule shows it
+        (a veto's 是/否, not 1/0, so a fired veto never reads as a score of 1)."""
+        return self.score if self.scored else self.indicator.rule.shown_values(self.value)
+
     def variant(self, i: int) -> Variant | None:
         k = self.which[i]
         return self.variants[k] if k >= 0 else None
@@ -157,6 +163,7 @@ class Result:
     settings: Settings
     problems: list[Problem] = field(default_factory=list)
     share: np.ndarray | None = None      # 得分率 (总分 ÷ 满分) where full points are not all 100
+    ceiling: np.ndarray | None = None    # per unit: 总分上限 and fired veto totals (inf: none; NaN: blank)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -185,7 +192,7 @@ class Result:
         """The 得分 table: 单位, 组别, indicators, aggregates, 总分, 等级, 排名, 组内排名."""
         data = {"单位": self.units, "组别": self.groups}
         for ind in self.indicators:
-            data[ind.column] = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
+            data[ind.column] = ind.shown
         for k, name in enumerate(self.node_names):
             data[name if name not in data else f"{name}（小计）"] = self.nodes[:, k]
         data["总分"] = self.total
@@ -198,7 +205,7 @@ class Result:
         """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
         with _gc_paused():      # millions of new strings, no cycles: the collector would only rescan them
             per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
-                    [v.indicator.rule.text for v in ind.variants], ind.score if ind.scored else ind.value)
+                    [v.indicator.rule.text for v in ind.variants], ind.shown)
                    for ind in self.indicators]
         for i, unit in enumerate(self.units.tolist()):
             for ind, column, texts, inputs, rules, shown in per:

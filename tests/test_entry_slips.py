@@ -55,6 +55,35 @@ def test_typed_95_for_95_percent_under_a_target_or_a_bonus():
     assert np.isnan(scores[0]) and scores[1] == 2 and msgs[0] == slip("满意度", "12", "12%")
 
 
+def test_typed_95_for_95_percent_in_a_bonus_gate_or_a_condition():
+    # 每项加0.5分，完成率达到95%后才加: 95 typed for 95% must not open the gate
+    rule = parse_rule("bonus each=0.5 cap=2 if=>=95%")
+    cols = [InputColumn("完成率", np.array([95, 0.96, 0.9], dtype=object)),
+            InputColumn("项目数", np.array([3, 3, 3], dtype=object))]
+    out = score_rule(rule, Decimal(2), cols)
+    assert np.isnan(out.score[0]) and out.score.tolist()[1:] == [1.5, 0]
+    assert out.messages[0] == slip("完成率", "95", "95%")
+    # 增速高于全市且不低于5%: 8.2 typed for 8.2% is a slip, 8.2% against 6.5% passes
+    rule = parse_rule("pass x1>x2 且 x1>=5%")
+    cols = [InputColumn("增速", np.array([8.2, 0.082], dtype=object)),
+            InputColumn("全市增速", np.array([0.065, 0.065], dtype=object))]
+    out = score_rule(rule, Decimal(5), cols)
+    assert np.isnan(out.score[0]) and out.score[1] == 5
+    assert out.messages[0] == slip("增速", "8.2", "8.2%")
+
+
+def test_typed_97_5_for_97_5_percent_under_a_step_from_100_percent():
+    # 执行率100%得满分，每低1个百分点扣0.1分: 97.5 typed for 97.5% would score full points
+    scores, msgs = run("step per=1% deduct=0.1 from=100%", 5, [97.5, 0.975, 1.02])
+    assert np.isnan(scores[0]) and scores[1:] == [4.8, 5] and msgs[0] == slip("满意度", "97.5", "97.5%")
+
+
+def test_control_rate_of_101_percent_fails_pass_100_percent():
+    # 公用经费控制率≤100%得满分: 101% typed as a rate is over budget (0 points), not a slip; 101 is one
+    scores, msgs = run("pass <=100%", 2, [1.01, 1.0, 101])
+    assert scores[:2] == [0, 2] and np.isnan(scores[2]) and list(msgs.values()) == [slip("满意度", "101", "101%")]
+
+
 def test_a_target_in_the_values_own_units_is_not_a_percent():
     scores, msgs = run("step at=50 per=1 deduct=0.5", 5, [95, 45])
     assert scores == [5, 2.5] and not msgs
@@ -207,6 +236,9 @@ def test_two_data_columns_with_one_name(tmp_path):
 @pytest.mark.parametrize("key, value, blank, message", [
     ("等级", "优>=90; 良; 差", ("等级",),
      "设置「等级」无效：等级「良」缺少分数线（如 优>=90），只有最后一档可以不写，「等级」留空"),
+    ("等级", "优 90以上，良 80-90，差", ("等级",),       # written as prose: not one grade for everyone
+     "设置「等级」无效：「优 90以上,良 80-90,差」没有分数线，应写成「优>=90; 良>=80; 中>=60; 差」（各档用分号隔开），"
+     "「等级」留空"),
     ("排名", "按分数", ("排名", "组内排名"),
      "设置「排名」无效：排名方式「按分数」无效（可用：competition/dense/ordinal），「排名」留空"),
     ("汇总", "相加", ("总分", "等级", "排名", "组内排名"),
@@ -229,6 +261,19 @@ def test_broken_setting_blanks_what_it_decides(tmp_path, key, value, blank, mess
             assert scores["甲"][col] is None, col
         else:
             assert scores["甲"][col] is not None, col
+
+
+def test_one_id_typed_on_two_rows_of_a_book_without_groups(tmp_path):
+    book = write_book(tmp_path / "ids.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 10, "manual", "完成", None],
+                 ["1", "工作", "完成质量", 10, "manual", "质量", None]],
+        "数据": [["单位", "完成", "质量"], ["甲", 8, 9]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "细则", "A3") == ["编号「1」与第2行重复（且适用的组别重叠）"]
+    # no 组别 column: the per-unit message names no empty group 「」
+    assert messages(issues, "错误", "数据", "A2") == ["「甲」同时适用指标「完成质量」的多行细则，按第一行计分"]
 
 
 def test_total_row_at_the_end_of_data(tmp_path):

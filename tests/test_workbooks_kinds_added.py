@@ -40,6 +40,14 @@ def test_bonus_capped_total_and_veto_in_a_workbook(tmp_path):
     assert working[("甲", "2 创新")]["评分过程"] == "加分事项4项，每项加1分，计4分，加4分"
 
 
+def test_fired_veto_reads_as_yes_in_the_working_not_as_a_score_of_1(tmp_path):
+    book = _book(tmp_path, [["小数位", 2]])
+    rescore(book)
+    working = {(r["单位"], r["指标"]): r for r in sheet_rows(book, "评分过程")}
+    assert [working[(u, "3 安全生产")]["得分"] for u in "甲乙丙"] == ["否", "是", "是"]
+    assert working[("丁", "3 安全生产")]["得分"] is None
+
+
 def test_without_a_total_cap_the_bonus_lifts_the_total(tmp_path):
     _, scores, _ = rescore(_book(tmp_path, [["小数位", 2]]))
     assert scores["甲"]["总分"] == 102

@@ -405,13 +405,13 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
         raise ValueError("各组别的加权平均权重不同，暂不能对全部单位做统一的权重扰动")
     scored = [r for r in result.indicators if r.scored]
     leaf = np.column_stack([r.score for r in scored])
-    assessed = np.column_stack([r.which >= 0 for r in scored])
+    assessed = np.column_stack([r.assessed for r in scored])     # 不涉及 (na=exclude) rows leave the total
     notes = []
     sens = rank_sensitivity(tree, leaf, assessed, n_runs=n_runs, mode=mode, spread=spread, seed=seed,
                             decimals=settings.decimals, method=settings.ranking,
                             round_each_level=settings.round_each_level,
                             coefficient=_coefficient(book, settings.coefficient),
-                            points=np.column_stack([r.points for r in scored]))
+                            points=np.column_stack([r.points for r in scored]), ceiling=result.ceiling)
     if not moving.any():
         notes.append("各级汇总均为求和，权重不影响总分，排名不随权重变化")
     if any(m != "blank" for m in tree.missing[tree.n_leaves:]):

@@ -302,7 +302,8 @@ def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
 
 def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
     """(numbers, answers) per input for conditions over x1 … xk: an input a condition compares with
-    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID)."""
+    是/否 is read as 是/否, every other one as a number (blank → MISSING, bad text → INVALID); an
+    input compared with a percent and typed as a plain number (95 for 95%) is an INVALID slip."""
     yes_no = set().union(*(conditions.needs_answer(c) for c in conds if c is not None))
     numbers, answers = [], []
     for j, col in enumerate(cols):
@@ -313,7 +314,13 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
             answers.append(vals)
             numbers.append(np.full(ctx.n, np.nan))
         else:
-            numbers.append(numeric_inputs([col], out, ctx)[0])
+            vals = numeric_inputs([col], out, ctx)[0]
+            terms = [t for c in conds if c is not None for conj in c.any_of for t in conj
+                     if t.left == j and t.bound is not None and t.bound.pct]
+            if terms:       # compared with a percent: 95 typed for 95% is a slip, not a pass
+                percent_slips(col, vals, out, ctx, rate_limit([b for t in terms for b in (t.bound.lo, t.bound.hi)],
+                                                              open_above=any(t.bound.hi is None for t in terms)))
+            numbers.append(vals)
             answers.append(np.full(ctx.n, np.nan))
     return numbers, answers
 
@@ -341,8 +348,9 @@ def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) 
 def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
     """The largest size a typed rate can plausibly have under a rule with these percent bounds.
 
-    A rule whose bounds all lie within 100% reads rates of at most 100%, or of at most 200% when
-    its top clause is open upward (a completion of 120% meets '>=90%'); one with a bound above
+    A rule whose bounds all lie below 100% reads rates of at most 100%, or of at most 200% when
+    its top clause is open upward (a completion of 120% meets '>=90%') or a bound is 100% itself
+    ('<=100%' exists to fail 101%); one with a bound above
     100% (a 120% target) allows ten times its largest bound. ``declared`` (the rule's
     ``rate_max=`` option, 0 for no limit) overrides all of these."""
     if declared is not None:
@@ -350,7 +358,7 @@ def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
     top = max((abs(float(b)) for b in bounds if b is not None), default=0.0)
     if top > 1:
         return 10 * top
-    return 2.0 if open_above else 1.0
+    return 2.0 if open_above or top == 1 else 1.0     # a 100% bound: 101% is real (控制率 ≤100% fails it)
 
 
 def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, limit: float | None) -> None:

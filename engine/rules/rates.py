@@ -14,8 +14,8 @@ from ..phrases import amount, floor_words, interval_words, points_words, step_wo
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, condition_texts, floor_of,
-                   numeric_inputs, parse_floor, points_or_share, rate_columns, rate_limit, rate_texts,
-                   score_text)
+                   numeric_inputs, parse_floor, percent_slips, points_or_share, rate_columns, rate_limit,
+                   rate_texts, score_text)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -178,6 +178,7 @@ class StepRule(_RateRule):
     add_cap: Decimal | None = None      # the most added (最多加)
     floor: Decimal | Literal["none"] | None = None
     pct: bool = True                    # per (and at) written as percents: the working shows percents
+    from_pct: bool = False              # from=100%: the value is a rate, so 97.5 typed for 97.5% is a slip
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
@@ -216,6 +217,7 @@ class StepRule(_RateRule):
         if ("add" in extra or "base" in extra) and "at" not in extra:
             raise clause_error(text, segments[0], "add=/base= 需要 at=（目标值），如 at=100%")
         extra["pct"] = "%" in opts["per"] or "%" in opts.get("at", "")
+        extra["from_pct"] = isinstance(frm, Decimal) and "%" in opts.get("from_", "")
         return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
                    round=rnd[opts.get("round", "down").lower()], zero_at=zero,
                    among=among[opts.get("among", "all")], **extra, **_rate_opts(text, segments, opts))
@@ -252,6 +254,8 @@ class StepRule(_RateRule):
         return (1, 1) if self.from_ is not None else (1, 2)
 
     def rate_bounds(self):
+        if self.from_pct:                       # from=100%: a rate; above the benchmark is full points
+            return (Interval(lo=self.from_, pct=True),)
         if self.from_ is not None or not self.pct:
             return None                         # a shortfall from the best, or a value in its own units
         if self.at is not None:                 # two-way from a target: values above it are meant
@@ -294,6 +298,7 @@ class StepRule(_RateRule):
         else:
             num = numeric_inputs(cols, out, ctx)[0]
             out.fail(ctx.rows & (num < 0), INVALID, lambda i: f"「{cols[0].name}」为负数（{cols[0].text(i)}）")
+            percent_slips(cols[0], num, out, ctx, self.limit())
             if self.from_ == "best":
                 values = np.where(ctx.peers & ~np.isnan(num) & (num >= 0), num, np.nan)
                 ref = _best(values, ctx, self.among)
