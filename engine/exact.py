@@ -35,9 +35,10 @@ class FloatOps:
         # An exact float tie is a decimal tie: values made from short decimals cannot sit within
         # one ulp of a boundary without being on it. Only near misses need the exact redo.
         with np.errstate(invalid="ignore"):
-            tol = EPS * np.maximum(1.0, np.abs(scale))
-            hit = (np.abs(diff) <= tol) & (diff != 0)
-        self.near |= np.broadcast_to(np.nan_to_num(hit, nan=False).astype(bool), self.near.shape)
+            gap = np.abs(diff)
+            hit = gap <= EPS * np.maximum(1.0, np.abs(scale))       # NaN compares False: never flagged
+            hit &= gap > 0
+        np.logical_or(self.near, hit, out=self.near)
 
     def div(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -173,9 +174,13 @@ def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarra
     out = [np.array(o, dtype=float, copy=True) for o in kernel(ops, *cols)]
     redo = np.flatnonzero(ops.near & valid)
     if redo.size:
-        dec = [to_decimal_array(c[redo]) for c in cols]
+        # Kernels are unit by unit: units with bit-identical inputs share one exact redo.
+        rows = np.ascontiguousarray(np.column_stack([c[redo] for c in cols]))
+        keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        dec = [to_decimal_array(c[redo[first]]) for c in cols]
         for o, d in zip(out, kernel(DecimalOps(), *dec)):
-            o[redo] = _floats(d, redo.size)
+            o[redo] = _floats(d, first.size)[inverse]
     return out
 
 

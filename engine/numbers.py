@@ -163,24 +163,26 @@ def fmt_pct(rate, decimals: int = 2) -> str:
     return fmt_num(rate * 100, decimals) + "%"
 
 
-def fmt_nums(values, decimals: int | None = None, pct: bool = False) -> list[str]:
+def fmt_nums(values, decimals: int | None = None, pct: bool = False, blank: str = "空") -> list[str]:
     """fmt_num (or fmt_pct) over a whole column: one vectorised rounding, each distinct value
-    formatted once (scores and best values repeat a lot)."""
+    formatted once (scores and best values repeat a lot); NaN is shown as ``blank``."""
     v = np.asarray(values, dtype=float) * (100.0 if pct else 1.0)
     if pct and decimals is None:
         decimals = 2
     v = round_array(v, decimals) if decimals is not None else np.round(v, 10)
     tail = "%" if pct else ""
     distinct, where = np.unique(v, return_inverse=True)
-    texts = []
-    for x in distinct.tolist():
-        if x != x:
-            texts.append("空")
-            continue
-        t = repr(x)
-        if t.endswith(".0"):
-            t = t[:-2]
-        elif "e" in t or "inf" in t:
-            t = fmt_num(x)
-        texts.append(("0" if t == "-0" else t) + tail)
-    return [texts[k] for k in where.tolist()]
+    texts = np.empty(len(distinct), dtype=object)
+    mag = np.abs(distinct)
+    # repr of a float below 1e16 and not below 1e-4 has no exponent; a whole one ends in ".0".
+    plain = (mag < 1e16) & ((mag >= 1e-4) | (distinct == 0))
+    whole = plain & (distinct == np.floor(distinct))
+    texts[whole] = [str(k) for k in distinct[whole].astype(np.int64).tolist()]
+    part = plain & ~whole
+    texts[part] = [repr(x) for x in distinct[part].tolist()]
+    for k in np.flatnonzero(~plain).tolist():              # NaN, ±inf, exponents: the general rule
+        x = float(distinct[k])
+        texts[k] = blank if x != x else fmt_num(x)
+    if tail:
+        texts[~np.isnan(distinct)] = [t + tail for t in texts[~np.isnan(distinct)].tolist()]
+    return texts[where].tolist()

@@ -133,10 +133,15 @@ class IndicatorResult:
         """'名称=值；…' for every unit, built column by column."""
         out = [""] * len(self.which)
         for k, v in enumerate(self.variants):
-            parts = [[f"{c.name}={t or '空'}" for t in c.texts] for c in v.outcome.cols]
-            joined = parts[0] if len(parts) == 1 else ["；".join(p) for p in zip(*parts)] if parts else None
-            if joined is None:
+            cols = v.outcome.cols
+            if not cols:
                 continue
+            if len(cols) <= 2:        # the common shapes, one f-string per unit
+                a = cols[0].name
+                joined = ([f"{a}={x or '空'}" for x in cols[0].texts] if len(cols) == 1 else
+                          [f"{a}={x or '空'}；{cols[1].name}={y or '空'}" for x, y in zip(cols[0].texts, cols[1].texts)])
+            else:
+                joined = ["；".join(p) for p in zip(*[[f"{c.name}={t or '空'}" for t in c.texts] for c in cols])]
             for i in np.flatnonzero(self.which == k).tolist():
                 out[i] = joined[i]
         return out

@@ -83,7 +83,7 @@ class InputColumn:
 
 def _as_written(raw: np.ndarray, blank: np.ndarray) -> list[str]:
     if raw.dtype.kind == "f":
-        return [t if t != "空" else "" for t in fmt_nums(raw)]
+        return fmt_nums(raw, blank="")
     return ["" if b else (fmt_num(v) if isinstance(v, float) else str(v).strip())
             for v, b in zip(raw.tolist(), blank.tolist())]
 

@@ -259,10 +259,10 @@ class CheckRule(ColumnWorking, Rule):
         n, full = self.n, fmt_num(points)
         met, base = out.shown("value"), out.shown("base", ctx.decimals)
         scores, given = out.shown("score", ctx.decimals), out.extra["given"].tolist()
-        points_said = self._points_said(out) if self.targets else None
+        heads = ["；".join(p) + "；" for p in zip(*self._points_said(out))] if self.targets else None
         res = []
         for i in idx:
-            head = "；".join(p[i] for p in points_said) + "；" if points_said else ""
+            head = heads[i] if heads else ""
             if given[i]:
                 res.append(f"{head}达成{met[i]}/{n}项（应得{base[i]}-{full}分），评定得{scores[i]}分")
             else:
@@ -276,8 +276,9 @@ class CheckRule(ColumnWorking, Rule):
             shown = [_shown_column(out.cols[k + c], cond) for c, cond in enumerate(conds)]
             want = "且".join("是" if c == "是" else c.text() for c in conds)
             flags = out.extra["points_met"][j].tolist()
-            said.append([f"{_circled(j)}{'、'.join(col[i] for col in shown)}（要求{want}）{'达成' if ok else '未达成'}"
-                         for i, ok in enumerate(flags)])
+            values = shown[0] if len(shown) == 1 else ["、".join(v) for v in zip(*shown)]
+            mark, ask = _circled(j), f"（要求{want}）"
+            said.append([f"{mark}{v}{ask}{'达成' if ok else '未达成'}" for v, ok in zip(values, flags)])
             k += len(conds)
         return said
 
