@@ -7,7 +7,7 @@ the most specific wording (各占 shares, 每低 steps) to the most general (是
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..clauses import Interval, RuleError
@@ -626,6 +626,8 @@ def build_table(w: Wording) -> Draft | None:
                       and a.cond.kind == "else"), None)
     metric = w.metric()
     doubts = []
+    settled = _settle_shared([a.cond for a in arms])
+    arms = [replace(a, cond=replace(a.cond, iv=iv)) for a, iv in zip(arms, settled)]
     fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
     zeros = [a for a, v in zip(arms, values) if v == 0]
     if P is not None and not fulls and len(zeros) == 1 == len(arms) and otherwise is None:
@@ -649,17 +651,20 @@ def build_table(w: Wording) -> Draft | None:
     for pos, k in enumerate(order):
         iv = arms[k].cond.iv
         above = ivs[pos - 1] if pos else None
-        if iv.lo is not None and iv.hi is not None and iv.hi_open:
-            # [80%, 90%): exact as ">=80%" when the clause before it starts at 90% inclusive
-            if above is None or above.lo != iv.hi or above.lo_open:
+        if iv.lo is not None and iv.hi is not None and iv.lo != iv.hi:
+            # [80%, 90%) or (5%, 10%]: exact as ">=80%" / ">5%" when the clause before it takes the rest
+            # of the values above (starts at 90% inclusive, or just above 10%)
+            if above is not None and above.lo == iv.hi and above.lo_open != iv.hi_open:
+                iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
+            elif iv.hi_open or iv.lo_open:
                 return None
-            iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
         clauses.append(f"{iv_rule(iv)}: {fmt_num(values[k])}")
         words.append(f"{iv_words(iv)}{score_words(values[k], P)}")
-    for a, b in zip(ivs, ivs[1:]):
-        if a.lo is not None and b.hi is not None and a.lo == b.hi and not a.lo_open and not b.hi_open \
-                and not (_explicit(arms, a) or _explicit(arms, b)):
-            doubts.append(f"{num_text(a.lo, a.pct)}同时写在两个区间中，按较高一档计")
+    for ka, kb in zip(order, order[1:]):
+        a, b = arms[ka].cond, arms[kb].cond
+        if a.iv.lo is not None and a.iv.lo == b.iv.hi and not a.iv.lo_open and not b.iv.hi_open \
+                and not (a.lo_said or b.hi_said):
+            doubts.append(f"{num_text(a.iv.lo, a.iv.pct)}同时写在两个区间中，按较高一档计")
     if otherwise is not None:
         clauses.append(f"else: {fmt_num(otherwise)}")
         words.append(f"其他{score_words(otherwise, P)}")
@@ -670,8 +675,19 @@ def build_table(w: Wording) -> Draft | None:
     return Draft(rule, w.rate_inputs(), reading, doubts)
 
 
-def _explicit(arms: list[Arm], iv: Interval) -> bool:
-    return any(a.cond.iv is iv and a.cond.explicit for a in arms)
+def _settle_shared(conds: list[Fact]) -> list[Interval]:
+    """The intervals with each bound two clauses share given to one of them: the clause whose wording
+    says it (达到95%及以上, 不超过5%, 低于90%) decides, and the bare range end (90%-95%, 5%-10%) yields."""
+    ivs = [c.iv for c in conds]
+    for i, a in enumerate(conds):
+        for j, b in enumerate(conds):
+            if i == j or a.iv.lo is None or a.iv.lo != b.iv.hi or a.iv.lo == a.iv.hi or b.iv.lo == b.iv.hi:
+                continue
+            if a.lo_said and not b.hi_said:
+                ivs[j] = ivs[j].model_copy(update={"hi_open": not ivs[i].lo_open})
+            elif b.hi_said and not a.lo_said:
+                ivs[i] = ivs[i].model_copy(update={"lo_open": not ivs[j].hi_open})
+    return ivs
 
 
 def _sort_key(iv: Interval):

@@ -209,9 +209,6 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                 if unit2 in ("%", "个百分点", "百分点") and not unit:
                     value = value / 100
                     unit = unit2
-                if incl1 is not None or incl2 is not None:   # 80%(含)-90%: the unmarked end is open
-                    incl1 = incl1 if incl1 is not None else False
-                    incl2 = incl2 if incl2 is not None else False
                 ends = sorted([(value, incl1), (v2, incl2)], key=lambda e: e[0])
                 toks.append(Tok("range", (ends[0][0], ends[1][0], ends[0][1], ends[1][1]), t[i:k], unit or unit2))
                 i = k
