@@ -565,6 +565,8 @@ def build_band(w: Wording) -> Draft | None:
         return Draft("band " + "; ".join(clauses), [(metric, "比率"), ("评分", "评分")], reading, doubts)
     if not all(a.cond is not None and a.cond.kind in ("label", "neg", "ok") for a in arms):
         return None
+    if _yes_no_pair(arms) is not None:
+        return None                                  # 完成…的得满分，未完成的不得分: a yes/no question
     labels = [level_name(a.cond.text) for a in arms]
     if len(set(labels)) != len(labels):
         labels = [a.cond.text for a in arms]
@@ -723,14 +725,32 @@ def build_manual(w: Wording) -> Draft | None:
     return Draft("manual", [(w.name or "评分", "评分")], reading)
 
 
+def _unnegated(text: str) -> str:
+    """未完成 → 完成, 未按要求 → 按要求: what the negation denies."""
+    return re.sub(r"^(未按|未能|未|没有|无)", lambda m: "按" if m.group(1) == "未按" else "", text)
+
+
+def _yes_no_pair(arms: list[Arm]) -> str | None:
+    """The full-points level of "完成目标任务的得满分，未完成的不得分" (its negation scores 0), else None."""
+    if len(arms) != 2:
+        return None
+    full = [a for a in arms if a.cond is not None and a.cond.kind == "label" and a.result.value == "full"]
+    zero = [a for a in arms if a.cond is not None and a.cond.kind == "neg" and a.result.value == "zero"]
+    if not (full and zero):
+        return None
+    what = _unnegated(zero[0].cond.text)
+    return full[0].cond.text if what and full[0].cond.text.startswith(what) else None
+
+
 def build_pass_yes(w: Wording) -> Draft | None:
     full = w.outcomes("full", "scores")
     zero = w.outcomes("zero")
     neg = [a for a in zero if a.cond is not None and a.cond.kind == "neg"]
     if neg:
-        what = re.sub(r"^(未按|未能|未|没有|无)", lambda m: "按" if m.group(1) == "未按" else "", neg[0].cond.text)
+        what = _unnegated(neg[0].cond.text)
         if len(w.arms) > 2:
             return None
+        what = _yes_no_pair(w.arms) or what
         reading = [f"{neg[0].cond.text}的不得分，否则得满分"]
         return Draft("pass 是", [(f"是否{what}" if what else (w.name or "是否达标"), "是否")], reading)
     q = w.first("yesno")
