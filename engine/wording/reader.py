@@ -480,8 +480,8 @@ def _relative(w: Wording, f: Formula) -> Draft | None:
 
 def build_deduct(w: Wording) -> Draft | None:
     arms = [a for a in w.arms if a.kind == "each"]
-    if not arms or w.points is None:
-        return None
+    if not arms:
+        return None                      # the rule itself needs no points: deduct each=0.5 works on any row
     arm = arms[0]
     amount = arm.result
     if amount.value != "deduct":
@@ -490,12 +490,12 @@ def build_deduct(w: Wording) -> Draft | None:
     capd = w.first("capd")
     noun = _noun(arm)
     each = amount.iv.text()
-    if capd is not None and capd.value < w.points:
+    if capd is not None and (w.points is None or capd.value < w.points):
         if amount.iv.lo != amount.iv.hi:
             return None
         said = f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，最多扣{fmt_num(capd.value)}分"
-        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]),
-                _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said)]
+        table = _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said) if w.points is not None else None
+        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]), table]
     inputs = [(f"{noun}数", "个数")]
     if amount.iv.lo != amount.iv.hi:
         inputs.append(("实际扣分", "评分"))
