@@ -209,7 +209,7 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             mode = "each"
             add(Fact("each", text=""))
         elif ty == "floor":
-            add(Fact("floor"))
+            add(Fact("floor", value=tok.value if isinstance(tok.value, Decimal) else None))
         elif ty in ("capd", "capa"):
             mode = ty
         elif ty == "share":

@@ -68,6 +68,10 @@ class Wording:
     def has(self, kind: str) -> bool:
         return any(f.kind == kind or (f.kind == "outcome" and f.value == kind) for f in self.facts)
 
+    def floor_at(self) -> Decimal | None:
+        """The lowest score when written other than 0 (本项最低得-4分), else None (扣完为止)."""
+        return next((f.value for f in self.facts if f.kind == "floor" and f.value), None)
+
     def first(self, kind: str) -> Fact | None:
         return next((f for f in self.facts if f.kind == kind), None)
 
@@ -305,6 +309,8 @@ def build_step(w: Wording) -> Draft | None:
     round_words = (f"不足{per_text}的按{per_text}计" if w.started else f"按整档计，不足{per_text}的部分不扣分")
     capd = w.first("capd")
     cap = capd.value if capd is not None else None
+    if w.floor_at() is not None:
+        return None                   # a floor other than 0 on a step: not read here, never dropped silently
     floor = "，扣完为止" if w.has("floor") else ""
     numeric = [a for a in w.outcomes("zero", "full", "scores") if a.cond is not None and a.cond.kind in ("cond", "bare")]
     zero_arms = [a for a in numeric if score_of(a, P) == 0]
@@ -501,10 +507,13 @@ def build_deduct(w: Wording) -> Draft | None:
         inputs.append(("实际扣分", "评分"))
         if w.has("weightpts"):
             doubts.append(f"「权重分的{each}分」按{each}分理解（另一种理解：权重分的{each}倍）")
-    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，扣完为止"]
+    floor = w.floor_at()
+    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，"
+               + (f"最低得{fmt_num(floor)}分" if floor is not None else "扣完为止")]
     if amount.iv.lo != amount.iv.hi:
         reading.append("扣分幅度由评分人在区间内确定（第二个输入填实际扣分）")
-    return Draft(f"deduct each={each}", inputs, reading, doubts)
+    return Draft(f"deduct each={each}" + (f" floor={fmt_num(floor)}" if floor is not None else ""), inputs,
+                 reading, doubts)
 
 
 def _count_table(w: Wording, name: str, each: Decimal, most: Decimal, said: str) -> Draft | None:

@@ -74,6 +74,7 @@ _UNITS = sorted(V.UNITS, key=len, reverse=True)
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _RANGE_SEP = re.compile(r"(?:-|~|至|到)")
 _FRAC = re.compile(r"(\d+)/(\d+)(?![\d.])")
+_FLOOR_AT = re.compile(r"最低(?:得|为|扣至)?(-?\d+(?:\.\d+)?)分")   # 本项最低得-4分: the lowest score, sign kept
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -181,6 +182,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             end = len(t) - 1 if end < 0 else end
             text.append(t[i:end + 1])
             i = end + 1
+            continue
+        m = _FLOOR_AT.match(t, i)
+        if m:
+            flush()
+            toks.append(Tok("floor", Decimal(m.group(1)), m.group()))
+            i = m.end()
             continue
         m = _FRAC.match(t, i)
         if m and int(m.group(2)) > 0 and (i == 0 or not t[i - 1].isdigit()):
