@@ -452,6 +452,10 @@ def build_ratio(w: Wording) -> Draft | None:
             iv = a.cond.iv
             if iv.lo is not None and iv.lo == 1 and iv.hi is None:
                 over = "0"
+            elif iv.hi is not None and 0 < iv.hi <= 1:
+                # 不足60%的不得分: a ratio has no cut-off, so 59% would still score 59% of the points
+                doubts.append(f"「{w.metric()}{iv_words(iv)}不得分」未写进规则（比例得分没有下限门槛）："
+                              "低于该值的单位仍按比例得分，请人工改为0分")
     if any(a.cond is not None and a.cond.kind == "cond" and a.cond.iv.hi is not None and a.cond.iv.hi < 1
            for a in prop):
         doubts.append("按比例得分只写了较低的区间，较高时如何得分未说明：按比例计")
