@@ -442,6 +442,9 @@ def build_ratio(w: Wording) -> Draft | None:
         reading = [f"得分={score_f.num}÷{score_f.den}×{fmt_num(w.points) if w.points is not None else '分值'}",
                    "比值超过100%按满分计"]
         return Draft("ratio", inputs, reading, doubts)
+    versus = _versus(w)
+    if versus is not None:
+        return versus
     for a in w.outcomes("full"):
         if a.cond is not None and a.cond.kind in ("cond", "bare") and a.cond.iv.lo is not None \
                 and 0 < a.cond.iv.lo < 1:
@@ -466,6 +469,27 @@ def build_ratio(w: Wording) -> Draft | None:
     if w.rate:
         reading.insert(0, w.rate.text())
     return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+_VERSUS = re.compile(r"^(.+?)(高于|超过|达到|不低于)(.+?)(?:的)?$")
+
+
+def _versus(w: Wording) -> Draft | None:
+    """人均办案数高于全省平均水平的得满分，低于的按比例得分: points × the unit's value ÷ the benchmark,
+    capped at the points (a ratio of two inputs, the benchmark being the second)."""
+    full = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind == "label"]
+    prop = w.outcomes("prop")
+    m = _VERSUS.match(full[0].cond.text) if len(full) == 1 and len(prop) == 1 else None
+    if m is None or re.search(r"\d", m.group(3)) or len(w.arms) != 2:
+        return None
+    mine, bench = _clean_name(m.group(1)), _clean_name(m.group(3))
+    if not mine or not bench:
+        return None
+    below = prop[0].cond is not None and prop[0].cond.kind == "label" and \
+        re.match(r"^(低于|未达到|不足|达不到)", prop[0].cond.text or "")
+    doubts = [] if below else ["按比例得分的条件未写明是低于基准时：按比例计"]
+    reading = [f"得分=分值×{mine}÷{bench}", f"{mine}{m.group(2)}{bench}得满分（比值超过100%按满分计）"]
+    return Draft("ratio", [(mine, input_kind(mine)), (bench, input_kind(bench))], reading, doubts)
 
 
 def _relative(w: Wording, f: Formula) -> Draft | None:
