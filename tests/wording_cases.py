@@ -325,6 +325,10 @@ OTHER = [
     # relative to a benchmark input: 5 × 12 ÷ 15 = 4; at or above the provincial average full points.
     ("高于全省平均按比例", 5, "人均办案数高于全省平均水平的得满分，低于的按比例得分", "ratio", True,
      [((12, 15), 4), ((15, 15), 5), ((18, 15), 5), ((3, 15), 1)]),
+    # per article at each level with a cap: a bonus by level counts one level once, so never sure;
+    # the cap is kept (国家级 once is 1, never above 2).
+    ("逐篇按级别加分封顶", 2, "信息报送被省级采用1篇加0.5分，被国家级采用1篇加1分，最多加2分", "bonus", False,
+     [(("省级",), 0.5), (("国家级",), 1)]),
     ("完成未完成是否", 3, "完成目标任务的得满分，未完成的不得分", "pass", True, [(("是",), 3), (("否",), 0)]),
     ("完成未完成不涉及", 3, "完成目标任务的得满分，未完成的不得分，不涉及的得满分", "pass", True,
      [(("是",), 3), (("否",), 0), (("不涉及",), 3)]),

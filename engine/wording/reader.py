@@ -887,8 +887,14 @@ def build_bonus_levels(w: Wording) -> Draft | None:
         return None
     clauses = "; ".join(f"{lv}={fmt_num(v)}" for lv, v in table)
     said = "、".join(f"{lv}加{fmt_num(v)}分" for lv, v in table)
-    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"],
-                 single=False)
+    capa = w.first("capa")
+    cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
+    reading = [said + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else ""), "按所获最高级别加分一次"]
+    doubts = []
+    if any(a.cond.kind == "bare" for a in arms):
+        # 被省级采用1篇加0.5分: per item at each level, which a bonus by level cannot count
+        doubts.append("原文按件数逐件加分（每件按级别），规则只按所获最高级别加分一次：多件时请人工核对")
+    return Draft(f"bonus {clauses}{cap}", [(w.name or "获得级别", "等级")], reading, doubts, single=False)
 
 
 def build_rank(w: Wording) -> Draft | None:
