@@ -1,5 +1,6 @@
 """Benchmark: rescoring a 10,000-unit × 20-indicator rubric with rubricxl against the same rubric
-written as native spreadsheet formulas and recalculated by LibreOffice headless.
+written as native spreadsheet formulas (the 公式版 rubricxl export gives users) and recalculated by
+LibreOffice headless.
 
 Both sides do the whole job on a file: rubricxl reads the workbook, scores, aggregates, grades,
 ranks and writes its sheets; LibreOffice loads the formula workbook, recalculates every formula
@@ -16,8 +17,6 @@ import io
 import json
 import pstats
 import resource
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,71 +25,49 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from xladdin import cli
+from xladdin import cli, handlers
+from xladdin.hosts.files import FileHost
+from xladdin.recalc import recalculate, soffice
 
 GROUPS = ("一组", "二组", "三组", "四组")
 GRADES = "优>=90; 良>=80; 中>=60; 差"
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-</oor:items>
-"""
 
 
 @dataclass(frozen=True)
 class Ind:
-    """One indicator: its rubricxl row and the same rule as a spreadsheet formula.
-
-    ``formula`` is a template: {0}, {1} are the cells of the inputs in the unit's row, {max0} the
-    cell holding the column maximum of input 0 (for rules relative to the best unit).
-    """
+    """One indicator: its rubricxl row (the LibreOffice side gets the same rule from the compiler)."""
 
     level1: str
     name: str
     points: int | None
     rule: str
     inputs: tuple[str, ...]
-    formula: str
 
 
 INDICATORS = [
-    Ind("工作成效", "重点工作", 10, "band 好=8-10; 较好=6-7; 一般=<6", ("重点工作评分",),
-        "IF(OR(AND({0}>=8,{0}<=10),AND({0}>=6,{0}<=7),AND({0}>=0,{0}<6)),{0},NA())"),
-    Ind("工作成效", "项目引进", 10, "band >=90% => 7-10; <90% => <=6", ("项目完成率", "项目评分"),
-        "IF(IF({0}>=0.9,AND({1}>=7,{1}<=10),AND({1}>=0,{1}<=6)),{1},NA())"),
-    Ind("工作成效", "工作评定", 5, "band 好=5; 较好=4; 一般=<=3", ("工作评定",),
-        'IF({0}="好",5,IF({0}="较好",4,IF({0}="一般",3,NA())))'),
-    Ind("工作成效", "下载速率", 5, "step per=5% deduct=1 from=best round=up", ("下载速率",),
-        "ROUND(5-MIN(5,CEILING(ROUND(({max0}-{0})/{max0}/0.05,9),1)*1),2)"),
-    Ind("工作成效", "覆盖率", 5, "step per=2% deduct=0.5 from=best round=up", ("覆盖率",),
-        "ROUND(5-MIN(5,CEILING(ROUND(({max0}-{0})/{max0}/0.02,9),1)*0.5),2)"),
-    Ind("预算管理", "预算执行率", 5, "ratio over=0 rate_dp=2", ("预算执行数", "调整预算数"),
-        "IF({0}>{1},0,ROUND(5*ROUND({0}/{1},4),2))"),
+    Ind("工作成效", "重点工作", 10, "band 好=8-10; 较好=6-7; 一般=<6", ("重点工作评分",)),
+    Ind("工作成效", "项目引进", 10, "band >=90% => 7-10; <90% => <=6", ("项目完成率", "项目评分")),
+    Ind("工作成效", "工作评定", 5, "band 好=5; 较好=4; 一般=<=3", ("工作评定",)),
+    Ind("工作成效", "下载速率", 5, "step per=5% deduct=1 from=best round=up", ("下载速率",)),
+    Ind("工作成效", "覆盖率", 5, "step per=2% deduct=0.5 from=best round=up", ("覆盖率",)),
+    Ind("预算管理", "预算执行率", 5, "ratio over=0 rate_dp=2", ("预算执行数", "调整预算数")),
     Ind("预算管理", "预算调整率", 5, "step per=1% deduct=5%w round=down zero_at=20% rate_dp=2",
-        ("预算调整数", "年初预算数"),
-        "IF(ROUND({0}/{1},4)>=0.2,0,ROUND(5-MIN(5,FLOOR(ROUND(ROUND({0}/{1},4)/0.01,9),1)*0.05*5),2))"),
-    Ind("预算管理", "结转结余率", 5, "step per=1% deduct=10%w round=down rate_dp=2", ("结转结余数", "调整预算数"),
-        "ROUND(5-MIN(5,FLOOR(ROUND(ROUND({0}/{1},4)/0.01,9),1)*0.1*5),2)"),
-    Ind("预算管理", "公用经费控制率", 5, "pass <=100%", ("公用经费支出", "公用经费预算"),
-        "IF({0}<={1},5,0)"),
-    Ind("预算管理", "资金到位率", None, "info", ("到位资金", "应到位资金"), "{0}/{1}"),
-    Ind("服务", "满意度", 5, "threshold >=90%: 5; >=80%: 4; >=70%: 3; >=60%: 2; else: 0", ("满意度",),
-        "LOOKUP({0},{{0,0.6,0.7,0.8,0.9}},{{0,2,3,4,5}})"),
-    Ind("服务", "办结率", 5, "threshold >=95%: 5; >=85%: 3; else: 1", ("办结率",),
-        "IF({0}>=0.95,5,IF({0}>=0.85,3,1))"),
-    Ind("服务", "覆盖工程", 5, "ratio", ("完成小区数", "小区总数"), "IF({0}>{1},5,ROUND(5*{0}/{1},2))"),
-    Ind("服务", "时效性", 5, "deduct each=0.5", ("延误事项数",), "MAX(0,5-0.5*{0})"),
-    Ind("服务", "信息公开", 5, "pass 是", ("是否公开",), 'IF({0}="是",5,0)'),
-    Ind("发展", "产值增速", 5, "relative to=max", ("产值增速",), "ROUND(MIN(5,5*{0}/{max0}),2)"),
-    Ind("发展", "要点落实", 5, "check n=3", ("落实要点数",), "ROUND(5*{0}/3,2)"),
-    Ind("发展", "自评分", 5, "manual", ("自评分",), "IF(AND({0}>=0,{0}<=5),{0},NA())"),
-    Ind("发展", "达标率", 5, "pass >=90%", ("达标率",), "IF({0}>=0.9,5,0)"),
-    Ind("发展", "任务完成率", 5, "ratio", ("任务完成率",), "IF({0}>1,5,ROUND(5*{0},2))"),
+        ("预算调整数", "年初预算数")),
+    Ind("预算管理", "结转结余率", 5, "step per=1% deduct=10%w round=down rate_dp=2", ("结转结余数", "调整预算数")),
+    Ind("预算管理", "公用经费控制率", 5, "pass <=100%", ("公用经费支出", "公用经费预算")),
+    Ind("预算管理", "资金到位率", None, "info", ("到位资金", "应到位资金")),
+    Ind("服务", "满意度", 5, "threshold >=90%: 5; >=80%: 4; >=70%: 3; >=60%: 2; else: 0", ("满意度",)),
+    Ind("服务", "办结率", 5, "threshold >=95%: 5; >=85%: 3; else: 1", ("办结率",)),
+    Ind("服务", "覆盖工程", 5, "ratio", ("完成小区数", "小区总数")),
+    Ind("服务", "时效性", 5, "deduct each=0.5", ("延误事项数",)),
+    Ind("服务", "信息公开", 5, "pass 是", ("是否公开",)),
+    Ind("发展", "产值增速", 5, "relative to=max", ("产值增速",)),
+    Ind("发展", "要点落实", 5, "check n=3", ("落实要点数",)),
+    Ind("发展", "自评分", 5, "manual", ("自评分",)),
+    Ind("发展", "达标率", 5, "pass >=90%", ("达标率",)),
+    Ind("发展", "任务完成率", 5, "ratio", ("任务完成率",)),
 ]
 
 
@@ -159,66 +136,21 @@ def write_rubric_book(path: Path, data: dict[str, list]) -> None:
     wb.save(path)
 
 
-def write_formula_book(path: Path, data: dict[str, list], ranks: bool = True) -> dict[str, int]:
-    """The same rubric as formulas, one row per unit; → 1-based columns of 总分 (排名, 组内排名).
+def write_formula_book(path: Path, rubric: Path, ranks: bool = True) -> dict[str, int]:
+    """The 公式版 of the rubric (what ``rubricxl export`` gives users): every score, total, grade
+    and rank a native formula over 数据; → 1-based columns of 总分 (排名, 组内排名) on its 得分.
 
-    Without ``ranks`` the two whole-column formulas per row are left out, to show their share.
+    Without ``ranks`` 排名 and 组内排名 stay values, to show the share of their whole-column formulas.
     """
-    n = len(data["单位"])
-    names = data_columns()
-    col = {c: get_column_letter(k) for k, c in enumerate(names, start=1)}
-    last = n + 1
-    helper = {}                                                   # input column → its maximum's cell
-    for ind in INDICATORS:
-        if "{max0}" in ind.formula and ind.inputs[0] not in helper:
-            helper[ind.inputs[0]] = f"参数!$B${len(helper) + 2}"
-    heads = list(names)
-    k = len(names)
-    score_col, level_cols = {}, {}
-    for ind in INDICATORS:
-        k += 1
-        score_col[ind.name] = get_column_letter(k)
-        heads.append(ind.name)
-    level1 = list(dict.fromkeys(ind.level1 for ind in INDICATORS))
-    for name in level1:
-        k += 1
-        level_cols[name] = get_column_letter(k)
-        heads.append(name)
-    total = get_column_letter(k + 1)
-    heads += ["总分", "等级"] + (["排名", "组内排名"] if ranks else [])
-
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet("评分")
-    sheet.append(heads)
-    for r in range(2, n + 2):
-        row = [data[c][r - 2] for c in names]
-        for ind in INDICATORS:
-            cells = [f"{col[c]}{r}" for c in ind.inputs]
-            extra = {"max0": helper[ind.inputs[0]]} if ind.inputs[0] in helper else {}
-            row.append("=" + ind.formula.format(*cells, **extra))
-        for name in level1:
-            parts = [f"{score_col[i.name]}{r}" for i in INDICATORS if i.level1 == name and i.points is not None]
-            row.append(f"=ROUND(SUM({','.join(parts)}),2)")
-        row.append(f"=ROUND(SUM({','.join(f'{c}{r}' for c in level_cols.values())}),2)")
-        row.append(f'=IF({total}{r}>=90,"优",IF({total}{r}>=80,"良",IF({total}{r}>=60,"中","差")))')
-        if ranks:
-            row.append(f"=_xlfn.RANK.EQ({total}{r},${total}$2:${total}${last},0)")
-            row.append(f'=COUNTIFS(${col["组别"]}$2:${col["组别"]}${last},{col["组别"]}{r},'
-                       f'${total}$2:${total}${last},">"&{total}{r})+1')
-        sheet.append(row)
-    params = wb.create_sheet("参数")
-    params.append(["输入列", "最高值"])
-    for c in helper:
-        params.append([c, f"=MAX(评分!{col[c]}2:{col[c]}{last})"])
-    wb.save(path)
-    return {h: heads.index(h) + 1 for h in ("总分", "排名", "组内排名") if h in heads}
+    report, summary = handlers.export(FileHost(rubric, path), ranks=ranks)
+    if report.exit_code or summary.kept:
+        sys.exit(f"the formula copy kept {summary.kept} values: the generated rubric should compile whole")
+    head = column_heads(path, "得分")
+    return {h: head.index(h) + 1 for h in ("总分", "排名", "组内排名")}
 
 
-def soffice_binary() -> str:
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        sys.exit("LibreOffice (soffice) is not installed: the benchmark needs it")
-    return exe
+def column_heads(path: Path, sheet: str) -> list:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(nrows=1)[0]
 
 
 def libreoffice_recalc(src: Path, out_dir: Path, work: Path) -> float:
@@ -227,22 +159,17 @@ def libreoffice_recalc(src: Path, out_dir: Path, work: Path) -> float:
     The profile forces recalculation on load (OOXMLRecalcMode = 0) and is created by an untimed
     warm-up conversion, so the timing covers start-up, load, recalculation and save only.
     """
+    if soffice() is None:
+        sys.exit("LibreOffice (soffice) is not installed: the benchmark needs it")
     profile = work / "lo-profile"
-    args = [soffice_binary(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx"]
-    xcu = profile / "user" / "registrymodifications.xcu"
-    if not xcu.exists():
-        xcu.parent.mkdir(parents=True)
-        xcu.write_text(RECALC_ALWAYS, encoding="utf-8")
+    if not profile.exists():
         tiny = work / "warm-up.xlsx"
         wb = Workbook()
         wb.active["A1"] = "=1+1"
         wb.save(tiny)
-        subprocess.run(args + ["--outdir", str(work / "warm-up"), str(tiny)], check=True, capture_output=True,
-                       timeout=180)
-    if "OOXMLRecalcMode" not in xcu.read_text(encoding="utf-8"):
-        sys.exit("LibreOffice dropped the recalculation setting from its profile")
+        recalculate([tiny], work / "warm-up", profile)
     t0 = time.perf_counter()
-    subprocess.run(args + ["--outdir", str(out_dir), str(src)], check=True, capture_output=True, timeout=1800)
+    recalculate([src], out_dir, profile)
     return time.perf_counter() - t0
 
 
@@ -256,7 +183,7 @@ def column(path: Path, sheet: str, header: str | int) -> list:
 def compare(ours: Path, theirs: Path, cols: dict[str, int], sample: int, seed: int = 7) -> int:
     """Mismatches between rubricxl's 得分 and LibreOffice's recalculated totals and ranks, on a sample."""
     ref = {h: column(ours, "得分", h) for h in ("单位", *cols)}
-    got = {h: column(theirs, "评分", k) for h, k in cols.items()}
+    got = {h: column(theirs, "得分", k) for h, k in cols.items()}
     n = len(ref["总分"])
     picks = np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False)
     bad = 0
@@ -314,15 +241,15 @@ def main(argv=None) -> None:
             profile_rubricxl(book, work / "rubric-profiled.xlsx")
 
         formulas, recalculated = work / "formulas.xlsx", work / "recalculated"
-        cols = write_formula_book(formulas, data)
+        cols = write_formula_book(formulas, book)
         print(f"LibreOffice recalculates {formulas.name} ({formulas.stat().st_size / 1e6:.1f} MB)", flush=True)
         lo_seconds = libreoffice_recalc(formulas, recalculated, work)
         print(f"  {lo_seconds:.2f}s", flush=True)
         bad = compare(scored, recalculated / formulas.name, cols, args.sample)
         unranked = work / "formulas-unranked.xlsx"
-        write_formula_book(unranked, data, ranks=False)
+        write_formula_book(unranked, book, ranks=False)
         lo_unranked = libreoffice_recalc(unranked, recalculated, work)
-        print(f"  the same without 排名/组内排名 (RANK.EQ and COUNTIFS over the column): {lo_unranked:.2f}s; "
+        print(f"  the same without 排名/组内排名 (COUNTIF and COUNTIFS over the column): {lo_unranked:.2f}s; "
               f"rubricxl / that = {rubricxl_seconds / lo_unranked:.2f}", flush=True)
     print(json.dumps({"units": n, "indicators": len(INDICATORS), "rubricxl_seconds": round(rubricxl_seconds, 3),
                       "libreoffice_seconds": round(lo_seconds, 3), "ratio": round(rubricxl_seconds / lo_seconds, 3),

@@ -158,6 +158,7 @@ class Result:
     settings: Settings
     problems: list[Problem] = field(default_factory=list)
     share: np.ndarray | None = None      # 得分率 (总分 ÷ 满分) where full points are not all 100
+    ceiling: np.ndarray | None = None    # per unit: 总分上限 and fired veto totals (inf: none; NaN: blank)
 
     def __len__(self) -> int:
         return len(self.units)

@@ -95,6 +95,7 @@ def score(rubric: Rubric, units: Units) -> Result:
         else np.zeros(n)
     total = _capped(total, full, settings)
     total, vetoed = _vetoes(results, total, units, problems)
+    ceiling = _ceiling(results, full, settings)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(full > 0, total / full, np.nan) if points_sum else None
     on_share = share is not None and bool(np.any(np.isfinite(full) & (full != 100)))
@@ -119,7 +120,7 @@ def score(rubric: Rubric, units: Units) -> Result:
         group_rank=blank if not ranked or rank_groups is None else
         rank(by, settings.ranking, decimals=dp,
              groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
-        settings=settings, problems=problems + _unit_problems(results))
+        settings=settings, problems=problems + _unit_problems(results), ceiling=ceiling)
 
 
 def _rank_values(settings, total: np.ndarray, share: np.ndarray | None, problems: list[Problem]):
@@ -142,30 +143,48 @@ def _capped(total: np.ndarray, full: np.ndarray, settings) -> np.ndarray:
         return np.where(total > cap, cap, total)
 
 
+def _veto_rows(results: list[IndicatorResult], n: int):
+    """(indicator result, variant, rule, blank answers, fired) for every 一票否决 variant."""
+    for r in results:
+        for k, v in enumerate(r.variants):
+            if isinstance(v.indicator.rule, VetoRule):
+                rows = r.which == k
+                blank = rows & (v.outcome.status != OK) & (v.outcome.status != NOT_ASSESSED)
+                yield r, v, v.indicator.rule, blank, rows & v.outcome.extra.get("fired", np.zeros(n, bool))
+
+
+def _ceiling(results: list[IndicatorResult], full: np.ndarray, settings) -> np.ndarray:
+    """Per unit, the most its total may be whatever the weights: 总分上限 and fired veto totals
+    (inf: no ceiling; NaN: a blank veto answer blanks the total). Recomputations of the total
+    (敏感性) apply it as scoring does."""
+    ceiling = np.full(len(full), np.inf)
+    if settings.total_cap is not None:
+        ceiling = np.minimum(ceiling, full if settings.total_cap == "full" else float(settings.total_cap))
+    for _, _, rule, blank, fired in _veto_rows(results, len(full)):
+        ceiling[blank] = np.nan
+        if rule.total is not None:
+            ceiling[fired] = np.minimum(ceiling[fired], float(rule.total))
+    return ceiling
+
+
 def _vetoes(results: list[IndicatorResult], total: np.ndarray, units: Units, problems: list[Problem]):
     """Apply every fired 一票否决 to the totals; a blank veto answer blanks the total (never 否).
 
     Returns the totals and, per unit, the fired veto rules with their indicator names."""
     total = total.copy()
     vetoed: list[list[tuple[VetoRule, str]]] = [[] for _ in range(len(total))]
-    for r in results:
-        for k, v in enumerate(r.variants):
-            rule = v.indicator.rule
-            if not isinstance(rule, VetoRule):
-                continue
-            rows = r.which == k
-            total[rows & (v.outcome.status != OK) & (v.outcome.status != NOT_ASSESSED)] = np.nan
-            fired = rows & v.outcome.extra.get("fired", np.zeros(len(total), bool))
-            for i in np.flatnonzero(fired).tolist():
-                vetoed[i].append((rule, r.indicator.name))
-                before = total[i]
-                if rule.total is not None and total[i] > float(rule.total):
-                    total[i] = float(rule.total)
-                said = (f"总分由{fmt_num(before, 2)}计为{fmt_num(total[i], 2)}" if before != total[i]
-                        else rule.consequence())
-                problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」一票否决：{said}", unit=i,
-                                        indicator=r.key, inputs=tuple(c.name for c in v.outcome.cols),
-                                        rubric_row=v.indicator.row))
+    for r, v, rule, blank, fired in _veto_rows(results, len(total)):
+        total[blank] = np.nan
+        for i in np.flatnonzero(fired).tolist():
+            vetoed[i].append((rule, r.indicator.name))
+            before = total[i]
+            if rule.total is not None and total[i] > float(rule.total):
+                total[i] = float(rule.total)
+            said = (f"总分由{fmt_num(before, 2)}计为{fmt_num(total[i], 2)}" if before != total[i]
+                    else rule.consequence())
+            problems.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」一票否决：{said}", unit=i,
+                                    indicator=r.key, inputs=tuple(c.name for c in v.outcome.cols),
+                                    rubric_row=v.indicator.row))
     return total, vetoed
 
 

@@ -56,16 +56,18 @@ def perturb_weights(tree: Tree, n_runs: int, mode: str = "uniform", spread: floa
 def rank_sensitivity(tree: Tree, leaf_scores, assessed=None, n_runs: int = 1000, mode: str = "uniform",
                      spread: float = 0.2, concentration: float = 100.0, seed: int = 0, decimals: int | None = 2,
                      method: str = "competition", round_each_level: bool = True,
-                     coefficient=None, points=None) -> SensitivityResult:
+                     coefficient=None, points=None, ceiling=None) -> SensitivityResult:
     """Rank of each unit's total under `n_runs` perturbed weight sets; deterministic for a seed.
 
     `coefficient` (U,) multiplies each total as scoring does (设置 系数); the tree's missing-data
-    handling (skip, 最少数据, 按比例折算 with the leaves' `points`) applies in every run as in scoring."""
+    handling (skip, 最少数据, 按比例折算 with the leaves' `points`) applies in every run as in scoring.
+    `ceiling` (U,) caps each total as scoring does (总分上限, 一票否决; NaN blanks the unit)."""
     leaf, mask = _check_inputs(tree, leaf_scores, assessed)
     n_units, root = leaf.shape[0], tree.n - 1
 
     def totals(w):
-        return _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient, points=points)[0][root]
+        t = _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient, points=points)[0][root]
+        return t if ceiling is None else np.minimum(t, np.asarray(ceiling, dtype=float))
 
     base = rank_codes(totals(resolve_weights(tree)[None, :])[0], np.zeros(n_units, np.int64), method).rank
     runs = perturb_weights(tree, n_runs, mode, spread, concentration, seed)

@@ -292,6 +292,24 @@ def test_sensitivity_of_a_unit_with_a_row_marked_not_applicable(tmp_path):
         assert rows[u]["排名5%分位"] == rows[u]["中位排名"] == rows[u]["排名95%分位"] == rows[u]["排名"]
 
 
+def test_sensitivity_of_vetoed_and_capped_units_follows_the_real_ranking(tmp_path):
+    # 丙 is vetoed to 0 (安全事故 是), 乙 capped by 总分上限=满分 (100 + bonus 5 → 100):
+    # sums only, so every run must give each unit its real rank (丙 last, not first on 190).
+    rubric = [["一级指标", "二级指标", "分值", "规则", "输入"],
+              ["效益", "产出", 50, "manual", "产出"],
+              ["效益", "研发", 50, "manual", "研发"],
+              ["加分", "表彰", None, "bonus each=5 cap=5", "表彰"],
+              ["否决", "安全事故", None, "veto", "安全事故"]]
+    data = [["单位", "产出", "研发", "表彰", "安全事故"], ["甲", 48, 49, 0, "否"], ["乙", 50, 50, 1, "否"],
+            ["丙", 50, 49, 1, "是"]]
+    path = write_book(tmp_path / "veto.xlsx", {"细则": rubric, "数据": data, "设置": settings(("总分上限", "满分"))})
+    handlers.sensitivity(FileHost(path), n_runs=20, mode="uniform", spread=0.2, seed=1)
+    rows = sens_rows(path)
+    assert [(rows[u]["总分"], rows[u]["排名"]) for u in "甲乙丙"] == [(97, 2), (100, 1), (0, 3)]
+    for u in "甲乙丙":
+        assert rows[u]["排名5%分位"] == rows[u]["中位排名"] == rows[u]["排名95%分位"] == rows[u]["排名"]
+
+
 def test_sensitivity_from_settings_on_rescore(tmp_path):
     path = sens_book(tmp_path, extra=[("敏感性", "次数=100; 方式=dirichlet; 种子=5")])
     assert rescore(path).exit_code == 0 and problems(path) == []

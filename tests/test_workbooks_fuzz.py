@@ -44,9 +44,8 @@ def workbooks(draw):
     return rubric, data, draw(SETTINGS)
 
 
-def _rescored(path: Path, rubric, data, conf):
-    """Write the workbook (no 数据 sheet when data is None) and rescore it: the report, or None
-    when it cannot be read — then with a sentence for the user and nothing written."""
+def write_book(path: Path, rubric, data, conf) -> None:
+    """A drawn workbook as an .xlsx (no 数据 sheet when data is None)."""
     wb = openpyxl.Workbook()
     wb.active.title = "细则"
     sheets = {"细则": rubric, "数据": data, "设置": [[k, v] for k, v in conf.items()] if conf else None}
@@ -57,6 +56,12 @@ def _rescored(path: Path, rubric, data, conf):
         for row in rows:
             ws.append(row)
     wb.save(path)
+
+
+def _rescored(path: Path, rubric, data, conf):
+    """Write the workbook and rescore it: the report, or None when it cannot be read — then with
+    a sentence for the user and nothing written."""
+    write_book(path, rubric, data, conf)
     try:
         report = handlers.rescore(FileHost(path))
     except ReadError as exc:

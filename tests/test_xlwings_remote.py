@@ -486,7 +486,16 @@ def test_scripts_are_the_ribbon_buttons():
     from xlwings.server import custom_scripts_meta
     meta = {m["function_name"]: m["name"] for m in custom_scripts_meta(ribbon)}
     assert meta == {"rescore_script": "重新评分", "validate_script": "校验细则",
-                    "new_script": "新建细则", "suggest_script": "推导规则", "explain_script": "说明"}
+                    "new_script": "新建细则", "suggest_script": "推导规则", "explain_script": "说明",
+                    "export_script": "导出公式版"}
+
+
+def test_export_script_asks_for_a_saved_file_on_a_remote_engine(template):
+    """xlwings Server and Lite post the book's cells, not its file: the copy needs the file."""
+    book = call_script("export_script", remote_book(template))
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert actions[0]["args"][0].startswith("导出公式版需要已保存在磁盘上的工作簿")
 
 
 def test_rescore_script_writes_and_reports_in_a_message_box(template):

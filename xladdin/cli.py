@@ -70,6 +70,24 @@ def cmd_rescore(args) -> int:
     return report.exit_code
 
 
+def cmd_export(args) -> int:
+    if Path(args.output).resolve() == Path(args.book).resolve():
+        print(f"错误：公式版应写入另一个文件（-o 与「{args.book}」相同）；原工作簿保持不变", file=sys.stderr)
+        return 2
+    try:
+        host = FileHost(args.book, args.output)
+        bar = Bar(Path(args.book).name, sys.stderr.isatty() and not args.quiet)
+        report, summary = handlers.export(host, bar)
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"{host.out}：已导出公式版（{summary.formulas}个公式单元格，{summary.kept}个单元格保留数值并加批注）")
+    if not args.quiet:
+        for heading, reasons in summary.reasons.items():
+            print(f"  「{heading}」保留数值：{'；'.join(reasons)}")
+    return report.exit_code
+
+
 def cmd_validate(args) -> int:
     try:
         host = FileHost(args.book)
@@ -308,6 +326,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="不显示各单位得分与进度")
     r.add_argument("--previous", metavar="文件", help="上期已评分的工作簿：用其「得分」表的排名计算排名变化")
     r.set_defaults(func=cmd_rescore)
+    e = sub.add_parser("export", help="导出公式版：得分与平均写成原生公式，无需 rubricxl 即可重算",
+                       description="导出公式版：另存一份得分、合计、等级、排名与平均都是原生公式的副本，"
+                                   "在 Excel、WPS 或 LibreOffice 中修改数据即可重算（原工作簿不变）")
+    e.add_argument("book", metavar="工作簿", help="要导出的 .xlsx/.xlsm 工作簿")
+    e.add_argument("-o", "--output", required=True, metavar="文件", help="公式版文件（如 考核_公式版.xlsx）")
+    e.add_argument("-q", "--quiet", action="store_true", help="不显示保留数值的原因")
+    e.set_defaults(func=cmd_export)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件", description="校验细则：列出问题，不写文件")
     v.add_argument("book", metavar="工作簿", help="要校验的 .xlsx/.xlsm 工作簿")
     v.add_argument("--reading", action="store_true", help="同时列出每行规则的规则说明（中文含义）")

@@ -11,7 +11,8 @@ from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.score import score
 from engine.wording import Proposal, read_wording
 
-from . import indices, outputs
+from . import formula_book, indices, outputs
+from .formulas import Summary
 from .layout import DATA_COLUMNS, RUBRIC_COLUMNS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet, read_book
 from .protocol import ReadError, WorkbookHost
 from .sheetspec import CellPatch
@@ -86,6 +87,21 @@ def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookH
     host.write(sheets, patches, remove=stale)
     progress("完成", 1.0)
     return report
+
+
+def export(host: WorkbookHost, progress: Progress = _quiet, ranks: bool = True) -> tuple[Report, Summary]:
+    """导出公式版: the rescored workbook with 得分 and 平均 as native formulas over 数据 (written to
+    the host's output), for colleagues without rubricxl; → the report and what was compiled."""
+    report = evaluate(host, progress)
+    progress("写入", 0.7)
+    sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
+    sheets, summary = formula_book.formula_copy(report.book, report.result, sheets, host.sheet_names(),
+                                                report.issues, ranks)
+    made = {s.name for s in sheets}
+    stale = [n for n in host.sheet_names() if n == indices.SELECTION_SHEET and n not in made]
+    host.write(sheets, patches, remove=stale)
+    progress("完成", 1.0)
+    return report, summary
 
 
 def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:

@@ -411,7 +411,7 @@ def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread
                             decimals=settings.decimals, method=settings.ranking,
                             round_each_level=settings.round_each_level,
                             coefficient=_coefficient(book, settings.coefficient),
-                            points=np.column_stack([r.points for r in scored]))
+                            points=np.column_stack([r.points for r in scored]), ceiling=result.ceiling)
     if not moving.any():
         notes.append("各级汇总均为求和，权重不影响总分，排名不随权重变化")
     if any(m != "blank" for m in tree.missing[tree.n_leaves:]):

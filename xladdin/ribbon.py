@@ -6,6 +6,7 @@ the handler, ``refusal`` says politely why a button must not run (Chinese, nothi
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import xlwings as xw
@@ -53,18 +54,34 @@ def _suggest(host: XlwingsHost) -> str:
             f"{len(found) - filled}行未能推导；已填写的单元格带有批注，请逐行核对（详见「{issues}」表）")
 
 
+def _export(host: XlwingsHost) -> str:
+    """导出公式版: the copy is written beside the saved workbook file (the file is what is copied)."""
+    path = None if host.remote else Path(host.book.fullname)
+    if path is None or not path.is_file():
+        return ("导出公式版需要已保存在磁盘上的工作簿：请先保存，"
+                "或在命令行运行 rubricxl export 工作簿.xlsx -o 公式版.xlsx")
+    from .hosts.files import FileHost    # here, not at the top: xlwings Lite (Pyodide) has no calamine
+    out = path.with_name(f"{path.stem}_公式版{path.suffix}")
+    _, summary = handlers.export(FileHost(path, out))
+    kept = f"，{summary.kept}个单元格保留数值（见批注）" if summary.kept else ""
+    return (f"已导出公式版「{out.name}」（与本工作簿在同一文件夹，按最近一次保存的内容）："
+            f"{summary.formulas}个单元格为公式{kept}。对方无需 rubricxl，在 Excel、WPS 或 LibreOffice 中即可重算")
+
+
 ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
     "rescore": _rescore,
     "validate": _validate,
     "new": _new,
     "suggest": _suggest,
     "explain": handlers.explain,
+    "export": _export,
 }
 
 
-# Buttons that change nothing in the workbook (allowed on a read-only one), and those that work
-# without a 细则 sheet. Every other button writes and needs a rubric.
-READS_ONLY = {"explain"}
+# Buttons that change nothing in the workbook (allowed on a read-only one: 导出公式版 writes a
+# separate file), and those that work without a 细则 sheet. Every other button writes and needs
+# a rubric.
+READS_ONLY = {"explain", "export"}
 WITHOUT_RUBRIC = {"new"}
 
 
@@ -138,3 +155,8 @@ def suggest_script(book: xw.Book):
 @xw.script(name="说明")
 def explain_script(book: xw.Book):
     run("explain", book)
+
+
+@xw.script(name="导出公式版")
+def export_script(book: xw.Book):
+    run("export", book)

@@ -6,6 +6,7 @@ Plain data, no I/O, so every host writes the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass
@@ -20,11 +21,21 @@ class ChartSpec:
     anchor_col: int | None = None  # 0-based column of the chart's left edge; None = 2 right of the table
 
 
+class Formula(NamedTuple):
+    """A cell holding a native formula (text without the leading '=') and the value it shows until
+    the spreadsheet recalculates (None or '' for a blank result). A tuple: hundreds of thousands
+    are made for one copy."""
+
+    text: str
+    cached: object = None
+
+
 @dataclass
 class SheetSpec:
     """An owned sheet, replaced whole on every write.
 
-    Cell values are str, int, float, Decimal, bool or None. A str is always text, never a formula.
+    Cell values are str, int, float, Decimal, bool, Formula or None. A str is always text, never a
+    formula: formulas are written only as Formula values.
     """
 
     name: str
@@ -36,6 +47,7 @@ class SheetSpec:
     chart: ChartSpec | None = None
     header_bold: bool = True
     autofilter: bool = True
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) in rows -> cell note
 
 
 @dataclass

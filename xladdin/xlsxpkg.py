@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from xladdin.sheetspec import CellPatch, ChartSpec, SheetSpec
+from xladdin.sheetspec import CellPatch, ChartSpec, Formula, SheetSpec
 
 __all__ = ["PackageError", "write_package", "new_package", "check_members", "open_package", "package_errors",
            "sheet_parts",
@@ -159,9 +159,27 @@ def _inline(text: str) -> str:
     return f"<is><t{space}>{_xml_text(text)}</t></is>"
 
 
+def _formula_xml(ref: str, style: str, v: Formula) -> str:
+    """A formula cell with its cached value (a blank result is cached as empty text)."""
+    text = v.text
+    if _ILLEGAL.search(text) is None and "_x" not in text:     # the common case: only & < > to escape
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    else:
+        text = _xml_text(text)
+    f = f"<f>{text}</f>"
+    kind, payload = _value(v.cached) if v.cached is not None else ("str", "")
+    if kind == "inlineStr":
+        kind = "str"
+    if kind == "n":
+        return f'<c r="{ref}"{style}>{f}<v>{payload}</v></c>'
+    return f'<c r="{ref}"{style} t="{kind}">{f}<v>{_xml_text(payload)}</v></c>'
+
+
 def _cell_xml(ref: str, style: str, v) -> str:
     if type(v) is float and v - v == 0.0:  # finite float, the common case: skip _value
         return f'<c r="{ref}"{style}><v>{v!r}</v></c>'
+    if type(v) is Formula:
+        return _formula_xml(ref, style, v)
     kind, payload = _value(v)
     if kind is None:
         return ""
@@ -580,7 +598,8 @@ class _Styles:
 
 # ---------------------------------------------------------------- owned sheet parts
 
-def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool) -> bytes:
+def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool,
+               notes_rid: str | None = None) -> bytes:
     rows = spec.rows
     ncols = max((len(r) for r in rows), default=0) or 1
     nrows = len(rows)
@@ -630,6 +649,8 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
+    if notes_rid:
+        out.append(f'<legacyDrawing r:id="{notes_rid}"/>')
     out.append("</worksheet>")
     return _DECL + "".join(out).encode("utf-8")
 
@@ -680,7 +701,8 @@ def _chart_xml(spec: SheetSpec, chart: ChartSpec, rows: tuple[int, int]) -> byte
 
     def cell(r: int, c: int):
         row = spec.rows[r]
-        return row[c] if c < len(row) else None
+        v = row[c] if c < len(row) else None
+        return v.cached if type(v) is Formula else v
 
     labels, values = [], []
     for i, r in enumerate(range(first, last + 1)):
@@ -723,6 +745,47 @@ def _chart_xml(spec: SheetSpec, chart: ChartSpec, rows: tuple[int, int]) -> byte
         '<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         '</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
     ).encode("utf-8")
+
+
+RT_COMMENTS = R + "/comments"
+RT_VML = R + "/vmlDrawing"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+
+
+def _add_notes(pkg: _Package, wb_dir: str, sheet_part: str, spec: SheetSpec) -> str:
+    """Cell notes: the comments part Excel, WPS and LibreOffice read, plus the VML shapes Excel
+    needs to show them; → the relationship id of the VML part for <legacyDrawing>."""
+    comments = pkg.free_name(posixpath.join(wb_dir, "comments{}.xml"))
+    items = sorted(spec.notes.items(), key=lambda kv: kv[0])
+    body = "".join(f'<comment ref="{_range_ref(r, c, r, c)}" authorId="0"><text><r><t xml:space="preserve">'
+                   f"{_xml_text(text)}</t></r></text></comment>" for (r, c), text in items)
+    pkg.put(comments, _DECL + (f'<comments xmlns="{M}"><authors><author>rubricxl</author></authors>'
+                               f"<commentList>{body}</commentList></comments>").encode("utf-8"))
+    pkg.set_override(comments, CT_COMMENTS)
+    pkg.add_rel(sheet_part, RT_COMMENTS, comments)
+    vml = pkg.free_name(posixpath.join(wb_dir, "drawings/vmlDrawing{}.vml"))
+    # Shape ids come in blocks of 1024 that must not overlap between sheets: each VML part takes
+    # its own run of blocks, numbered after the part.
+    first = (int(re.search(r"(\d+)\.vml$", vml).group(1)) - 1) * 256 + 1
+    blocks = ",".join(str(first + b) for b in range(-(-len(items) // 1024) or 1))
+    shapes = "".join(
+        f'<v:shape id="_x0000_s{1024 * first + 1 + k}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+        'margin-top:1.5pt;width:180pt;height:60pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+        '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+        f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:AutoFill>False</x:AutoFill>'
+        f"<x:Row>{r}</x:Row><x:Column>{c}</x:Column></x:ClientData></v:shape>"
+        for k, ((r, c), _) in enumerate(items))
+    pkg.put(vml, (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+        f'<o:idmap v:ext="edit" data="{blocks}"/>'
+        '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+        'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/>'
+        f"</v:shapetype>{shapes}</xml>").encode("utf-8"))
+    pkg.set_override(vml, CT_VML)
+    return pkg.add_rel(sheet_part, RT_VML, vml)
 
 
 def _check_spec(spec: SheetSpec) -> None:
@@ -1150,7 +1213,8 @@ def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], 
             pkg.set_override(chart, CT_CHART)
             pkg.add_rel(drawing, RT_CHART, chart)
             rid = pkg.add_rel(s.part, RT_DRAWING, drawing)
-        pkg.put(s.part, _sheet_xml(spec, styles, rid, order.index(s) == active))
+        notes = _add_notes(pkg, wb_dir, s.part, spec) if spec.notes else None
+        pkg.put(s.part, _sheet_xml(spec, styles, rid, order.index(s) == active, notes))
 
     for part, p in patch_parts:
         _apply_patch(pkg, part, p, styles)

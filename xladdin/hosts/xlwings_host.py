@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from ..layout import cell_ref
 from ..protocol import MAX_GRID, ReadError
-from ..sheetspec import CellPatch, ChartSpec, SheetSpec
+from ..sheetspec import CellPatch, ChartSpec, Formula, SheetSpec
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
 XL_FORMULAS, XL_PART, XL_BY_ROWS, XL_BY_COLUMNS, XL_PREVIOUS = -4123, 2, 1, 2, 2  # Excel's enum values
@@ -50,7 +50,9 @@ def _check_grid(sheet: str, rows: int, cols: int) -> None:
 def _text_safe(value):
     """A cell value Excel stores as given. Excel parses a written str as if typed ("1" → 1, "50%",
     "=x", "#N/A", "TRUE"), so a str that does not start with a letter (CJK included), or is
-    TRUE/FALSE, gets the quote prefix that keeps it text. Decimal → float."""
+    TRUE/FALSE, gets the quote prefix that keeps it text. Decimal → float; a Formula is written as one."""
+    if type(value) is Formula:
+        return "=" + value.text
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str) and value and (not value[0].isalpha() or value.upper() in ("TRUE", "FALSE")):

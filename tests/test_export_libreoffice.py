@@ -1,0 +1,233 @@
+"""The 公式版 recalculated by a real client: LibreOffice headless, recalculation forced on load.
+
+Every sample, the blank template, a workbook built at the boundaries floating point gets wrong
+and fuzzed workbooks are exported, recalculated in one soffice run, and every formula cell of
+得分 and 平均 must equal rubricxl's value. The boundary workbook is also checked against values
+worked out by hand below.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.test_workbooks_fuzz import workbooks, write_book
+from xladdin import cli, handlers
+from xladdin.hosts.files import FileHost
+from xladdin.protocol import ReadError
+from xladdin.recalc import compare, recalculate, soffice
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")]
+
+# Boundary workbook: three units, five indicators under one level-1 node A, all summed.
+BOUNDARY_RUBRIC = [
+    ["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+    ["1", "A", "下载速率", 50, "step per=5% deduct=1 from=best round=up", "下载速率"],
+    ["2", "A", "调整率", 10, "step per=2.91% deduct=1 round=down", "调整数, 年初数"],
+    ["3", "A", "执行率", 10, "ratio", "执行数, 预算数"],
+    ["4", "A", "公用经费", 5, "pass <=100%", "支出, 预算"],
+    ["5", "A", "满意度", 5, "threshold >=90%: 5; >=80%: 3; else: 0", "满意度"],
+]
+BOUNDARY_DATA = [
+    ["单位", "组别", "下载速率", "调整数", "年初数", "执行数", "预算数", "支出", "预算", "满意度"],
+    ["甲", "一组", 315.6, 145.5, 1000, 100, 100, 123456789.01, 123456789, 0.9],
+    ["乙", "一组", 299.82, 203.7, 1000, 94.05, 100, 123456789, 123456789, 0.8999],
+    ["丙", "二组", 299.81, 29.1, 1000, 100.01, 100, None, 123456789, "90%"],
+]
+# By hand: 下载速率 is short of the best (315.6) by 15.78 = exactly 5% for 乙 → one step up → 49
+# (floating point says 1.0000000000000018 steps → 2); 丙 by 15.79 → 2 steps → 48. 调整率 14.55%
+# is exactly 5 steps of 2.91% → 10 − 5 = 5 (floating point: 4.999999999999999 steps → 4); 20.37%
+# is 7 steps → 3; 2.91% one → 9. 执行率 100% exactly → 10; 94.05% → 9.405 → 9.41 half-up;
+# 100.01% → over → full 10. 公用经费 0.01 over 123,456,789 is over 100% → 0; equal → 5; a blank
+# spend → blank. 满意度 90% → 5, 89.99% → 3. Totals: 甲 50+5+10+0+5 = 70; 乙 49+3+9.41+5+3 = 69.41;
+# 丙 blank (a blank child). Full points are 80, not 100, so 得分 shows 满分 and 得分率 and the
+# default grades read 得分率: 70/80 = 87.5% and 69.41/80 = 86.7625% are 良 (80% and above).
+BOUNDARY_SCORES = {
+    "甲": {"1 下载速率": 50, "2 调整率": 5, "3 执行率": 10, "4 公用经费": 0, "5 满意度": 5, "A": 70, "总分": 70,
+          "满分": 80, "得分率": 0.875, "等级": "良", "排名": 1, "组内排名": 1},
+    "乙": {"1 下载速率": 49, "2 调整率": 3, "3 执行率": 9.41, "4 公用经费": 5, "5 满意度": 3, "A": 69.41,
+          "总分": 69.41, "满分": 80, "得分率": 0.867625, "等级": "良", "排名": 2, "组内排名": 2},
+    "丙": {"1 下载速率": 48, "2 调整率": 9, "3 执行率": 10, "4 公用经费": None, "A": None, "总分": None,
+          "等级": None, "排名": None, "组内排名": None},
+}
+# 平均: 一组 means 甲 and 乙 (执行率 (10 + 9.41) / 2 = 9.705 → 9.71, A and 总分 69.705 → 69.71);
+# 全部 over all three, blanks left out (调整率 17/3 = 5.67, 执行率 29.41/3 = 9.80).
+BOUNDARY_MEANS = {
+    "一组": {"单位数": 2, "1 下载速率": 49.5, "2 调整率": 4, "3 执行率": 9.71, "4 公用经费": 2.5, "5 满意度": 4,
+           "A": 69.71, "总分": 69.71},
+    "二组": {"单位数": 1, "1 下载速率": 48, "2 调整率": 9, "3 执行率": 10, "4 公用经费": None, "5 满意度": 5,
+           "A": None, "总分": None},
+    "全部": {"单位数": 3, "1 下载速率": 49, "2 调整率": 5.67, "3 执行率": 9.8, "4 公用经费": 2.5, "5 满意度": 4.33,
+           "A": 69.71, "总分": 69.71},
+}
+
+
+# Everything else the compiler writes, checked against rubricxl only: bests within a group, group
+# variants with their own points and weights, weighted means renormalised over assessed children,
+# 系数, 密集 ranks, grades as a share of the unit's full points, rounding only at the root.
+FEATURES_RUBRIC = [
+    ["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别", "权重"],
+    ["1", "A", "增速", 20, "relative to=max among=group", "增速", None, 2],
+    ["2", "A", "速率", 10, "step per=5% deduct=1 from=best round=up among=group", "速率", None, 1],
+    ["3", "B", "覆盖", 10, "ratio over=0 rate_dp=2", "完成, 目标", "一组", None],
+    ["3", "B", "覆盖", 20, "ratio", "完成, 目标", "二组", None],
+    ["4", "B", "公开", 5, "pass 是", "公开", None, None],
+    ["5", "B", "要点", 6, "check n=4", "要点", "一组", None],
+    ["6", "B", "最优", 10, "relative to=min", "用时", None, None],
+    ["", "A", None, None, None, None, None, 0.6],
+    ["", "B", None, None, None, None, None, 0.4],
+]
+FEATURES_DATA = [["单位", "组别", "增速", "速率", "完成", "目标", "公开", "要点", "用时", "系数"]] + [
+    [f"单位{k}", "一组" if k % 3 else "二组", g, r, c, 40, y, m, t, f]
+    for k, (g, r, c, y, m, t, f) in enumerate([
+        (0.12, 315.6, 38, "是", 3, 5.5, 1), (0.08, 299.82, 40, "否", 4, 6, 1.05), (0.12, 299.81, 41, "是", 2, 5.5, 0.95),
+        (0.05, 280, 40.4, "是", None, 7, 1), (0.1, 315.6, 20, "符合", 4, 5, 1), (0.07, 310, 39.99, "无", 1, 8, 1.1),
+        (None, 300, 40, "是", 4, 6, 1), (0.03, 250, 0, "是", 0, 9, 0.9)], start=1)]
+FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "dense", "逐级取整": "否",
+                     "等级": "优>=90%; 良>=80%; 中>=60%; 差"}
+
+
+# Rows added to the rule language later: bonus points per item and per step above a target,
+# 总分上限 = the unit's full points, 一票否决 (总分 and 等级 kept, with notes).
+BONUS_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+                ["1", "A", "评定", 100, "manual", "评定"],
+                ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"],
+                ["3", "加分", "超额", None, "bonus per=1% at=100% each=0.5 cap=2", "完成率"]]
+VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "安全生产", None, "veto total=59", "重大事故"]]
+BONUS_DATA = [["单位", "评定", "创新项数", "完成率", "重大事故"], ["甲", 98, 3, 1.035, "否"], ["乙", 90, 2, 1.1, "是"],
+              ["丙", 50, 1, 0.98, "是"], ["丁", 80, 0, 1.01, None]]
+BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
+
+
+# Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
+# blank too, where a plain formula would give full points (ratio: > 100% → full).
+SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+               ["1", "A", "完成率", 40, "ratio", "完成率"],
+               ["2", "A", "满意度", 10, "threshold >=90%: 10; >=80%: 6; else: 0", "满意度"]]
+SLIP_DATA = [["单位", "完成率", "满意度"], ["甲", 0.9, 0.85], ["乙", 95, 0.9], ["丙", 0.5, 9500]]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """Name → (the exported copy, LibreOffice's recalculation of it); one soffice run for all."""
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("copies")
+    books: dict[str, Path] = {}
+    template = src / "模板.xlsx"
+    assert cli.main(["new", str(template)]) == 0
+    write_book(src / "边界.xlsx", BOUNDARY_RUBRIC, BOUNDARY_DATA, {})
+    write_book(src / "组内.xlsx", FEATURES_RUBRIC, FEATURES_DATA, FEATURES_SETTINGS)
+    write_book(src / "加分.xlsx", BONUS_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
+    write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
+    write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误")]
+    for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
+        target = out / book.name
+        assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
+        books[book.stem] = target
+
+    @settings(max_examples=60, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(workbooks())
+    def fuzzed(book):
+        path = src / f"fuzz{len(books)}.xlsx"
+        write_book(path, *book)
+        try:
+            handlers.export(FileHost(path, out / path.name))
+        except ReadError:
+            return
+        books[path.stem] = out / path.name
+    fuzzed()
+    back = recalculate(list(books.values()), tmp_path_factory.mktemp("recalculated"),
+                       tmp_path_factory.mktemp("lo-profile"))
+    return {name: (copy, again) for (name, copy), again in zip(books.items(), back)}
+
+
+def test_libreoffice_recalculates_every_sample_to_rubricxls_scores(exported):
+    samples = [p.stem for p in SAMPLES.glob("*.xlsx")] + ["模板"]
+    for name in samples:
+        copy, again = exported[name]
+        result = compare(copy, again)
+        assert result.cells > 20, name
+        assert result.mismatches == [], (name, result.mismatches[:3])
+
+
+def test_group_bests_variants_weights_and_dense_ranks_recalculate_to_rubricxls_scores(exported):
+    copy, again = exported["组内"]
+    result = compare(copy, again)
+    assert result.mismatches == [], result.mismatches[:3]
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    kept = [c.coordinate for row in sheet.iter_rows() for c in row if c.comment is not None]
+    assert kept == [] and result.cells > 100          # every cell of this workbook is a formula
+
+
+def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(exported):
+    copy, again = exported["加分"]
+    assert compare(copy, again).mismatches == []
+    totals = {u: r["总分"] for u, r in _table(again, "得分", "单位").items()}
+    # Bonus per item: 3, 2, 1, 0. Above 100%: 3.5% is 3 whole 1% steps × 0.5 = 1.5; 10% is 5, capped
+    # at 2; 98% none; 101% exactly one step (floating point: 1.0000000000000009) = 0.5.
+    # 甲 98 + 3 + 1.5 = 102.5, capped at the full 100 points; 乙 90 + 2 + 2; 丙 50 + 1; 丁 80 + 0.5.
+    assert totals == {"甲": 100, "乙": 94, "丙": 51, "丁": 80.5}
+    copy, again = exported["否决"]
+    assert compare(copy, again).mismatches == []
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    head = [c.value for c in sheet[1]]
+    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 94 → 59
+    assert cell.value == 59 and "一票否决" in cell.comment.text
+    assert str(sheet.cell(3, head.index("排名") + 1).value).startswith("=")
+
+
+def test_libreoffice_recalculates_fuzzed_workbooks_to_rubricxls_scores(exported):
+    fuzzed = [name for name in exported if name.startswith("fuzz")]
+    assert len(fuzzed) >= 8                       # many drawn workbooks can be read and exported
+    cells = 0
+    for name in fuzzed:
+        result = compare(*exported[name])
+        cells += result.cells
+        assert result.mismatches == [], (name, result.mismatches[:3])
+    assert cells > 100
+
+
+def _table(path: Path, sheet: str, key: str) -> dict[str, dict]:
+    rows = list(openpyxl.load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
+    head = rows[0]
+    return {r[head.index(key)]: {h: (None if v == "" else v) for h, v in zip(head, r)} for r in rows[1:]}
+
+
+def test_float_boundaries_recalculate_to_the_hand_worked_scores(exported):
+    copy, again = exported["边界"]
+    scores, means = _table(again, "得分", "单位"), _table(again, "平均", "范围")
+    for unit, want in BOUNDARY_SCORES.items():
+        for heading, value in want.items():
+            assert scores[unit][heading] == (pytest.approx(value, abs=1e-9) if isinstance(value, (int, float))
+                                             else value), (unit, heading)
+    for scope, want in BOUNDARY_MEANS.items():
+        for heading, value in want.items():
+            got = means[scope][heading]
+            assert got == (pytest.approx(value, abs=1e-9) if value is not None else None), (scope, heading)
+    assert compare(copy, again).mismatches == []
+
+
+def test_a_number_typed_as_text_keeps_rubricxls_score_with_a_note(exported):
+    copy, _ = exported["边界"]
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    head = [c.value for c in sheet[1]]
+    cell = sheet.cell(4, head.index("5 满意度") + 1)            # 丙 wrote 满意度 as the text 90%
+    assert cell.value == 5 and "90%" in cell.comment.text and "保留" in cell.comment.text
+    assert str(sheet.cell(2, head.index("5 满意度") + 1).value).startswith("=")
+    notes = [r[3] for r in openpyxl.load_workbook(copy)["问题"].iter_rows(min_row=2, values_only=True)]
+    assert any(n.startswith("公式版：") and "1个单元格保留" in n for n in notes)
+
+
+def test_a_rate_typed_as_95_is_blank_in_the_copy_as_in_rubricxl(exported):
+    copy, again = exported["笔误"]
+    assert compare(copy, again).mismatches == []
+    got = _table(again, "得分", "单位")
+    # by hand: 甲 40 × 90% = 36, 满意度 85% → 6; 乙's 95 and 丙's 9500 are slips → blank, not full points
+    assert (got["甲"]["1 完成率"], got["甲"]["2 满意度"]) == (36, 6)
+    assert got["乙"]["1 完成率"] is None and got["乙"]["2 满意度"] == 10
+    assert got["丙"]["1 完成率"] == 20 and got["丙"]["2 满意度"] is None
