@@ -1,8 +1,8 @@
 """Benchmark of the scoring engine: 100,000 units x 40 indicators of mixed rule kinds.
 
-The 40 rows are the seeds' kinds: bands with assessors' scores (K1/K2), steps below the best unit
-(K5), rate steps from two amounts (K8), ratios with the 100% cliff (K7), thresholds (K10),
-checklists by count and by numeric targets (K12/K14) and ceilings (K9). Timed:
+The 40 rows are the seeds' kinds: bands with assessors' scores, steps below the best unit,
+rate steps from two amounts, ratios with the 100% cliff, threshold tables, checklists by count
+and by numeric targets, and ceilings. Timed:
   (a) engine.score.score on a Rubric (default sum), no explanations;
   (b) the same plus every explanation (list(result.working()));
   (c) a naive per-unit, per-rule pure-Python loop on Decimal, on a 1,000-unit sample, extrapolated;
@@ -186,7 +186,7 @@ def naive_cell(row: Row, values: list[Decimal], best: Decimal | None) -> Decimal
 
 
 def naive(inputs: list[list[np.ndarray]], n: int) -> np.ndarray:
-    """(n, rows) scores by a per-unit loop; the best unit of a K5 row is found by a first pass."""
+    """(n, rows) scores by a per-unit loop; the best unit of a best-relative step row is found by a first pass."""
     cols = [[[_dec(x) for x in c[:n].tolist()] for c in row_cols] for row_cols in inputs]
     bests = [max(c[0]) if row.kind == "best" else None for row, c in zip(ROWS, cols)]
     out = np.full((n, len(ROWS)), np.nan)

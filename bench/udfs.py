@@ -1,6 +1,6 @@
 """Benchmark of the worksheet functions as xlwings calls them (Python side only).
 
-Array calls: RULE_SCORE (the K10 threshold rule) and BAND_SCORE (a column of level names, and a
+Array calls: RULE_SCORE (a threshold table) and BAND_SCORE (a column of level names, and a
 column of assessors' scores) on 100,000-row ranges passed as xlwings passes them, a list of
 1-element lists. Single-cell calls: 10,000 warm RULE_SCORE calls on [[value]], each with a new
 value (every call reaches the engine), then the same calls repeated (answered by the memo).
@@ -27,7 +27,7 @@ from engine.score import score_rule
 ROWS = 100_000
 SCALAR_CALLS = 10_000
 REPEATS = 5
-K10 = "threshold >=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"
+THRESHOLDS = "threshold >=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"
 BANDS = "好=8-10; 较好=6-7; 一般=<6"
 
 
@@ -55,7 +55,7 @@ def main() -> None:
     levels = [[v] for v in rng.choice(["好", "较好", "一般", "较好 7"], ROWS).tolist()]
     scores = [[float(v)] for v in rng.integers(0, 11, ROWS)]
 
-    rule_s = median_seconds(udfs.RULE_SCORE, K10, 3, rates)
+    rule_s = median_seconds(udfs.RULE_SCORE, THRESHOLDS, 3, rates)
     print(f"RULE_SCORE threshold, {ROWS} rows: {rule_s * 1000:.1f} ms")
     band_levels_s = median_seconds(udfs.BAND_SCORE, levels, BANDS)
     print(f"BAND_SCORE levels, {ROWS} rows: {band_levels_s * 1000:.1f} ms")
@@ -63,12 +63,12 @@ def main() -> None:
     print(f"BAND_SCORE scores, {ROWS} rows: {band_scores_s * 1000:.1f} ms")
 
     values = [[[0.5 + i / (2 * SCALAR_CALLS)]] for i in range(SCALAR_CALLS)]
-    per_call_us([(udfs.RULE_SCORE, (K10, 3, [[0.42 + i / 1e6]])) for i in range(100)])   # warm
-    scalar_us = per_call_us([(udfs.RULE_SCORE, (K10, 3, v)) for v in values])
+    per_call_us([(udfs.RULE_SCORE, (THRESHOLDS, 3, [[0.42 + i / 1e6]])) for i in range(100)])   # warm
+    scalar_us = per_call_us([(udfs.RULE_SCORE, (THRESHOLDS, 3, v)) for v in values])
     print(f"RULE_SCORE single cell, new value each call: {scalar_us:.1f} µs")
-    memo_us = per_call_us([(udfs.RULE_SCORE, (K10, 3, v)) for v in values[-1000:] * 4])   # still remembered
+    memo_us = per_call_us([(udfs.RULE_SCORE, (THRESHOLDS, 3, v)) for v in values[-1000:] * 4])   # still remembered
     print(f"RULE_SCORE single cell, repeated value (memo): {memo_us:.1f} µs")
-    rule = parse_rule(K10)
+    rule = parse_rule(THRESHOLDS)
     engine_us = per_call_us([(score_rule, (rule, Decimal(3), [InputColumn("x", np.array(v[0]))]))
                              for v in values[:2000]])
     print(f"engine.score.score_rule alone on one cell: {engine_us:.1f} µs")

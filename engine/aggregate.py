@@ -1,6 +1,7 @@
 """Totals through the indicator hierarchy, vectorised over units (and over weight sets).
 
-Semantics (product.md 汇总, rule-kinds K16/K25):
+Semantics (设置 汇总: additive subtotals as in the Nanjing self-evaluation, means of unit indices as
+in the Shanghai smart-city index):
 - A unit not assessed on a child (its group has no row for it) is left out of the parent, never
   counted as 0. Weights are renormalised over the children the unit is assessed on.
 - `sum` adds the children (weights are ignored); `wmean` is sum(w*s)/sum(w); `gmean` is
@@ -135,9 +136,9 @@ def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
     """Aggregate leaf scores (U, L) up the tree; `coefficient` (U,) multiplies the root (系数).
 
     `points` (U, L): the leaves' full points, used where a `scale` node scales a partial sum."""
-    leaf, mask = _check_inputs(tree, leaf_scores, assessed)
+    leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
     w = resolve_weights(tree, weights)[None, :]
-    node_vals, node_assessed, reasons = _aggregate_runs(
+    node_vals, node_assessed, reasons = aggregate_runs(
         tree, leaf, mask, w, decimals, round_each_level, coefficient, with_reasons=True, points=points)
     values = np.empty((leaf.shape[0], tree.n))
     values[:, : tree.n_leaves] = np.where(mask, leaf, np.nan)
@@ -149,7 +150,9 @@ def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
     return AggregateResult(values, node_assessed, reason)
 
 
-def _check_inputs(tree: Tree, leaf_scores, assessed):
+def check_leaf_inputs(tree: Tree, leaf_scores, assessed):
+    """(leaf, mask) as float and bool (U, L) arrays; a wrong shape is a Chinese ValueError, since
+    both the one-off aggregation and the sensitivity runs take these straight from callers."""
     leaf = np.asarray(leaf_scores, dtype=float)
     if leaf.ndim != 2 or leaf.shape[1] != tree.n_leaves:
         raise ValueError(f"末级得分应为 单位数×{tree.n_leaves} 的表，实际形状为{leaf.shape}")
@@ -171,7 +174,7 @@ def _node_points(tree: Tree, mask, points) -> np.ndarray:
     return full
 
 
-def _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False,
+def aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False,
                     points=None):
     """Aggregate for R weight sets at once: w is (R, N) effective weights.
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
+from engine.clauses import SettingError
 from engine.rank import group_codes, rank_codes
 
 EXEMPT_LABEL = "不定等级"
@@ -58,7 +61,26 @@ def parse_scheme(text: str) -> list[ClassRule]:
     return rules
 
 
-def classify(scores, scheme: str | list[ClassRule], exempt=None, groups=None, ascending: bool = False,
+class ClassSettings(BaseModel):
+    """设置 分类 with the 数据 columns it reads: 分类分组 (classes within each group of that column)
+    and 免评列 (是 = 不定等级, not counted). The columns are checked against 数据 where it is read."""
+    model_config = ConfigDict(frozen=True)
+
+    scheme: tuple[ClassRule, ...]
+    groups_column: str | None = None
+    exempt_column: str | None = None
+
+    @classmethod
+    def parse(cls, scheme: str, groups_column: str = "", exempt_column: str = "") -> "ClassSettings":
+        """Raises SettingError("classes", …) when the scheme cannot be read."""
+        try:
+            rules = parse_scheme(scheme)
+        except ValueError as exc:
+            raise SettingError("classes", str(exc)) from None
+        return cls(scheme=tuple(rules), groups_column=groups_column or None, exempt_column=exempt_column or None)
+
+
+def classify(scores, scheme: str | Sequence[ClassRule], exempt=None, groups=None, ascending: bool = False,
              decimals: int | None = None) -> np.ndarray:
     """Class label per unit (object array): EXEMPT_LABEL for exempt units, '' for a blank score."""
     rules = parse_scheme(scheme) if isinstance(scheme, str) else scheme

@@ -20,6 +20,15 @@ class RuleError(ValueError):
         super().__init__(f'规则 "{text}"{where}: {reason}')
 
 
+class SettingError(ValueError):
+    """A 设置 value that cannot be read; `field` says which key, so the workbook layer can point at
+    that key's cell. The message is Chinese and says what is expected."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
 @dataclass(frozen=True)
 class Segment:
     """One ';'-separated part of a rule, with its options taken out."""

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
+from engine.clauses import SettingError
 from engine.rounding import round_half_up
 
 RANK_METHODS = ("competition", "dense", "ordinal")
@@ -83,6 +85,23 @@ def rank_codes(values: np.ndarray, codes: np.ndarray, method: str = "competition
     out[order] = r
     tied[order] = run_size[run_id] > 1
     return RankResult(out, tied)
+
+
+class PreviousRankSettings(BaseModel):
+    """设置 上期排名列: the 数据 column holding last period's rank, and what it is compared with:
+    `grouped` True 组内排名, False 排名, None 组内排名 when the units have rank groups."""
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    grouped: bool | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "PreviousRankSettings":
+        """`列名` or `列名; 组内|全部`; raises SettingError("previous", …) for another scope."""
+        name, _, scope = (p.strip() for p in text.partition(";"))
+        if scope not in ("", "组内", "全部"):
+            raise SettingError("previous", f"比较范围「{scope}」无效，应为「组内」或「全部」")
+        return cls(column=name, grouped={"": None, "组内": True, "全部": False}[scope])
 
 
 def rank_change(current_rank, previous_rank) -> list[str]:

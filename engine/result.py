@@ -159,6 +159,7 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     share: np.ndarray | None = None      # 得分率 (总分 ÷ 满分) where full points are not all 100
     ceiling: np.ndarray | None = None    # per unit: 总分上限 and fired veto totals (inf: none; NaN: blank)
+    node_paths: list[tuple[str, ...]] = field(default_factory=list)  # level cells of each aggregate, as nodes
 
     def __len__(self) -> int:
         return len(self.units)

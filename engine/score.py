@@ -69,12 +69,12 @@ def score(rubric: Rubric, units: Units) -> Result:
     assessed = np.column_stack([r.assessed for r in scored]) if scored else np.zeros((n, 0), bool)
     points = np.column_stack([r.points for r in scored]) if scored else None
     coefficient = _coefficient(units, settings.coefficient, problems)
-    names: list[str] = []
+    paths: list[tuple[str, ...]] = []
     values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
     reasons = np.zeros((n, 1), dtype=np.int8)
     points_sum = False                             # the total is a plain sum of leaf points
     if scored:
-        tree, names, weights = build_tree(rubric, results, units, settings)
+        tree, paths, weights = build_tree(rubric, results, units, settings)
         values = np.full((n, tree.n), np.nan)
         reasons = np.zeros((n, tree.n), dtype=np.int8)
         for members, w in weights:
@@ -114,8 +114,9 @@ def score(rubric: Rubric, units: Units) -> Result:
     blank = np.full(n, np.nan)
     return Result(
         units=units.names, groups=units.groups, indicators=results,
-        node_names=list(names), nodes=values[:, n_leaves:-1], node_reasons=reasons[:, n_leaves:-1],
-        total=total, full=full, grade=grade, share=share if on_share else None,
+        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1],
+        node_reasons=reasons[:, n_leaves:-1], total=total, full=full, grade=grade,
+        share=share if on_share else None,
         rank=rank(by, settings.ranking, decimals=dp).rank if ranked else blank,
         group_rank=blank if not ranked or rank_groups is None else
         rank(by, settings.ranking, decimals=dp,
@@ -410,7 +411,8 @@ def _coefficient(units: Units, column: str | None, problems: list[Problem]) -> n
 
 
 def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, settings):
-    """The aggregation tree over the scored leaves, and the weight vector(s) to use per unit set."""
+    """The aggregation tree over the scored leaves, the aggregate nodes' paths (in tree order) and
+    the weight vector(s) to use per unit set."""
     scored = [r for r in results if r.scored]
     paths = [r.indicator.path for r in scored]
     prefixes = sorted({p[:d] for p in paths for d in range(1, len(p))}, key=lambda p: (-len(p), _paths_order(p, paths)))
@@ -436,7 +438,7 @@ def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, set
     tree = Tree(parent=np.array(parent), n_leaves=len(scored), method=method,
                 weight=weights[0][1], names=names, missing=missing,
                 min_share=np.array([np.nan if m is None else m for m in min_share], dtype=float))
-    return tree, [p[-1] for p in prefixes], weights
+    return tree, prefixes, weights
 
 
 def _paths_order(prefix: tuple, paths: list[tuple]) -> int:

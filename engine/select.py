@@ -18,6 +18,7 @@ Another province's measures need only other `SelectionRules` values (设置 keys
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,13 +27,18 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.numbers import parse_bool
+from engine.clauses import SettingError
+from engine.numbers import normalize_text, parse_bool, parse_number_text
 from engine.rank import rank
 
 SELECTED, NOT_SELECTED, VETOED, OVER_CAP, CITY_SELECTED, PENDING = (
     "入选", "未入选", "不符合条件", "超出推荐名额", "所属市已入选", "并列待定")
 CITY, COUNTY = "市", "县"
 DEFAULT_COLUMNS = {"unit": "unit", "level": "level", "parent": "parent", "category": "category", "score": "score"}
+LEVEL_WORDS = {CITY: ("市", "设区市", "地级市"),
+               COUNTY: ("县", "区", "县级市", "县(市,区)", "县(市区)", "县市区", "县区")}
+VETO_ARTICLES = "第六条（六）、第七条（七）"
+NO_SHARE_WORDS = ("无", "不限", "none")
 
 
 class SelectionRules(BaseModel):
@@ -60,6 +66,101 @@ class SelectionRules(BaseModel):
         """The exclusion article with the upper unit's name in place of {上级} (or after it)."""
         text = self.exclusion_article
         return text.replace("{上级}", upper) if "{上级}" in text else f"{text}（{upper}）"
+
+
+def level_of(text: str) -> str | None:
+    """市 or 县 for the words officials use for a level (设区市, 县级市, 县(市,区) …); None otherwise."""
+    t = normalize_text(text).replace(" ", "")
+    return next((lv for lv, words in LEVEL_WORDS.items() if t in words), None)
+
+
+class SelectionSettings(BaseModel):
+    """Everything 设置 says about a selection: the measures (`rules`), the veto columns with the
+    reason each shows, and the 数据 columns for level, category and a city's county count (None:
+    not named, the default heading is looked for). Columns are checked where 数据 is read."""
+    model_config = ConfigDict(frozen=True)
+
+    rules: SelectionRules
+    vetoes: tuple[tuple[str, str], ...] = ()
+    level_column: str | None = None
+    category_column: str | None = None
+    county_count_column: str | None = None
+
+    @classmethod
+    def parse(cls, texts: Mapping[str, str]) -> "SelectionSettings":
+        """From the 设置 texts by field (quotas, share, no_double, quota_article, order_article,
+        vetoes, level_column, category_column, county_count). Raises SettingError(field, …) for
+        the first value it cannot read."""
+        values: dict = {"quotas": _quotas(texts.get("quotas", ""))}
+        share, share_text = _value_and_text(texts.get("share", ""))
+        if share:
+            if share in NO_SHARE_WORDS:
+                values["share"] = None
+            else:
+                try:
+                    values["share"] = _fraction(share)
+                except (ValueError, ArithmeticError):
+                    raise SettingError("share", f"「{share}」无法识别，应形如「1/5」「20%」或「无」") from None
+            if share_text:
+                values["cap_article"] = share_text
+        rule, rule_text = _value_and_text(texts.get("no_double", ""))
+        if rule:
+            try:
+                values["exclude_lower_of_selected_upper"] = parse_bool(rule)
+            except ValueError:
+                raise SettingError("no_double", f"「{rule}」应为 是/否") from None
+            if rule_text:
+                values["exclusion_article"] = rule_text
+        for field in ("quota_article", "order_article"):
+            if text := texts.get(field):
+                values[field] = text
+        return cls(rules=SelectionRules(**values), vetoes=_vetoes(texts.get("vetoes", "")),
+                   level_column=texts.get("level_column") or None,
+                   category_column=texts.get("category_column") or None,
+                   county_count_column=texts.get("county_count") or None)
+
+
+def _quotas(text: str) -> dict[str, int]:
+    """`市=3; 县=13` → {市: 3, 县: 13}; a level left out keeps the 第五条 number."""
+    out = {}
+    for part in filter(None, (p.strip() for p in re.split(r"[;\n]", text))):
+        key, eq, value = (p.strip() for p in part.partition("="))
+        level = level_of(key)
+        try:
+            number = parse_number_text(value.removesuffix("个")) if eq else None
+        except ValueError:
+            number = None
+        if level is None or number is None or number < 0 or number != int(number):
+            raise SettingError("quotas", f"「{part}」无法识别，应形如「市=3; 县=13」")
+        out[level] = int(number)
+    return out
+
+
+def _value_and_text(setting: str) -> tuple[str, str]:
+    """`值; 条款文本` → (值, 条款文本); the article text is optional."""
+    value, _, text = normalize_text(setting).partition(";")
+    return value.strip(), text.strip()
+
+
+def _fraction(text: str) -> Fraction:
+    """`1/5`, `20%` or `0.2` → a Fraction in (0, 1]; ValueError otherwise."""
+    num, slash, den = text.replace(" ", "").partition("/")
+    value = Fraction(int(num), int(den)) if slash else Fraction(str(parse_number_text(text)))
+    if not 0 < value <= 1:
+        raise ValueError(text)
+    return value
+
+
+def _vetoes(text: str) -> tuple[tuple[str, str], ...]:
+    """否决条件: `列名` or `列名=理由`, `;`-separated → ((column, reason shown), …)."""
+    out = []
+    for part in filter(None, (p.strip() for p in re.split(r"[;；\n]", text))):
+        name, _, reason = part.replace("＝", "=").partition("=")
+        name, reason = normalize_text(name), reason.strip()
+        if not name:
+            raise SettingError("vetoes", f"「{part}」缺少列名")
+        out.append((name, reason or f"{VETO_ARTICLES}：不具备申报基本条件（{name}）"))
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)

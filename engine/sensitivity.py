@@ -6,15 +6,80 @@ an all-`sum` tree gives the same rank in every run.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
-from engine.aggregate import Tree, _aggregate_runs, _check_inputs, resolve_weights
+from engine.aggregate import Tree, aggregate_runs, check_leaf_inputs, resolve_weights
+from engine.clauses import SettingError
+from engine.numbers import parse_number_text, yes_no_word
 from engine.rank import rank_codes
 
 MODES = ("uniform", "dirichlet")
 _CHUNK_CELLS = 1_000_000  # runs x units per batched pass (~8 MB per node)
+PARAM_KEYS = {"次数": "n_runs", "n": "n_runs", "runs": "n_runs", "方式": "mode", "mode": "mode",
+              "幅度": "spread", "spread": "spread", "种子": "seed", "seed": "seed"}
+MODE_WORDS = {"uniform": "uniform", "均匀": "uniform", "dirichlet": "dirichlet", "狄利克雷": "dirichlet"}
+
+
+class SensitivitySettings(BaseModel):
+    """How the weights are perturbed: `n_runs` weight sets, drawn by `mode`, ±`spread`, from `seed`.
+
+    Built by `checked` (command options) or `parse` (设置 敏感性), which raise Chinese errors, so a
+    sheet is only ever made from arguments that make sense.
+    """
+    model_config = ConfigDict(frozen=True)
+
+    n_runs: int = 1000
+    mode: str = "uniform"
+    spread: float = 0.2
+    seed: int = 0
+
+    @classmethod
+    def checked(cls, n_runs: int = 1000, mode: str = "uniform", spread: float = 0.2,
+                seed: int = 0) -> "SensitivitySettings":
+        """The settings, or ValueError (Chinese) naming the argument that is out of range."""
+        if mode not in MODES:
+            raise ValueError(f"扰动方式「{mode}」无效，应为 uniform 或 dirichlet")
+        if not 0 <= spread < 1:
+            raise ValueError(f"扰动幅度「{spread:g}」无效，应在0到1之间（如0.2表示±20%）")
+        if n_runs < 1:
+            raise ValueError(f"扰动次数「{n_runs}」无效，应为正整数")
+        return cls(n_runs=n_runs, mode=mode, spread=spread, seed=seed)
+
+    @classmethod
+    def parse(cls, text: str) -> "SensitivitySettings | None":
+        """设置 敏感性: 是 (defaults), 否 (None: no sheet), or `次数=1000; 方式=uniform; 幅度=20%; 种子=0`.
+
+        Raises SettingError("sensitivity", …) for a part it cannot read or a value out of range."""
+        answer = yes_no_word(text) if text not in ("0", "1") else text == "1"
+        if answer is False:
+            return None
+        params: dict = {}
+        for part in ([] if answer else filter(None, (p.strip() for p in re.split(r"[;,\n]", text)))):
+            key, _, value = (p.strip() for p in part.partition("="))
+            field = PARAM_KEYS.get(key.lower())
+            try:
+                if field == "mode":
+                    params[field] = MODE_WORDS[value.lower()]
+                elif field == "spread":
+                    params[field] = float(parse_number_text(value))
+                elif field in ("n_runs", "seed"):
+                    number = parse_number_text(value.removesuffix("次"))
+                    if number != int(number) or number < (1 if field == "n_runs" else 0):
+                        raise ValueError
+                    params[field] = int(number)
+                else:
+                    raise ValueError
+            except (ValueError, KeyError):
+                raise SettingError("sensitivity", f"「{part}」无法识别，应形如「次数=1000; 方式=uniform; 幅度=20%; 种子=0」") \
+                    from None
+        try:
+            return cls.checked(**params)
+        except ValueError as exc:
+            raise SettingError("sensitivity", str(exc)) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,11 +127,11 @@ def rank_sensitivity(tree: Tree, leaf_scores, assessed=None, n_runs: int = 1000,
     `coefficient` (U,) multiplies each total as scoring does (设置 系数); the tree's missing-data
     handling (skip, 最少数据, 按比例折算 with the leaves' `points`) applies in every run as in scoring.
     `ceiling` (U,) caps each total as scoring does (总分上限, 一票否决; NaN blanks the unit)."""
-    leaf, mask = _check_inputs(tree, leaf_scores, assessed)
+    leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
     n_units, root = leaf.shape[0], tree.n - 1
 
     def totals(w):
-        t = _aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient, points=points)[0][root]
+        t = aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient, points=points)[0][root]
         return t if ceiling is None else np.minimum(t, np.asarray(ceiling, dtype=float))
 
     base = rank_codes(totals(resolve_weights(tree)[None, :])[0], np.zeros(n_units, np.int64), method).rank

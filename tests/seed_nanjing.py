@@ -1,8 +1,8 @@
 """Seed 001 (Nanjing 工信局 2024 self-evaluation): the 42 rows with the seed's own inputs.
 
 Each row: (id, 一级, 二级, 分值, rule, 业绩值 (the seed's inputs, ';'-separated), published 得分).
-Inputs and published scores are typed from shared/seeds/001_ed484e597a242ea2.txt. The discretionary
-rows (K12 with "否则酌情扣分", K15) carry the evaluator's judgement as the seed states it.
+Inputs and published scores are typed from the Nanjing 2024 self-evaluation (seed 001). The
+discretionary rows (checklists with "否则酌情扣分", full-or-discretion rows) carry the evaluator's judgement as the seed states it.
 """
 
 ROWS = [
@@ -50,7 +50,7 @@ ROWS = [
     ("D21", "D效益", "D2社会效益", "优化中小企业发展环境", "6", "check n=2", "2", "6.00"),
     ("D31", "D效益", "D3生态效益", "推动工业绿色发展", "6", "manual", "6", "6.00"),
     ("D41", "D效益", "D4可持续影响", "长效监管制度建立情况", "6", "manual", "6", "6.00"),
-    # E11's 业绩值 is empty in the seed, yet 3.00 is awarded: taken as the evaluators' score (K10 note).
+    # E11's 业绩值 is empty in the seed, yet 3.00 is awarded: taken as the evaluators' score, not a threshold on a missing rate.
     ("E11", "E满意度", "E1服务对象满意度", "企业服务对象满意度", "3", "manual", "3", "3.00"),
 ]
 

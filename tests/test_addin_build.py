@@ -26,6 +26,7 @@ from oletools.olevba import VBA_Parser, decompress_stream
 from python_calamine import CalamineWorkbook
 
 from tests import vba_text
+from xladdin import ribbon
 from xladdin.addin_build import (SOURCE_DIR, FunctionHelp, build_addin, compound_file, compress, function_help,
                                  text_module)
 
@@ -179,10 +180,12 @@ def test_ribbon_tab_and_buttons(package):
     tabs = list(ui.iter(f"{CUI}tab"))
     assert [tab.get("label") for tab in tabs] == ["评分"]
     buttons = list(tabs[0].iter(f"{CUI}button"))
-    # The buttons of the spec's Ribbon section (and 推导规则, 导出公式版), with the tags ribbon.dispatch receives.
+    # The buttons of the spec's Ribbon section (and 推导规则, 导出公式版, 生成报表), with the tags
+    # ribbon.dispatch receives, and an action for each.
     assert [(b.get("label"), b.get("tag")) for b in buttons] == [
         ("重新评分", "rescore"), ("校验细则", "validate"), ("新建细则", "new"), ("推导规则", "suggest"),
-        ("说明", "explain"), ("导出公式版", "export")]
+        ("说明", "explain"), ("导出公式版", "export"), ("生成报表", "report")]
+    assert {b.get("tag") for b in buttons} <= set(ribbon.ACTIONS)
     cjk = re.compile(r"[\u4e00-\u9fff]")
     for button in buttons:
         assert button.get("imageMso")

@@ -198,7 +198,7 @@ def test_every_option_says_what_it_does():
 
 @pytest.mark.parametrize("argv, said", [
     (["rescore"], "rubricxl rescore：错误：缺少必需的参数：工作簿"),
-    (["rescroe", "a.xlsx"], "rubricxl：错误：没有命令 'rescroe'（可用：'rescore', 'export', 'validate', 'new', "
+    (["rescroe", "a.xlsx"], "rubricxl：错误：没有命令 'rescroe'（可用：'rescore', 'export', 'report', 'validate', 'new', "
                             "'rule', 'suggest', 'demo', 'sensitivity', 'addin'"),
     (["demo", "--limit", "几个"], "rubricxl demo：错误：参数 --limit 应为整数，而不是 '几个'"),
     (["sensitivity", "a.xlsx", "--mode", "random"], "rubricxl sensitivity：错误：参数 --mode 的值 'random' 无效"),

@@ -1,4 +1,4 @@
-"""Aggregation through the indicator tree, half-up rounding and group means (K16, K25)."""
+"""Aggregation through the indicator tree, half-up rounding and group means."""
 import numpy as np
 import pytest
 
@@ -146,7 +146,7 @@ def test_half_up_at_an_aggregate():
 
 
 def test_seed_001_total_from_first_level_subtotals():
-    # rule-kinds K16: A 11.50, B 21.48, C 37.00, D 21.00, E 3.00 -> 93.98
+    # additive subtotals of seed 001: A 11.50, B 21.48, C 37.00, D 21.00, E 3.00 -> 93.98
     t = Tree(parent=np.array([5] * 5 + [-1]), n_leaves=5, method=("",) * 5 + ("sum",), weight=np.full(6, NAN))
     assert aggregate(t, [[11.50, 21.48, 37.00, 21.00, 3.00]]).values[0, 5] == 93.98
 
@@ -185,7 +185,7 @@ def test_aggregate_node_without_children_is_rejected():
         Tree(parent=[4, 4, 4, 5, 5, -1], n_leaves=3, method=("",) * 3 + ("sum",) * 3, weight=[NAN] * 6)
 
 
-# --- group means (seed 003, K25) ----------------------------------------------------------------
+# --- group means (seed 003) ----------------------------------------------------------------
 
 # 智慧城市发展水平指数 and 新型基础设施指数 of the 16 districts, typed from seed 003 表3-2 / 表3-3.
 DISTRICTS = {  # name: (region, index, 新型基础设施指数)

@@ -1,4 +1,4 @@
-"""The rule language (product.md "Rule language"): every example form, Chinese names, full-width
+"""The rule language (docs/rules.md): every example form, Chinese names, full-width
 punctuation, errors that quote the rule and name the clause, and property tests over random text,
 random valid rules and random inputs."""
 from __future__ import annotations
@@ -26,7 +26,7 @@ def model(text: str) -> dict:
     return parse_rule(text).model_dump(exclude={"text"})
 
 
-# --- every example of product.md's table, exactly as written -------------------------------------
+# --- every example form of the rule language, exactly as written -------------------------------------
 
 @pytest.mark.parametrize("text, kind", [
     ("band 好=8-10; 较好=6-7; 一般=<6", BandRule),

@@ -41,7 +41,7 @@ def test_every_row_scores_as_published(published, row):
 
 
 def test_first_level_subtotals(published):
-    # A 11.50, B 21.48, C 37.00, D 21.00, E 3.00 (rule-kinds K16, recomputed from the rows)
+    # A 11.50, B 21.48, C 37.00, D 21.00, E 3.00 (additive subtotals, recomputed from the rows)
     for name, expected in PUBLISHED_SUBTOTALS.items():
         assert published.nodes[0, published.node_names.index(name)] == float(expected), name
 
@@ -64,7 +64,7 @@ def test_working_of_the_budget_rows(published):
 
 
 def test_e11_threshold_without_value_is_blank_and_an_error():
-    # K10: E11's 业绩值 is empty in the seed → unscoreable, an 错误, never 0; missing is never 0 upward
+    # threshold table: E11's 业绩值 is empty in the seed → unscoreable, an 错误, never 0; missing is never 0 upward
     res = nanjing({"E11": (E11_THRESHOLD, "")})
     e11 = res.indicator("E11")
     assert np.isnan(e11.score[0])
@@ -79,7 +79,7 @@ def test_e11_threshold_with_a_value():
 
 
 def test_b15_on_the_initial_budget():
-    # K9: 年初 三公 budget 16.50万 → 528426.05 / 165000 = 320.26% > 100% → 0; total 93.98 − 2 = 91.98, still 优
+    # ceiling: 年初 三公 budget 16.50万 → 528426.05 / 165000 = 320.26% > 100% → 0; total 93.98 − 2 = 91.98, still 优
     res = nanjing({"B15": ("pass <=100%", "528426.05; 165000")})
     assert res.indicator("B15").score[0] == 0.0
     assert res.total[0] == 91.98 and res.grade[0] == "优"

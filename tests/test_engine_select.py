@@ -1,10 +1,13 @@
-"""督查激励 selection (seed 002, K19–K22), one small hand-worked case per article."""
+"""督查激励 selection (seed 002: quotas, vetoes, the recommendation cap, no double reward), one small hand-worked case per article."""
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from engine.clauses import SettingError
 from engine.select import (CITY_SELECTED, NOT_SELECTED, OVER_CAP, PENDING, SELECTED, VETOED, SelectionRules,
-                           select)
+                           SelectionSettings, select)
 
 NAN = np.nan
 CAT = "促进工业稳增长和转型升级"
@@ -212,3 +215,21 @@ def test_categories_are_selected_separately():
 def test_input_errors(rows, message):
     with pytest.raises(ValueError, match=message):
         select(frame(rows))
+
+
+def test_settings_text_becomes_the_measures_and_a_bad_value_names_its_key():
+    got = SelectionSettings.parse({"quotas": "设区市=2个; 县级市=5", "share": "25%; 第七条", "no_double": "否",
+                                   "vetoes": "安全事故; 失信=第七条（七）", "category_column": "方向"})
+    # 设区市/县级市 are the words for 市/县; 25% = 1/4; 否 turns the no-double-reward rule off; a veto
+    # without a reason gets the default articles' wording.
+    assert got.rules.quotas == {"市": 2, "县": 5} and got.rules.share == Fraction(1, 4)
+    assert got.rules.cap_article == "第七条" and got.rules.exclude_lower_of_selected_upper is False
+    assert got.vetoes == (("安全事故", "第六条（六）、第七条（七）：不具备申报基本条件（安全事故）"), ("失信", "第七条（七）"))
+    assert (got.category_column, got.level_column) == ("方向", None)
+    assert SelectionSettings.parse({"quotas": "市=1", "share": "无"}).rules.share is None
+    for texts, field in (({"quotas": "市=-1"}, "quotas"), ({"quotas": "省=2"}, "quotas"),
+                         ({"quotas": "市=2", "share": "3/2"}, "share"), ({"quotas": "市=2", "no_double": "也许"}, "no_double"),
+                         ({"quotas": "市=2", "vetoes": "=理由"}, "vetoes")):
+        with pytest.raises(SettingError) as err:
+            SelectionSettings.parse(texts)
+        assert err.value.field == field

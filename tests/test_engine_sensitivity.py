@@ -4,7 +4,8 @@ import pytest
 
 from engine.aggregate import Tree, aggregate, resolve_weights
 from engine.rank import rank
-from engine.sensitivity import perturb_weights, rank_sensitivity
+from engine.clauses import SettingError
+from engine.sensitivity import SensitivitySettings, perturb_weights, rank_sensitivity
 
 NAN = np.nan
 
@@ -85,3 +86,15 @@ def test_bad_arguments():
         perturb_weights(two_leaf_tree(), 5, "normal")
     with pytest.raises(ValueError, match="spread"):
         perturb_weights(two_leaf_tree(), 5, spread=1.5)
+
+
+def test_sensitivity_setting_words():
+    assert SensitivitySettings.parse("否") is None and SensitivitySettings.parse("0") is None
+    assert SensitivitySettings.parse("是") == SensitivitySettings() == SensitivitySettings.parse("1")
+    assert SensitivitySettings.parse("次数=200次; 方式=狄利克雷, 幅度=10%; 种子=3") == \
+        SensitivitySettings(n_runs=200, mode="dirichlet", spread=0.1, seed=3)
+    for text, says in (("次数=0", "无法识别"), ("方式=正态", "无法识别"), ("颜色=红", "无法识别"),
+                       ("幅度=100%", "扰动幅度「1」无效")):
+        with pytest.raises(SettingError, match=says) as err:
+            SensitivitySettings.parse(text)
+        assert err.value.field == "sensitivity"

@@ -3,7 +3,7 @@
 Each workbook is written with openpyxl, rescored with xladdin.handlers, and the owned sheets are
 read back with openpyxl. Expected values are worked out by hand in comments from the class scheme
 (亩均效益 A 前25%（含）/ B 26–70% / C 71–95% / D 后5%), seed 002 (第五、六、八、九、十三条) and
-the normalise → weighted mean → coefficient → round pipeline (seed 003, product.md 汇总/系数).
+the normalise → weighted mean → coefficient → round pipeline (seed 003, 设置 汇总/系数).
 """
 from __future__ import annotations
 
@@ -212,6 +212,19 @@ def test_a_selection_share_that_is_not_a_share_is_named(tmp_path):
     rescore(path)
     assert [(s, sh, c) for s, sh, c, _ in problems(path)] == [("错误", "设置", "B3")]
     assert "推荐比例" in problems(path)[0][3] and "1/5" in problems(path)[0][3]
+    assert "入选" not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_a_veto_without_its_column_is_one_error_at_its_cell(tmp_path):
+    # 否决条件 B3's second condition names a reason but no column: one 错误 there, said once, no 入选 sheet.
+    path = write_book(tmp_path / "bad_veto.xlsx", {
+        "细则": VALUE_RUBRIC, "数据": SELECTION_DATA,
+        "设置": settings(("遴选名额", "市=2; 县=2"), ("否决条件", "安全事故; ＝近三年发生重大安全生产事故"))})
+    report = rescore(path)
+    got = problems(path)
+    assert [(s, sh, c) for s, sh, c, _ in got] == [("错误", "设置", "B3")]
+    assert got[0][3] == "设置「否决条件」：「＝近三年发生重大安全生产事故」缺少列名，未输出「入选」表"
+    assert [i.message for i in report.issues].count(got[0][3]) == 1
     assert "入选" not in openpyxl.load_workbook(path).sheetnames
 
 

@@ -104,7 +104,7 @@ def test_shanghai_1_each_district_uses_its_group_variant(tmp_path):
         assert all(scores[d][c] is None for c in only_v23), d
     for d in V2 + V3:
         assert all(isinstance(scores[d][c], float) for c in only_v23), d
-    # K17: 软信业发展水平 is 40 / 15 / 20 points and 重大产业项目引进 a K1 band in V1, a K3 gated band in V2/V3.
+    # group variants: 软信业发展水平 is 40 / 15 / 20 points and 重大产业项目引进 a band in V1, a gated band in V2/V3.
     software = {**dict.fromkeys(V1, "band 好=36-40; 较好=32-35; 一般=24-31; 较差=<24"),
                 **dict.fromkeys(V2, "band 好=12-15; 较好=9-11; 一般=<9"),
                 **dict.fromkeys(V3, "band 好=16-20; 较好=12-15; 一般=<12")}

@@ -1,7 +1,7 @@
 """The worksheet functions called directly, as xlwings calls them without a licence (identity
 decorators: the Python values its converters would produce).
 
-Expected values are worked out by hand from rule-kinds.md and product.md (the working is in the
+Expected values are worked out by hand from the rule wording of the seeds (the working is in the
 comments). Shapes: a single cell gives a value; a range (xlwings ``ndim=2``: a list of rows) gives
 a list of rows of the same shape.
 """
@@ -14,8 +14,8 @@ import udfs
 from udfs import core
 
 BANDS = "好=8-10; 较好=6-7; 一般=<6"            # seed 000 附表1 产值增长 (10分)
-K10 = ">=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"   # 001 E11 满意度 (3分)
-K5 = "step per=5% deduct=1 from=best round=up"    # 000 宽带用户下载速率 (50分)
+THRESHOLDS = ">=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"   # 001 E11 满意度 (3分)
+BEST_STEP = "step per=5% deduct=1 from=best round=up"    # 000 宽带用户下载速率 (50分)
 B13 = "step per=1% deduct=10%w round=down rate_dp=2"                  # 001 结转结余率 (1分)
 B11 = "step per=1% deduct=5%w round=down zero_at=20% rate=change rate_dp=2"   # 001 预算调整率 (2分)
 
@@ -29,7 +29,7 @@ def is_arg_error(result, arg: str) -> bool:
     return isinstance(result, str) and result.startswith(f"#参数错误: {arg}")
 
 
-# --- STEP_SCORE (K5, K8) -----------------------------------------------------------------------
+# --- STEP_SCORE (below the best unit, per 1% of a rate) -----------------------------------------------------------------------
 
 def test_step_score_single_cell_exact_multiple():
     # (315.6 − 299.82) / 315.6 = 15.78 / 315.6 = 5% exactly → one started 5% step → 50 − 1 = 49
@@ -68,7 +68,7 @@ def test_step_score_bad_arguments_name_the_argument(args, arg):
     assert is_arg_error(udfs.STEP_SCORE(*args), arg)
 
 
-# --- BAND_SCORE (K1, K2) -----------------------------------------------------------------------
+# --- BAND_SCORE (ranges and points) -----------------------------------------------------------------------
 
 def test_band_score_levels_take_the_top_of_their_band():
     # 好 → 10, 较好 → 7; 一般 = <6 with whole-number bounds → the top is 5.
@@ -113,14 +113,14 @@ def test_band_score_text_column_matches_cell_by_cell():
     assert [row[0] for row in column] == [udfs.BAND_SCORE(c, BANDS) for c in cells]
 
 
-# --- RATIO_SCORE (K6, K7) ----------------------------------------------------------------------
+# --- RATIO_SCORE (proportional, 0 above 100%) ----------------------------------------------------------------------
 
 def test_ratio_score_seed_values():
-    # K7 B12: 87877569.18 ÷ 93367667.77 = 94.12% → 2 × 94.12% = 1.8824 → 1.88 (as published)
+    # B12 预算执行率, 0 above 100%: 87877569.18 ÷ 93367667.77 = 94.12% → 2 × 94.12% = 1.8824 → 1.88 (as published)
     assert udfs.RATIO_SCORE(87877569.18, 93367667.77, 2, 0) == 1.88
-    # K6: 1/3 × 50 = 16.666… → 16.67; 140/150 × 50 = 46.666… → 46.67; 0/0 → full (vacuous)
+    # proportional: 1/3 × 50 = 16.666… → 16.67; 140/150 × 50 = 46.666… → 46.67; 0/0 → full (vacuous)
     assert udfs.RATIO_SCORE(col(1, 140, 0), col(3, 150, 0), 50) == col(16.67, 46.67, 50)
-    # above 100%: full points by default, 0 with over=0 (K7 ③)
+    # above 100%: full points by default, 0 with over=0
     assert udfs.RATIO_SCORE(101, 100, 2) == 2
     assert udfs.RATIO_SCORE(101, 100, 2, 0) == 0
 
@@ -136,12 +136,12 @@ def test_ratio_score_invalid_cells_and_shapes():
     assert is_arg_error(udfs.RATIO_SCORE(1, 2, 2, "half"), "over")
 
 
-# --- THRESHOLD_SCORE (K10) ---------------------------------------------------------------------
+# --- THRESHOLD_SCORE ---------------------------------------------------------------------
 
 def test_threshold_score_boundaries():
     # ≥90 → 3 (90 included); 89.99 → 2.5; 80 → 2.5 (shared bound to the higher band);
     # 50 → 1 (低于50%不得分); 49.99 → 0; blank → blank
-    got = udfs.THRESHOLD_SCORE(col(0.9, 0.8999, 0.8, 0.5, 0.4999, None), K10)
+    got = udfs.THRESHOLD_SCORE(col(0.9, 0.8999, 0.8, 0.5, 0.4999, None), THRESHOLDS)
     assert got == col(3, 2.5, 2.5, 1, 0, "")
 
 
@@ -164,16 +164,16 @@ def test_rule_score_nanjing_rows():
     assert udfs.RULE_SCORE(B13, 1, 2717710.86, 93367667.77) == 0.8
     # B11: (93367667.77 − 77011000) ÷ 77011000 = 21.24% ≥ 20% → 0 (published 不得分)
     assert udfs.RULE_SCORE(B11, 2, 93367667.77, 77011000) == 0
-    # K9 B14: 4464061.48 ÷ 4629700 = 96.42% ≤ 100% → 2
+    # B14 ceiling: 4464061.48 ÷ 4629700 = 96.42% ≤ 100% → 2
     assert udfs.RULE_SCORE("pass <=100%", 2, 4464061.48, 4629700) == 2
-    # K12: one failed third of 2.00 → 2 × 2/3 = 1.333… → 1.33
+    # checklist of equal shares: one failed third of 2.00 → 2 × 2/3 = 1.333… → 1.33
     assert udfs.RULE_SCORE("check n=3", 2, 2) == 1.33
-    # K11: five incidents at 0.5 off 2.00 → 0, never negative (扣完即止)
+    # per-incident deduction: five incidents at 0.5 off 2.00 → 0, never negative (扣完即止)
     assert udfs.RULE_SCORE("deduct each=0.5", 2, 5) == 0
 
 
 def test_rule_score_two_input_columns_and_stretching():
-    # K3 gated band: ≥90% → 7-10, <90% → ≤6; the assessor's score is checked against the band
+    # band gated by a metric: ≥90% → 7-10, <90% → ≤6; the assessor's score is checked against the band
     got = udfs.RULE_SCORE("band >=90% => 7-10; <90% => <=6", 10, col(0.95, 0.8, 0.95), col(8, 6, 5))
     assert got[:2] == col(8, 6) and "不在" in got[2][0]
     # a 2-D range: one result per cell, shape kept; one denominator cell for all
@@ -185,7 +185,7 @@ def test_rule_explain_gives_the_working():
     assert "2.91%" in text and "2档" in text and "0.8分" in text
     text = udfs.RULE_EXPLAIN("ratio over=0 rate_dp=2", 2, 87877569.18, 93367667.77)
     assert "94.12%" in text and "1.88分" in text
-    got = udfs.RULE_EXPLAIN(K5, 50, col(299.82, 315.6, None, "abc"))
+    got = udfs.RULE_EXPLAIN(BEST_STEP, 50, col(299.82, 315.6, None, "abc"))
     assert "低于最高值5%" in got[0][0] and "得49分" in got[0][0]
     assert "得满分" in got[1][0]
     assert got[2] == [""] and "不是数值" in got[3][0]
@@ -212,7 +212,7 @@ def test_rule_score_bad_arguments(args, arg):
 # --- GRADE, GROUP_RANK, COMPOSITE_INDEX ------------------------------------------------------
 
 def test_grade_default_scheme_edges():
-    # K16: 90.00 → 优; 89.99 → 良; 80 → 良; 60 → 中; 59.99 → 差; Nanjing 93.98 → 优
+    # grades on the total: 90.00 → 优; 89.99 → 良; 80 → 良; 60 → 中; 59.99 → 差; Nanjing 93.98 → 优
     got = udfs.GRADE(col(90, 89.99, 80, 60, 59.99, 93.98, None, "x"))
     assert got[:7] == col("优", "良", "良", "中", "差", "优", "")
     assert "不是数值" in got[7][0]
@@ -286,7 +286,7 @@ def test_one_engine_call_per_column(monkeypatch):
     calls = []
     real = core.score_rule
     monkeypatch.setattr(core, "score_rule", lambda *a, **k: calls.append(1) or real(*a, **k))
-    got = udfs.RULE_SCORE("threshold " + K10, 3, col(*np.linspace(0, 1, 1000).tolist()))
+    got = udfs.RULE_SCORE("threshold " + THRESHOLDS, 3, col(*np.linspace(0, 1, 1000).tolist()))
     assert len(got) == 1000 and calls == [1]
 
 

@@ -30,7 +30,7 @@ import schedula  # noqa: E402
 N = 6                                   # units, rows 2..7
 ROWS = f"2:{N + 1}"
 BANDS_TEXT = "好=8-10; 较好=6-7; 一般=<6"
-K10 = "threshold >=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"
+THRESHOLDS = "threshold >=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0"
 SCHEME = "优>=60; 良>=50; 中>=40; 差"
 DATA = {                                 # column letter: (header, values of units 1..6)
     "A": ("单位", ["黄浦", "静安", "徐汇", "宝山", "嘉定", "金山"]),
@@ -101,7 +101,7 @@ def solved(tmp_path_factory):
         "M": "=RATIO_SCORE(D2:D{n}, E2:E{n}, 2, 0)",
         "Q": "=STEP_SCORE(F2:F{n}, $Z$1, 50, 0.05, 1, \"up\")",      # Z1 blank: best of the range
         "R": "=THRESHOLD_SCORE(G2:G{n}, \">=90%: 3; >=80%: 2.5; >=70%: 2; >=60%: 1.5; >=50%: 1; else: 0\")",
-        "T": f"=RULE_SCORE(\"{K10}\", 3, G2:G{{n}})",
+        "T": f"=RULE_SCORE(\"{THRESHOLDS}\", 3, G2:G{{n}})",
         "V": "=GROUP_RANK(S2:S{n}, B2:B{n})",
         "W": f"=GRADE(S2:S{{n}}, \"{SCHEME}\")",
         "X": "=COMPOSITE_INDEX(H2:I{n}, $N$6:$O$6, J2:J{n})",
@@ -109,7 +109,7 @@ def solved(tmp_path_factory):
     }
     for letter, formula in arrays.items():
         ws[f"{letter}2"] = ArrayFormula(f"{letter}2:{letter}{last}", formula.format(n=last))
-    ws["K9"] = f"=SUM(M2:M{last})"
+    ws["M9"] = f"=SUM(M2:M{last})"         # a native total under our column
     wb.save(path)
     model = formulas.ExcelModel().loads(str(path)).finish()
     solution = model.calculate()
@@ -161,12 +161,12 @@ def test_band_scores_single_cells_and_array(solved):
 
 def test_ratio_step_threshold_columns(solved):
     m = engine_cells("ratio over=0", 2, DATA["D"][1], DATA["E"][1])
-    assert m[:4] == [1.88, 2.0, 0.0, 1.0]             # K7: 94.12% → 1.88; 101% → 0 with over=0
+    assert m[:4] == [1.88, 2.0, 0.0, 1.0]             # 0 above 100%: 94.12% → 1.88; 101% → 0 with over=0
     assert_same(column(solved, "M"), m)
     q = engine_cells("step per=5% deduct=1 from=best round=up", 50, DATA["F"][1])
-    assert q == [50.0, 49.0, 48.0, 49.0, "", 30.0]     # K5 worked values
+    assert q == [50.0, 49.0, 48.0, 49.0, "", 30.0]     # step below the best unit, worked values
     assert_same(column(solved, "Q"), q)
-    r = engine_cells(K10, 3, DATA["G"][1])
+    r = engine_cells(THRESHOLDS, 3, DATA["G"][1])
     assert r == [3.0, 2.5, 2.0, 1.5, 1.0, 0.0]
     assert_same(column(solved, "R"), r)
     assert_same(column(solved, "T"), r)               # RULE_SCORE with the same rule
@@ -177,7 +177,7 @@ def test_native_sum_and_rank_over_our_results(solved):
     totals = [sum(v for v in row if isinstance(v, (int, float))) for row in zip(*parts)]
     assert column(solved, "S") == pytest.approx(totals)
     assert column(solved, "U") == rank(np.array(totals), "competition").rank.tolist()
-    assert solved["K9"] == pytest.approx(sum(v for v in column(solved, "M") if isinstance(v, (int, float))))
+    assert solved["M9"] == pytest.approx(sum(v for v in column(solved, "M") if isinstance(v, (int, float))))
 
 
 def test_group_rank_grade_and_index(solved):

@@ -81,5 +81,7 @@ def test_libreoffice_keeps_the_chart_and_the_colour_scale(rescored, tmp_path):
         charts = [z.read(n).decode("utf-8") for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
         sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert len(charts) == 1 and "barChart" in charts[0]
-    assert "得分" in charts[0] and "$A$2:$A$4" in charts[0]      # 单位 labels of the template's 3 units
+    # the 3 units of the template, plotted by rank with their totals, on an axis from 0
+    assert all(u in charts[0] for u in ("示例单位甲", "示例单位乙", "示例单位丙")) and "94.11" in charts[0]
+    assert re.search(r'<c:min val="0"/>', charts[0])
     assert any("colorScale" in s for s in sheets)

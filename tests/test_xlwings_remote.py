@@ -136,6 +136,8 @@ def _stored(v):
 class Applied:
     charts: dict[str, list[dict]] = field(default_factory=dict)  # sheet → charts, in Excel's order
     alerts: list[list] = field(default_factory=list)
+    borders: dict[str, set] = field(default_factory=dict)   # sheet → (first row, rows, side, style)
+    rows: dict[str, list] = field(default_factory=dict)     # sheet → row sizing actions
 
 
 def _cells(ws, a):
@@ -165,9 +167,22 @@ def apply_actions(wb: openpyxl.Workbook, actions: list[dict], charts: dict[str, 
             for cell in _cells(ws, a):
                 cell.number_format = args[0]
         elif func == "setFontProperty":
-            assert args[0] == "bold"
+            assert args[0] in ("bold", "size")
             for cell in _cells(ws, a):
-                cell.font = cell.font.copy(b=args[1])
+                cell.font = cell.font.copy(**{"b" if args[0] == "bold" else "sz": args[1]})
+        elif func in ("setWrapText", "setHorizontalAlignment", "setVerticalAlignment"):
+            key = {"setWrapText": "wrap_text", "setHorizontalAlignment": "horizontal",
+                   "setVerticalAlignment": "vertical"}[func]
+            value = args[0].lower() if isinstance(args[0], str) else args[0]
+            for cell in _cells(ws, a):
+                cell.alignment = cell.alignment.copy(**{key: value})
+        elif func == "rangeMerge":
+            ws.merge_cells(start_row=a["start_row"] + 1, start_column=a["start_column"] + 1,
+                           end_row=a["start_row"] + a["row_count"], end_column=a["start_column"] + a["column_count"])
+        elif func == "setBorderProperty":   # borders round a block of the printable sheets: kept as a note
+            out.borders.setdefault(ws.title, set()).add((a["start_row"], a["row_count"], args[0], args[2]))
+        elif func in ("setSheetAutofit", "setRowHeight"):   # Excel sizes rows itself; the file host estimates
+            out.rows.setdefault(ws.title, []).append((func, a["start_row"], args))
         elif func == "setColumnWidth":  # points → characters, inverting 7 px a character + 5 px
             for c in range(a["start_column"], a["start_column"] + a["column_count"]):
                 ws.column_dimensions[get_column_letter(c + 1)].width = (args[0] / 0.75 - 5) / 7
@@ -191,6 +206,8 @@ def apply_actions(wb: openpyxl.Workbook, actions: list[dict], charts: dict[str, 
             out.charts[ws.title][args[0]]["categories"] = f"'{args[1]}'!{args[2]}"
         elif func == "setChartTitle":
             out.charts[ws.title][args[0]]["title"] = args[1]
+        elif func == "setChartAxis":
+            out.charts[ws.title][args[0]][f"{args[1]}_axis"] = args[2]
         elif func == "setChartLegend":
             out.charts[ws.title][args[0]]["legend_" + args[1]] = args[2]
         elif func == "deleteChart":
@@ -207,16 +224,19 @@ def apply_actions(wb: openpyxl.Workbook, actions: list[dict], charts: dict[str, 
 # --- comparison with the headless result -------------------------------------------------------
 
 def package_charts(path: Path) -> list[dict]:
-    """Each chart of an .xlsx as its series references and title, read from the chart XML."""
+    """Each chart of an .xlsx: title, its categories (as a reference, or the literal labels of a
+    chart in rank order) and whether the value axis starts at 0, read from the chart XML."""
     found = []
     with zipfile.ZipFile(path) as z:
         for part in sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)):
             xml = z.read(part).decode("utf-8")
-            cat = re.search(r"<c:cat>.*?<c:f>(.*?)</c:f>", xml, re.S)
-            val = re.search(r"<c:val>.*?<c:f>(.*?)</c:f>", xml, re.S)
+            cat = re.search(r"<c:cat>(.*?)</c:cat>", xml, re.S).group(1)
+            ref = re.search(r"<c:f>(.*?)</c:f>", cat)
             title = re.search(r"<c:title>.*?<a:t>(.*?)</a:t>", xml, re.S)
-            found.append({"categories": cat and cat.group(1), "values": val and val.group(1),
-                          "title": title and title.group(1)})
+            sheet = re.search(r"<c:tx><c:strRef><c:f>(.*?)!", xml).group(1).strip("'")
+            found.append({"sheet": sheet, "title": title and title.group(1),
+                          "categories": ref.group(1) if ref else re.findall(r"<c:v>(.*?)</c:v>", cat),
+                          "from_zero": '<c:min val="0"/>' in xml})
     return found
 
 
@@ -237,7 +257,9 @@ def assert_same_workbook(actual: openpyxl.Workbook, expected: openpyxl.Workbook)
                 if _blank(want.value) is not None:
                     assert got.number_format == want.number_format, where
                     assert bool(got.font.b) == bool(want.font.b), where
+                    assert bool(got.alignment.wrap_text) == bool(want.alignment.wrap_text), where
         assert a.freeze_panes == e.freeze_panes, name
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, e.merged_cells.ranges)), name
         assert sorted(str(cf.sqref) for cf in a.conditional_formatting) == \
             sorted(str(cf.sqref) for cf in e.conditional_formatting), name
         for letter, dim in e.column_dimensions.items():
@@ -245,12 +267,28 @@ def assert_same_workbook(actual: openpyxl.Workbook, expected: openpyxl.Workbook)
                 assert a.column_dimensions[letter].width == pytest.approx(dim.width, abs=0.01), f"{name}!{letter}"
 
 
-def assert_same_charts(applied: Applied, headless: Path) -> None:
-    """The owned sheets' charts (the spec's chart of 总分 by unit) match the headless package's."""
-    want = [ch for ch in package_charts(headless) if ch["values"].split("!")[0].strip("'") in OWNED]
-    got = [{"categories": ch.get("categories"), "values": ch["values"], "title": ch.get("title")}
-           for sheet in OWNED for ch in applied.charts.get(sheet, [])]
-    assert [{k: _ref(v) for k, v in ch.items()} for ch in got] == [{k: _ref(v) for k, v in ch.items()} for ch in want]
+def assert_same_charts(applied: Applied, headless: Path, copy: openpyxl.Workbook) -> None:
+    """The owned sheets' charts (总分 by unit, value axis from 0) match the headless package's.
+    The package plots the units in rank order (literal values); the remote engine can only plot
+    a range of the sheet, so the same units appear in sheet order."""
+    want = [ch for ch in package_charts(headless) if ch["sheet"] in OWNED]
+    got = []
+    for sheet in OWNED:
+        for ch in applied.charts.get(sheet, []):
+            got.append({"sheet": sheet, "title": ch.get("title"), "labels": _labels(copy, ch["categories"]),
+                        "from_zero": ch.get("value_axis", {}).get("minimum_scale") == 0})
+    assert got == [{"sheet": ch["sheet"], "title": ch["title"],
+                    "labels": sorted(ch["categories"]) if isinstance(ch["categories"], list)
+                    else _labels(copy, ch["categories"]),
+                    "from_zero": ch["from_zero"]} for ch in want]
+
+
+def _labels(wb: openpyxl.Workbook, ref: str) -> list:
+    """The sorted values of a one-column reference such as '得分'!$A$2:$A$17."""
+    sheet, cells = _ref(ref).rsplit("!", 1)
+    found = wb[sheet.strip("'")][cells]
+    rows = found if isinstance(found, tuple) else ((found,),)
+    return sorted(c.value for row in rows for c in row)
 
 
 def _ref(v: str | None) -> str | None:
@@ -295,7 +333,7 @@ def test_rescore_on_remote_engine_equals_headless_rescore(workbook, tmp_path):
     copy = openpyxl.load_workbook(workbook)
     applied = apply_actions(copy, book.json()["actions"])
     assert_same_workbook(copy, openpyxl.load_workbook(headless))
-    assert_same_charts(applied, headless)
+    assert_same_charts(applied, headless, copy)
 
 
 def test_rescore_of_rescored_book_clears_owned_sheets_in_place(template, tmp_path):
@@ -317,7 +355,7 @@ def test_rescore_of_rescored_book_clears_owned_sheets_in_place(template, tmp_pat
     applied = apply_actions(copy, actions, charts=old_chart)
     assert len(applied.charts["得分"]) == 1
     assert_same_workbook(copy, openpyxl.load_workbook(twice))
-    assert_same_charts(applied, twice)
+    assert_same_charts(applied, twice, copy)
 
 
 def test_rescore_restores_the_active_sheet(template):
@@ -487,7 +525,7 @@ def test_scripts_are_the_ribbon_buttons():
     meta = {m["function_name"]: m["name"] for m in custom_scripts_meta(ribbon)}
     assert meta == {"rescore_script": "重新评分", "validate_script": "校验细则",
                     "new_script": "新建细则", "suggest_script": "推导规则", "explain_script": "说明",
-                    "export_script": "导出公式版"}
+                    "export_script": "导出公式版", "report_script": "生成报表"}
 
 
 def test_export_script_asks_for_a_saved_file_on_a_remote_engine(template):
@@ -498,20 +536,41 @@ def test_export_script_asks_for_a_saved_file_on_a_remote_engine(template):
     assert actions[0]["args"][0].startswith("导出公式版需要已保存在磁盘上的工作簿")
 
 
+def test_report_on_remote_engine_lays_out_the_same_cards_and_tables(tmp_path):
+    """生成报表 through xlwings Server/Lite: 评分表 and 排名表 with the headless values, merges, wrapping
+    and bold rows; borders framed and rows autofitted by Excel. Page setup has no remote action
+    (xlwings' remote PageSetup offers only print_area), so none is sent."""
+    sample = next(p for p in SAMPLES if "附表1" in p.name)
+    headless = tmp_path / "report.xlsx"
+    handlers.report(FileHost(sample, headless))
+    book = remote_book(sample)
+    handlers.report(XlwingsHost(book))
+    actions = book.json()["actions"]
+    copy = openpyxl.load_workbook(sample)
+    applied = apply_actions(copy, actions)
+    assert_same_workbook(copy, openpyxl.load_workbook(headless))
+    assert {"评分表", "排名表"} <= set(applied.borders)
+    assert ("setSheetAutofit", None, ["rows"]) in applied.rows["评分表"]
+    assert not [a for a in actions if "print" in a["func"].lower() or "page" in a["func"].lower()]
+    cards = copy["评分表"]
+    assert cards["A1"].value == "黄浦评分表" and cards["A1"].font.sz == 14 and cards["A1"].font.b
+
+
 def test_rescore_script_writes_and_reports_in_a_message_box(template):
     book = call_script("rescore_script", remote_book(template))
     actions = book.json()["actions"]
     assert {"得分", "平均", "评分过程", "问题"} <= {a["args"][1] for a in actions if a["func"] == "addSheet"}
     alert = actions[-1]
     assert alert["func"] == "alert"
-    # 3 example units; no error; one hint: the band "好=8-10; 较好=6-7" leaves a gap between 7 and 8.
-    assert alert["args"][:2] == ["重新评分完成：3个单位，0个错误，1个提示（详见「问题」表）", "评分"]
+    # 3 example units; no error; no hint: the band "好=8-10; 较好=6-7" leaves open only (7,8),
+    # which whole-point scores never reach.
+    assert alert["args"][:2] == ["重新评分完成：3个单位，0个错误", "评分"]
     assert alert["args"][3] == "info"
 
 
 def test_validate_and_new_scripts_report(template):
     book = call_script("validate_script", remote_book(template))
-    assert book.json()["actions"][-1]["args"][0] == "校验完成：0个错误，1个提示（详见「问题」表）"
+    assert book.json()["actions"][-1]["args"][0] == "校验完成：未发现问题"
     book = call_script("new_script", remote_book(template))
     assert book.json()["actions"] == [book.json()["actions"][-1]]  # nothing written, one message
     assert book.json()["actions"][-1]["args"][0] == "「细则」「数据」「设置」工作表都已存在，未作改动"
@@ -545,7 +604,7 @@ def test_dispatch_uses_the_calling_book(template, monkeypatch):
     book = remote_book(template)
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
     ribbon.dispatch("validate")
-    assert book.json()["actions"][-1]["args"][0] == "校验完成：0个错误，1个提示（详见「问题」表）"
+    assert book.json()["actions"][-1]["args"][0] == "校验完成：未发现问题"
     ribbon.dispatch("no-such-button")
     assert book.json()["actions"][-1]["args"][0] == "未知的按钮：no-such-button"
 

@@ -1,4 +1,5 @@
-"""Build the sample workbooks of workbooks/ from the seed documents (shared/seeds/).
+"""Build the sample workbooks of workbooks/ from the seed documents (their rubrics
+and figures typed in; docs/workbooks.md lists each sample with its seed).
 
 Run ``python -m workbooks.build_samples`` (or ``python workbooks/build_samples.py``) to rewrite the
 .xlsx files next to this script. The output is byte-for-byte the same on every run (fixed zip and

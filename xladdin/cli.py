@@ -6,16 +6,18 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import handlers
+from . import handlers, report as printout
 from .hosts.files import FileHost, check_writable
 from .layout import UNIT_SHOWN, clip, find_sheet
+from .pdf import to_pdf
 from .protocol import ReadError
 from .template import template_sheets
-from .xlsxpkg import PackageError, new_package
+from .xlsxpkg import PackageError, new_package, write_package
 
 def samples_folder() -> Path:
     """The sample workbooks: installed with the package (xladdin/samples), or the repo's workbooks/."""
@@ -86,6 +88,37 @@ def cmd_export(args) -> int:
         for heading, reasons in summary.reasons.items():
             print(f"  「{heading}」保留数值：{'；'.join(reasons)}")
     return report.exit_code
+
+
+def cmd_report(args) -> int:
+    try:
+        host = FileHost(args.book, args.output)
+        report = handlers.report(host, Bar(Path(args.book).name, sys.stderr.isatty()))
+        print(f"{host.out}：已生成「{printout.SCORE_CARDS}」「{printout.RANKINGS}」（{printout.describe(report.result)}）")
+        if args.pdf:
+            print(f"{report_pdf(host.out)}：已生成 PDF")
+    except ReadError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return report.exit_code
+
+
+def report_pdf(book: Path) -> Path:
+    """The report sheets of a written workbook as BOOK.pdf beside it (LibreOffice headless)."""
+    keep = (printout.SCORE_CARDS, printout.RANKINGS)
+    target = book.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="rubricxl-pdf-") as tmp:
+        only = Path(tmp) / (book.stem + ".xlsx")
+        try:
+            write_package(book, only, [], remove=[n for n in FileHost(book).sheet_names() if n not in keep])
+        except PackageError as exc:
+            raise ReadError(str(exc)) from None
+        [pdf] = to_pdf([only], Path(tmp) / "pdf")
+        try:
+            pdf.replace(target)
+        except OSError as exc:
+            raise ReadError(f"无法写入「{target}」：{exc.strerror or exc}") from None
+    return target
 
 
 def cmd_validate(args) -> int:
@@ -333,6 +366,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="文件", help="公式版文件（如 考核_公式版.xlsx）")
     e.add_argument("-q", "--quiet", action="store_true", help="不显示保留数值的原因")
     e.set_defaults(func=cmd_export)
+    rp = sub.add_parser("report", help="生成报表：重新评分并写入可打印的 评分表（每单位一页）和 排名表",
+                        description="生成报表：重新评分，并写入可打印的 评分表（每单位一页）和 排名表（总分及各汇总指标，全部及分组）")
+    rp.add_argument("book", metavar="工作簿", help="要生成报表的 .xlsx/.xlsm 工作簿")
+    rp.add_argument("-o", "--output", metavar="文件", help="写入另一个文件（默认写回原文件）")
+    rp.add_argument("--pdf", action="store_true", help="另用 LibreOffice 把评分表和排名表生成同名 PDF")
+    rp.set_defaults(func=cmd_report)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件", description="校验细则：列出问题，不写文件")
     v.add_argument("book", metavar="工作簿", help="要校验的 .xlsx/.xlsm 工作簿")
     v.add_argument("--reading", action="store_true", help="同时列出每行规则的规则说明（中文含义）")

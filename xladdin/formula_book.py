@@ -273,13 +273,16 @@ class _Copy:
         if not scored:
             return
         settings = book.rubric.settings
-        tree, names, weights = build_tree(book.rubric, result.indicators, book.units, settings)
+        tree, _, weights = build_tree(book.rubric, result.indicators, book.units, settings)
         n_leaves, root = tree.n_leaves, tree.n - 1
         heads = [r.column for r in scored]
         n_ind = len(result.indicators)
         header = self.scores.rows[self.h]
-        for k, name in enumerate(names):
-            at = 2 + n_ind + k
+        first = self.col.get(result.indicators[0].column)    # 组别 is left out of books without groups
+        if first is None:
+            return
+        for k, name in enumerate(result.node_names):
+            at = first + n_ind + k
             if at >= len(header) or header[at] not in (name, f"{name}（小计）"):
                 return                       # the sheet does not show every node: leave the values
             heads.append(header[at])

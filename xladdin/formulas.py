@@ -332,17 +332,20 @@ def info(rule: InfoRule, points, inputs, decimals) -> Compiled:
 
 
 def deduct(rule: DeductRule, points, inputs, decimals) -> Compiled:
-    _known(rule, {"each"})
+    _known(rule, {"each", "cap"})
     c, p = inputs[0], lit(points)
     bad = f"OR({c}<0,{c}<>INT({c}))"
+
+    def capped(taken: str) -> str:          # 最高扣N分: at most cap off, then 扣完为止 at 0
+        return taken if rule.cap is None else f"MIN({taken},{lit(rule.cap)})"
     if not rule.ranged:
-        core = rounded(f"MAX({p}-{c}*{lit(rule.each.lo)},0)", decimals)
+        core = rounded(f"MAX({p}-{capped(f'{c}*{lit(rule.each.lo)}')},0)", decimals)
     elif len(inputs) == 1:
         core = f'IF({c}=0,{rounded(p, decimals)},"")'
     else:
         t, lo, hi = inputs[1], lit(rule.each.lo), lit(rule.each.hi)
         core = (f'IF({c}=0,{rounded(p, decimals)},IF(NOT(ISNUMBER({t})),"",'
-                f'IF(OR({t}<{c}*{lo}-0.000000001,{t}>{c}*{hi}+0.000000001),"",{rounded(f"MAX({p}-{t},0)", decimals)})))')
+                f'IF(OR({t}<{c}*{lo}-0.000000001,{t}>{c}*{hi}+0.000000001),"",{rounded(f"MAX({p}-{capped(t)},0)", decimals)})))')
     return Compiled(f'IF({not_numbers([c])},"",IF({bad},"",{core}))', ("num",) * len(inputs))
 
 

@@ -1,19 +1,21 @@
 """What the ribbon buttons and the command line do, as plain functions over a WorkbookHost."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
-from engine.numbers import is_blank
+from engine.numbers import is_blank, parse_bool
+from engine.rank import PreviousRankSettings
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.score import score
+from engine.sensitivity import SensitivitySettings
 from engine.wording import Proposal, read_wording
 
-from . import formula_book, indices, outputs
+from . import formula_book, indices, outputs, report as printout
 from .formulas import Summary
-from .layout import (DATA_COLUMNS, RUBRIC_COLUMNS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet,
+from .layout import (DATA_COLUMNS, RUBRIC_COLUMNS, SETTING_KEYS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet,
                      read_book)
 from .protocol import ReadError, WorkbookHost
 from .sheetspec import CellPatch
@@ -75,14 +77,23 @@ def _previous_ranks(book: Book, previous: WorkbookHost) -> None:
     unit_col, rank_col = head.index("单位"), head.index("组内排名" if grouped else "排名")
     ranks = {str(r[unit_col]): r[rank_col] for r in rows[1:] if r and r[unit_col] is not None}
     book.units.columns["上期排名"] = np.array([ranks.get(str(u)) for u in book.units.names], dtype=object)
-    book.options.setdefault("previous", ("上期排名; " + ("组内" if grouped else "全部"), (0, 0)))
+    if "previous" not in book.options:    # an own 上期排名列 setting wins (and was checked on reading)
+        book.indices = replace(book.indices, previous=PreviousRankSettings(column="上期排名", grouped=grouped))
 
 
-def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None) -> Report:
-    """重新评分: score the workbook and replace the owned output sheets (nothing else is touched)."""
+def rescore(host: WorkbookHost, progress: Progress = _quiet, previous: WorkbookHost | None = None,
+            with_report: bool | None = None) -> Report:
+    """重新评分: score the workbook and replace the owned output sheets (nothing else is touched).
+
+    ``with_report``: also write 评分表 and 排名表; None follows 设置 报表 (是/否, default 否)."""
     report = evaluate(host, progress, previous)
     progress("写入", 0.7)
+    if with_report is None:
+        with_report = _report_setting(report)
     sheets, patches = outputs.build(report.book, report.result, report.issues, host.sheet_names())
+    if with_report:
+        progress("报表", 0.8)
+        sheets += printout.report_sheets(report.result)
     made = {s.name for s in sheets}
     stale = [n for n in host.sheet_names() if n == indices.SELECTION_SHEET and n not in made]
     host.write(sheets, patches, remove=stale)
@@ -103,6 +114,25 @@ def export(host: WorkbookHost, progress: Progress = _quiet, ranks: bool = True) 
     host.write(sheets, patches, remove=stale)
     progress("完成", 1.0)
     return report, summary
+
+
+def report(host: WorkbookHost, progress: Progress = _quiet) -> Report:
+    """生成报表: rescore and write the printable 评分表 and 排名表 beside the other owned sheets."""
+    return rescore(host, progress, with_report=True)
+
+
+def _report_setting(report: Report) -> bool:
+    """设置 报表: 是 writes the printable report on every rescore; a value not 是/否 is a 提示 and means 否."""
+    raw = report.book.options.get("report")
+    if raw is None:
+        return False
+    try:
+        return parse_bool(raw[0])
+    except ValueError as exc:
+        r, c = raw[1]
+        report.issues.append(Issue(SEVERITY_HINT, report.book.sheets.get("settings", "设置"), cell_ref(r, c + 1),
+                                   f"设置「{SETTING_KEYS['report'][0]}」：{exc}，未生成报表"))
+        return False
 
 
 def validate(host: WorkbookHost, write: bool = False) -> list[Issue]:
@@ -222,8 +252,9 @@ def insert_template(host: WorkbookHost) -> list[str]:
 def sensitivity(host: WorkbookHost, n_runs: int = 1000, mode: str = "uniform", spread: float = 0.2,
                 seed: int = 0) -> Report:
     """Rank sensitivity to the weights: writes the 敏感性 sheet (median rank, 5–95% interval)."""
+    params = SensitivitySettings.checked(n_runs, mode, spread, seed)
     report = evaluate(host)
-    sheet = indices.sensitivity_sheet(report.book, report.result, n_runs, mode, spread, seed)
+    sheet = indices.sensitivity_sheet(report.book, report.result, params)
     host.write([sheet], [], remove=[])
     return report
 
@@ -242,7 +273,8 @@ def explain(host: WorkbookHost) -> str:
                 return f"{ind.column}：{ind.explain(0)}"
     if sheet != outputs.owned_names(host.sheet_names())["scores"]:
         return "请先选中「得分」表中的一个分数"
-    header = list(result.scores_frame().columns)
+    rows = host.read(sheet)
+    header = [str(v) if v is not None else "" for v in rows[0]] if rows else []  # columns as written
     if row < 1 or row > len(result) or col >= len(header):
         return "所选单元格不是分数"
     unit, column = row - 1, header[col]

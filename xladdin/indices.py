@@ -1,59 +1,37 @@
 """Outputs on top of a scored workbook: percentile classes, rank change, selection (入选) and rank
-sensitivity (敏感性). Driven by 设置 keys the layout keeps in ``book.options``; the maths lives in
-engine/ (classes, rank, select, sensitivity), this module only reads the sheets' words and lays
-the answers out. A bad setting or input cell becomes an Issue naming the cell, and the output
+sensitivity (敏感性). Driven by the engine models the layout read from 设置 once
+(``book.indices``, where a bad setting was already reported at its cell); the maths lives in
+engine/ (classes, rank, select, sensitivity), this module checks the 数据 columns those settings
+name and lays the answers out. A bad 数据 cell becomes an Issue naming the cell, and the output
 it would have fed is left out rather than guessed.
 """
 from __future__ import annotations
 
-import re
-from fractions import Fraction
-
 import numpy as np
 import pandas as pd
 
-from engine.classes import parse_scheme, classify
-from engine.numbers import normalize_text, parse_bool, parse_number_text, yes_no_word
-from engine.rank import rank_change
+from engine.classes import ClassSettings, classify
+from engine.numbers import normalize_text
+from engine.rank import PreviousRankSettings, rank_change
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Result
 from engine.rules import InputColumn
 from engine.score import build_tree
-from engine.select import CITY, COUNTY, SelectionRules, select
-from engine.sensitivity import MODES, rank_sensitivity
+from engine.select import COUNTY, SelectionSettings, level_of, select
+from engine.sensitivity import SensitivitySettings, rank_sensitivity
 
-from .layout import SETTING_KEYS, Book, Issue, _text, cell_ref
+from .layout import SELECTION_SHEET, SENSITIVITY_SHEET, SETTING_KEYS, Book, Issue, cell_ref
 from .sheetspec import SheetSpec
 
-SELECTION_SHEET, SENSITIVITY_SHEET = "入选", "敏感性"
-LEVEL_WORDS = {CITY: ("市", "设区市", "地级市"),
-               COUNTY: ("县", "区", "县级市", "县(市,区)", "县(市区)", "县市区", "县区")}
 DEFAULT_COLUMNS = {"level_column": "层级", "category_column": "类别", "county_count": "所辖县数"}
 ALL_CATEGORIES = "全部"
-SENSITIVITY_DEFAULTS = {"n_runs": 1000, "mode": "uniform", "spread": 0.2, "seed": 0}
-SENSITIVITY_KEYS = {"次数": "n_runs", "n": "n_runs", "runs": "n_runs", "方式": "mode", "mode": "mode",
-                    "幅度": "spread", "spread": "spread", "种子": "seed", "seed": "seed"}
-MODE_WORDS = {"uniform": "uniform", "均匀": "uniform", "dirichlet": "dirichlet", "狄利克雷": "dirichlet"}
 MODE_TEXT = {"uniform": "uniform：每个权重乘以 1±幅度 内的均匀随机数",
              "dirichlet": "dirichlet：同一上级下各权重的份额按狄利克雷分布随机抽取（集中度100）"}
-_VETO_ARTICLES = "第六条（六）、第七条（七）"
 
 
-# ------------------------------------------------------------------------------- settings access
-
-def _setting(book: Book, field: str) -> str:
-    """The 设置 value of `field` as text ('' when absent or blank)."""
-    raw = book.options.get(field)
-    return _text(raw[0]) if raw is not None else ""
-
-
-def _setting_cell(book: Book, field: str) -> tuple[str, str]:
-    """Sheet and value cell of a 设置 key (the value sits right of the key)."""
-    r, c = book.options[field][1]
-    return book.sheets.get("settings", "设置"), cell_ref(r, c + 1)
-
+# ------------------------------------------------------------------------------- cells
 
 def _bad_setting(book: Book, issues: list[Issue], field: str, message: str, severity: str = SEVERITY_ERROR) -> None:
-    sheet, cell = _setting_cell(book, field)
+    sheet, cell = book.setting_cell(field)
     issues.append(Issue(severity, sheet, cell, f"设置「{SETTING_KEYS[field][0]}」：{message}"))
 
 
@@ -68,11 +46,11 @@ def _bad_cell(book: Book, issues: list[Issue], i: int, column: str | None, messa
     issues.append(Issue(SEVERITY_ERROR, sheet, cell, f"「{book.units.names[i]}」{message}"))
 
 
-def _column(book: Book, issues: list[Issue], field: str, name: str, owner: str) -> InputColumn | None:
-    """The 数据 column `name` named by 设置 `field` (or its default, reported on `owner`'s cell)."""
+def _column(book: Book, issues: list[Issue], field: str, name: str, owner: str, named: bool = True) -> InputColumn | None:
+    """The 数据 column `name` named by 设置 `field` (`named`), or its default (reported on `owner`'s cell)."""
     if name in book.units.columns:
         return InputColumn(name, book.units.columns[name])
-    if field in book.options:
+    if named:
         _bad_setting(book, issues, field, f"数据表中没有「{name}」列")
     else:
         _bad_setting(book, issues, owner, f"数据表中没有「{name}」列（可在设置「{SETTING_KEYS[field][0]}」中指定列名）")
@@ -97,46 +75,39 @@ def _labels(col: InputColumn) -> np.ndarray:
 def score_columns(book: Book, result: Result, issues: list[Issue]) -> list[tuple[str, np.ndarray, str | None]]:
     """Extra 得分 columns: (heading, values per unit, number format)."""
     out = []
-    if _setting(book, "classes"):
-        classes = _classes(book, result, issues)
+    if book.indices.classes is not None:
+        classes = _classes(book, result, issues, book.indices.classes)
         if classes is not None:
             out.append(("分类", classes, None))
-    if _setting(book, "previous"):
-        out += _rank_change(book, result, issues)
+    if book.indices.previous is not None:
+        out += _rank_change(book, result, issues, book.indices.previous)
     return out
 
 
-def _classes(book: Book, result: Result, issues: list[Issue]) -> np.ndarray | None:
+def _classes(book: Book, result: Result, issues: list[Issue], asked: ClassSettings) -> np.ndarray | None:
     """设置 分类 on 总分, within 分类分组, exempt units (免评列 = 是) classed 不定等级."""
-    try:
-        rules = parse_scheme(_setting(book, "classes"))
-    except ValueError as exc:
-        _bad_setting(book, issues, "classes", f"{exc}，未输出「分类」列")
-        return None
     groups = exempt = None
-    if name := _setting(book, "class_groups"):
+    if name := asked.groups_column:
         col = _column(book, issues, "class_groups", name, "classes")
         if col is None:
             return None
         groups = _labels(col)
-    if name := _setting(book, "exempt"):
+    if name := asked.exempt_column:
         col = _column(book, issues, "exempt", name, "classes")
         exempt = None if col is None else _yes_no(book, issues, col)
         if exempt is None:
             return None
-    return classify(result.total, rules, exempt=exempt, groups=groups, decimals=result.settings.decimals)
+    return classify(result.total, asked.scheme, exempt=exempt, groups=groups, decimals=result.settings.decimals)
 
 
-def _rank_change(book: Book, result: Result, issues: list[Issue]) -> list[tuple[str, np.ndarray, str | None]]:
-    """上期排名 from the 数据 column named by 上期排名列 (`列名` or `列名; 组内|全部`), and 排名变化.
+def _rank_change(book: Book, result: Result, issues: list[Issue],
+                 asked: PreviousRankSettings) -> list[tuple[str, np.ndarray, str | None]]:
+    """上期排名 from the 数据 column named by 上期排名列, and 排名变化.
 
     The previous rank is compared with 组内排名 when the units have rank groups, else with 排名;
-    `; 全部` or `; 组内` says which explicitly.
+    `; 全部` or `; 组内` in the setting says which explicitly.
     """
-    name, _, scope = (p.strip() for p in _setting(book, "previous").partition(";"))
-    if scope not in ("", "组内", "全部"):
-        _bad_setting(book, issues, "previous", f"比较范围「{scope}」无效，应为「组内」或「全部」")
-        return []
+    name = asked.column
     col = _column(book, issues, "previous", name, "previous")
     if col is None:
         return []
@@ -145,7 +116,7 @@ def _rank_change(book: Book, result: Result, issues: list[Issue]) -> list[tuple[
     for i in np.flatnonzero(bad).tolist():
         _bad_cell(book, issues, i, name, f"的上期排名「{col.text(i)}」应为正整数")
     previous = np.where(bad, np.nan, previous)
-    grouped = scope == "组内" or (scope == "" and not np.isnan(result.group_rank).all())
+    grouped = asked.grouped if asked.grouped is not None else not np.isnan(result.group_rank).all()
     current = result.group_rank if grouped else result.rank
     return [("上期排名", previous, "0"), ("排名变化", np.array(rank_change(current, previous), dtype=object), None)]
 
@@ -155,125 +126,37 @@ def _rank_change(book: Book, result: Result, issues: list[Issue]) -> list[tuple[
 def extra_sheets(book: Book, result: Result, issues: list[Issue]) -> list[SheetSpec]:
     """Extra owned sheets: 入选 when 遴选名额 is set, 敏感性 when 设置 敏感性 asks for it."""
     sheets = []
-    if _setting(book, "quotas"):
-        sheet = _selection_sheet(book, result, issues)
+    if book.indices.selection is not None:
+        sheet = _selection_sheet(book, result, issues, book.indices.selection)
         if sheet is not None:
             sheets.append(sheet)
-    if _setting(book, "sensitivity"):
-        params = _sensitivity_params(book, issues)
-        if params is not None:
-            try:
-                sheets.append(sensitivity_sheet(book, result, **params))
-            except ValueError as exc:
-                _bad_setting(book, issues, "sensitivity", f"{exc}，未输出「{SENSITIVITY_SHEET}」表")
+    if book.indices.sensitivity is not None:
+        try:
+            sheets.append(sensitivity_sheet(book, result, book.indices.sensitivity))
+        except ValueError as exc:
+            _bad_setting(book, issues, "sensitivity", f"{exc}，未输出「{SENSITIVITY_SHEET}」表")
     return sheets
 
 
-def _quotas(book: Book, issues: list[Issue]) -> dict[str, int] | None:
-    """`市=3; 县=13` → {市: 3, 县: 13}; a level left out keeps the 第五条 number."""
-    out = {}
-    for part in filter(None, (p.strip() for p in re.split(r"[;\n]", _setting(book, "quotas")))):
-        key, eq, value = (p.strip() for p in part.partition("="))
-        level = _level(key)
-        try:
-            number = parse_number_text(value.removesuffix("个")) if eq else None
-        except ValueError:
-            number = None
-        if level is None or number is None or number < 0 or number != int(number):
-            _bad_setting(book, issues, "quotas", f"「{part}」无法识别，应形如「市=3; 县=13」，未输出「{SELECTION_SHEET}」表")
-            return None
-        out[level] = int(number)
-    return out
-
-
-def _selection_rules(book: Book, issues: list[Issue]) -> SelectionRules | None:
-    """SelectionRules from 设置: 遴选名额, 推荐比例 (`1/5`, `20%` or `无`, optionally `; 条款文本`),
-    不重复激励 (`是`/`否`, optionally `; 条款文本` with {上级} for the upper unit), 名额条款, 排序条款."""
-    quotas = _quotas(book, issues)
-    if quotas is None:
-        return None
-    values: dict = {"quotas": quotas}
-    share, share_text = _value_and_text(_setting(book, "share"))
-    if share:
-        if share in ("无", "不限", "none"):
-            values["share"] = None
-        else:
-            try:
-                values["share"] = _fraction(share)
-            except (ValueError, ArithmeticError):
-                _bad_setting(book, issues, "share", f"「{share}」无法识别，应形如「1/5」「20%」或「无」，"
-                                                    f"未输出「{SELECTION_SHEET}」表")
-                return None
-        if share_text:
-            values["cap_article"] = share_text
-    rule, rule_text = _value_and_text(_setting(book, "no_double"))
-    if rule:
-        try:
-            values["exclude_lower_of_selected_upper"] = parse_bool(rule)
-        except ValueError:
-            _bad_setting(book, issues, "no_double", f"「{rule}」应为 是/否，未输出「{SELECTION_SHEET}」表")
-            return None
-        if rule_text:
-            values["exclusion_article"] = rule_text
-    for field, name in (("quota_article", "quota_article"), ("order_article", "order_article")):
-        if text := _setting(book, field):
-            values[name] = text
-    return SelectionRules(**values)
-
-
-def _value_and_text(setting: str) -> tuple[str, str]:
-    """`值; 条款文本` → (值, 条款文本); the article text is optional."""
-    value, _, text = normalize_text(setting).partition(";")
-    return value.strip(), text.strip()
-
-
-def _fraction(text: str) -> Fraction:
-    """`1/5`, `20%` or `0.2` → a Fraction in (0, 1]; ValueError otherwise."""
-    num, slash, den = text.replace(" ", "").partition("/")
-    value = Fraction(int(num), int(den)) if slash else Fraction(str(parse_number_text(text)))
-    if not 0 < value <= 1:
-        raise ValueError(text)
-    return value
-
-
-def _level(text: str) -> str | None:
-    t = normalize_text(text).replace(" ", "")
-    return next((lv for lv, words in LEVEL_WORDS.items() if t in words), None)
-
-
-def _vetoes(book: Book, issues: list[Issue]) -> list[tuple[str, str]] | None:
-    """否决条件: `列名` or `列名=理由`, `;`-separated → [(column, reason shown)]."""
-    out = []
-    for part in filter(None, (p.strip() for p in re.split(r"[;；\n]", str(book.options["vetoes"][0])))):
-        name, _, reason = part.replace("＝", "=").partition("=")
-        name, reason = normalize_text(name), reason.strip()
-        if not name:
-            _bad_setting(book, issues, "vetoes", f"「{part}」缺少列名")
-            return None
-        out.append((name, reason or f"{_VETO_ARTICLES}：不具备申报基本条件（{name}）"))
-    return out
-
-
-def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSpec | None:
+def _selection_sheet(book: Book, result: Result, issues: list[Issue], asked: SelectionSettings) -> SheetSpec | None:
     """入选: the selection measures of 设置 (seed 002's articles by default) applied by engine.select."""
-    rules = _selection_rules(book, issues)
-    if rules is None:
-        return None
     units, n, failed = book.units, len(book.units), len(issues)
     owner = "quotas"
-    name_of = lambda f: _setting(book, f) or DEFAULT_COLUMNS[f]
+    given = {"level_column": asked.level_column, "category_column": asked.category_column,
+             "county_count": asked.county_count_column}
+    name_of = lambda f: given[f] or DEFAULT_COLUMNS[f]
 
-    level_col = _column(book, issues, "level_column", name_of("level_column"), owner)
+    level_col = _column(book, issues, "level_column", name_of("level_column"), owner, given["level_column"] is not None)
     levels = np.full(n, "", dtype=object)
     if level_col is not None:
         for i, text in enumerate(level_col.texts):
-            levels[i] = _level(text) or ""
+            levels[i] = level_of(text) or ""
             if not levels[i]:
                 _bad_cell(book, issues, i, level_col.name, f"的层级「{text}」应为「市」或「县」")
 
     category_name = name_of("category_column")
     categories = np.full(n, ALL_CATEGORIES, dtype=object)
-    if category_name in units.columns or "category_column" in book.options:
+    if category_name in units.columns or given["category_column"] is not None:
         col = _column(book, issues, "category_column", category_name, owner)
         if col is not None:
             categories = np.array(col.texts, dtype=object)
@@ -289,7 +172,7 @@ def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSp
                           "score": result.total})
     count_name = name_of("county_count")
     county_count = None
-    if count_name in units.columns or "county_count" in book.options:
+    if count_name in units.columns or given["county_count"] is not None:
         col = _column(book, issues, "county_count", count_name, owner)
         if col is not None:
             counts, bad = col.numbers
@@ -301,7 +184,7 @@ def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSp
                      SEVERITY_HINT)
 
     vetoes = {}
-    for k, (name, reason) in enumerate((_vetoes(book, issues) or []) if "vetoes" in book.options else []):
+    for k, (name, reason) in enumerate(asked.vetoes):
         col = _column(book, issues, "vetoes", name, owner)
         flags = None if col is None else _yes_no(book, issues, col)
         if flags is not None:
@@ -311,7 +194,7 @@ def _selection_sheet(book: Book, result: Result, issues: list[Issue]) -> SheetSp
         _bad_setting(book, issues, owner, f"遴选所需的数据有误（见上），未输出「{SELECTION_SHEET}」表")
         return None
     try:
-        chosen = select(frame, vetoes, rules, county_count, decimals=result.settings.decimals)
+        chosen = select(frame, vetoes, asked.rules, county_count, decimals=result.settings.decimals)
     except ValueError as exc:
         _bad_setting(book, issues, owner, f"遴选无法进行：{exc}")
         return None
@@ -356,48 +239,12 @@ def _side_by_side(main: list[list], side: list[list]) -> list[list]:
 
 # ----------------------------------------------------------------------------------- 敏感性
 
-def _sensitivity_params(book: Book, issues: list[Issue]) -> dict | None:
-    """设置 敏感性: 是 (defaults), 否, or `次数=1000; 方式=uniform; 幅度=20%; 种子=0`."""
-    text = _setting(book, "sensitivity")
-    answer = yes_no_word(text) if text not in ("0", "1") else text == "1"
-    if answer is False:
-        return None
-    params = dict(SENSITIVITY_DEFAULTS)
-    if answer:
-        return params
-    for part in filter(None, (p.strip() for p in re.split(r"[;,\n]", text))):
-        key, _, value = (p.strip() for p in part.partition("="))
-        field = SENSITIVITY_KEYS.get(key.lower())
-        try:
-            if field == "mode":
-                params[field] = MODE_WORDS[value.lower()]
-            elif field == "spread":
-                params[field] = float(parse_number_text(value))
-            elif field in ("n_runs", "seed"):
-                number = parse_number_text(value.removesuffix("次"))
-                if number != int(number) or number < (1 if field == "n_runs" else 0):
-                    raise ValueError
-                params[field] = int(number)
-            else:
-                raise ValueError
-        except (ValueError, KeyError):
-            _bad_setting(book, issues, "sensitivity", f"「{part}」无法识别，应形如「次数=1000; 方式=uniform; 幅度=20%; 种子=0」"
-                         f"，未输出「{SENSITIVITY_SHEET}」表")
-            return None
-    return params
+def sensitivity_sheet(book: Book, result: Result, params: SensitivitySettings) -> SheetSpec:
+    """敏感性: each unit's rank under `params.n_runs` random weight sets (median and 5%–95% interval).
 
-
-def sensitivity_sheet(book: Book, result: Result, n_runs: int, mode: str, spread: float, seed: int) -> SheetSpec:
-    """敏感性: each unit's rank under `n_runs` random weight sets (median and 5%–95% interval).
-
-    Raises ValueError (Chinese) for bad arguments or weights that differ between unit groups.
+    Raises ValueError (Chinese) for weights that differ between unit groups.
     """
-    if mode not in MODES:
-        raise ValueError(f"扰动方式「{mode}」无效，应为 uniform 或 dirichlet")
-    if not 0 <= spread < 1:
-        raise ValueError(f"扰动幅度「{spread:g}」无效，应在0到1之间（如0.2表示±20%）")
-    if n_runs < 1:
-        raise ValueError(f"扰动次数「{n_runs}」无效，应为正整数")
+    n_runs, mode, spread, seed = params.n_runs, params.mode, params.spread, params.seed
     settings = result.settings
     tree, _, weights = build_tree(book.rubric, result.indicators, book.units, settings)
     moving = np.array([p >= 0 and tree.method[p] != "sum" for p in tree.parent])   # weights that matter

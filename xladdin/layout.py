@@ -13,14 +13,18 @@ from decimal import Decimal
 
 import numpy as np
 
-from engine.clauses import RuleError
+from engine.classes import ClassSettings
+from engine.clauses import RuleError, SettingError
 from engine.language import parse_rule
 from engine.model import (RANK_BASES, RANKINGS, GradeScheme, Imputation, Indicator, NodeSpec, Normalization, Rubric,
                           Settings, parse_outliers)
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
+from engine.rank import PreviousRankSettings
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
 from engine.rules.base import UnreadableRule
 from engine.score import Units
+from engine.select import SelectionSettings
+from engine.sensitivity import SensitivitySettings
 
 from .protocol import ReadError, WorkbookHost
 
@@ -52,7 +56,7 @@ SETTING_KEYS = {
     "total_cap": ("总分上限", "total_cap"),
     "missing": ("缺失值", "missing", "缺失值处理"), "min_share": ("最少数据", "min_data"),
     "impute": ("插补", "impute"), "outliers": ("异常值", "outliers"),
-    # read by xladdin/indices.py (classes, rank change, selection, sensitivity)
+    # outputs laid out by xladdin/indices.py, read into IndexSettings by _read_index_settings
     "classes": ("分类", "classes"), "class_groups": ("分类分组", "class_groups"),
     "exempt": ("免评列", "exempt"), "previous": ("上期排名列", "previous_rank"),
     "quotas": ("遴选名额", "quotas"), "vetoes": ("否决条件", "vetoes"), "level_column": ("层级列", "level_column"),
@@ -60,10 +64,12 @@ SETTING_KEYS = {
     "share": ("推荐比例", "recommend_share"), "no_double": ("不重复激励", "no_double_reward"),
     "quota_article": ("名额条款", "quota_article"), "order_article": ("排序条款", "order_article"),
     "sensitivity": ("敏感性", "sensitivity"),
+    "report": ("报表", "report"),   # 是: every rescore also writes 评分表 and 排名表 (xladdin/report.py)
 }
 ENGINE_SETTINGS = ("grades", "decimals", "ranking", "rank_groups", "aggregate", "coefficient", "unit", "round",
                    "rank_by", "total_cap", "missing", "min_share")
 BLANK_WHEN_BROKEN = {"grades": "等级", "ranking": "排名", "rank_by": "排名", "aggregate": "汇总"}
+SELECTION_SHEET, SENSITIVITY_SHEET = "入选", "敏感性"
 LEVELS = ("level1", "level2", "level3")
 TOTAL_WORDS = ("合计", "总计", "总分", "total")
 SUMMARY_ROWS = ("合计", "小计", "总计", "平均", "平均值", "平均分", "均值", "全市平均", "全省平均", "汇总")
@@ -94,6 +100,17 @@ class Issue:
         return f"[{self.severity}] {where}: {clip(self.message, MESSAGE_SHOWN)}"
 
 
+@dataclass(frozen=True)
+class IndexSettings:
+    """The outputs 设置 asks for beyond scores, each read once into its engine model (None: not
+    asked, or asked with a value that cannot be read, which is then an 错误 at its cell)."""
+
+    classes: ClassSettings | None = None               # 分类 (+ 分类分组, 免评列)
+    previous: PreviousRankSettings | None = None       # 上期排名列
+    selection: SelectionSettings | None = None         # 遴选名额 (+ 推荐比例, 否决条件, … )
+    sensitivity: SensitivitySettings | None = None     # 敏感性
+
+
 @dataclass
 class Book:
     """A workbook read into engine terms, with what is needed to point back at its cells."""
@@ -112,6 +129,12 @@ class Book:
     setting_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     options: dict[str, tuple[object, tuple[int, int]]] = field(default_factory=dict)  # other 设置: raw value, cell
     ambiguous: dict[str, list[str]] = field(default_factory=dict)   # 数据 heading written twice -> its cells
+    indices: IndexSettings = field(default_factory=IndexSettings)
+
+    def setting_cell(self, field: str) -> tuple[str, str]:
+        """Sheet and value cell of the 设置 key `field` (the value sits right of the key)."""
+        r, c = self.setting_cells.get(SETTING_KEYS[field][0], (0, 0))
+        return self.sheets.get("settings", "设置"), cell_ref(r, c + 1)
 
     def locate(self, p: Problem) -> tuple[str, str]:
         """Sheet and cell an engine problem points at."""
@@ -216,7 +239,7 @@ def read_book(host: WorkbookHost) -> Book:
     if settings_sheet:
         sheets["settings"] = settings_sheet
     issues: list[Issue] = []
-    settings, setting_cells, unit_name, options = _read_settings(host, settings_sheet, issues)
+    settings, setting_cells, unit_name, options, index_settings = _read_settings(host, settings_sheet, issues)
     rows = [list(r) for r in host.read(rubric_sheet)]
     _fill_merged(rows, [m for m in host.merged(rubric_sheet) if m[1] <= 12])
     header = find_header(rows, RUBRIC_COLUMNS, ("rule",))
@@ -230,7 +253,7 @@ def read_book(host: WorkbookHost) -> Book:
         raise ReadError(f"工作簿中没有「数据」工作表{hint}，「{rubric_sheet}」也没有「业绩值」列：无从取得输入")
     book = Book(rubric=Rubric(indicators=()), units=Units(np.array([], dtype=object), np.array([], dtype=object)),
                 single=single, sheets=sheets, issues=issues, rubric_header=hr, rubric_cols=cols,
-                setting_cells=setting_cells, options=options)
+                setting_cells=setting_cells, options=options, indices=index_settings)
     indicators, nodes, single_inputs = _read_rubric(rows, hr, cols, rubric_sheet, book)
     if single:
         name = unit_name or host.name.rsplit(".", 1)[0]
@@ -335,7 +358,36 @@ def _read_settings(host, sheet: str | None, issues: list[Issue]):
     except ValueError as exc:
         issues.append(Issue(SEVERITY_ERROR, sheet or "设置", "", f"设置无效：{exc}，已用默认值"))
         settings = Settings()
-    return settings, cells, _text(values.get("unit")) or None, options
+    return settings, cells, _text(values.get("unit")) or None, options, _read_index_settings(values, cells, sheet, issues)
+
+
+INDEX_OUTPUTS = {   # IndexSettings field: (设置 key that asks for it, its model from the 设置 texts, what is left out)
+    "classes": ("classes", lambda t: ClassSettings.parse(t["classes"], t.get("class_groups", ""), t.get("exempt", "")),
+                "，未输出「分类」列"),
+    "previous": ("previous", lambda t: PreviousRankSettings.parse(t["previous"]), ""),
+    "selection": ("quotas", SelectionSettings.parse, f"，未输出「{SELECTION_SHEET}」表"),
+    "sensitivity": ("sensitivity", lambda t: SensitivitySettings.parse(t["sensitivity"]),
+                    f"，未输出「{SENSITIVITY_SHEET}」表"),
+}
+
+
+def _read_index_settings(values: dict, cells: dict, sheet: str | None, issues: list[Issue]) -> IndexSettings:
+    """分类, 上期排名列, 遴选 and 敏感性 settings into engine models, once: a value that cannot be read
+    is one 错误 at its own cell, and the output it asks for is left out rather than guessed."""
+    text = {f: _text(v) for f, v in values.items()}
+    if "vetoes" in values:                 # a veto's reason is shown as typed (full-width brackets kept)
+        text["vetoes"] = str(values["vetoes"])
+    models = {}
+    for name, (key, parse, left_out) in INDEX_OUTPUTS.items():
+        if not text.get(key):
+            continue
+        try:
+            models[name] = parse(text)
+        except SettingError as exc:
+            r, c = cells[SETTING_KEYS[exc.field][0]]
+            issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, c + 1),
+                                f"设置「{SETTING_KEYS[exc.field][0]}」：{exc}{left_out}"))
+    return IndexSettings(**models)
 
 
 def _read_rubric(rows, hr, cols, sheet, book: Book):
@@ -350,6 +402,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
     last_leaf: tuple[str, ...] | None = None
     indicators, nodes, single_inputs = [], [], {}
     seen_ids: dict[str, list[tuple[frozenset | None, int]]] = {}
+    notes: list[tuple[int, str, str]] = []           # (row, cell, text) of every band 提示
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         cells = [_text(get(row, f)) for f in levels]
@@ -399,7 +452,10 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                                              f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
             seen_ids.setdefault(ident, []).append((groups, r + 1))
         for severity, message in rule.remarks(points):
-            book.issues.append(Issue(severity, sheet, at("rule"), f"指标「{path[-1]}」：{message}"))
+            if severity == SEVERITY_HINT:   # gaps and overlaps of bands: one 提示 for the rubric, below
+                notes.append((r, at("rule"), f"第{r + 1}行「{path[-1]}」{message}"))
+            else:
+                book.issues.append(Issue(severity, sheet, at("rule"), f"指标「{path[-1]}」：{message}"))
         if book.single:
             inputs = _single_inputs(value_cell, ident or f"第{r + 1}行", rule, single_inputs, book, (r, cols["value"]))
         else:
@@ -417,6 +473,9 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
                                     weight=weight, criteria=_text(get(row, "criteria")), normalize=normalization,
                                     impute=impute, outliers=outliers, row=r + 1))
         book.leaf_rows.append(r)
+    if notes:
+        book.issues.append(Issue(SEVERITY_HINT, sheet, notes[0][1], f"{len(notes)}行规则的档次有空档或重叠（得分落在空档内"
+                                 "会报错，落在重叠处两档均可）：" + "；".join(text for _, _, text in notes)))
     return indicators, nodes, single_inputs
 
 

@@ -12,7 +12,7 @@ from engine.rules import InfoRule
 
 from . import indices
 from .layout import SHEET_NAMES, Book, Issue
-from .sheetspec import CellPatch, ChartSpec, SheetSpec
+from .sheetspec import PRINT_WIDTH_POINTS, CellPatch, ChartSpec, PageSetup, SheetSpec, printable, width_points
 
 OUTPUT_KINDS = ("scores", "averages", "explain", "issues")
 
@@ -49,29 +49,45 @@ def _is_rate(ind) -> bool:
 
 
 def scores_sheet(name: str, result: Result, extra: list[tuple[str, np.ndarray, str | None]] = ()) -> SheetSpec:
+    """得分: one row per unit; 组别 and 组内排名 only where the book has groups; the 总分 chart
+    (in rank order, from 0, labelled) on a page of its own below the table."""
     frame = result.scores_frame()
     for heading, values, _ in extra:
         frame[heading] = values
+    if not any(result.groups.astype(str)):       # no groups: neither column means anything
+        frame = frame.drop(columns="组别")
+        if result.settings.rank_groups == "组别":
+            frame = frame.drop(columns="组内排名")
     header = list(frame.columns)
     dp = result.settings.decimals
-    n_ind = len(result.indicators)
-    formats = {}
-    for k, ind in enumerate(result.indicators):
-        formats[2 + k] = ("0.00%" if _is_rate(ind) else "General") if not ind.scored else _score_format(dp)
-    for k in range(2 + n_ind, 2 + n_ind + len(result.node_names) + 1):
-        formats[k] = _score_format(dp)
-    total_col = header.index("总分")
-    formats[total_col + 2] = formats[total_col + 3] = "0"
-    for k, (_, _, fmt) in enumerate(extra):
-        if fmt:
-            formats[total_col + 4 + k] = fmt
+    fmt_of = {ind.column: ("0.00%" if _is_rate(ind) else "General") if not ind.scored else _score_format(dp)
+              for ind in result.indicators}
+    fmt_of.update({c: _score_format(dp) for c in result.node_names + [f"{c}（小计）" for c in result.node_names]})
+    fmt_of.update({"总分": _score_format(dp), "排名": "0", "组内排名": "0"})
+    fmt_of.update({heading: fmt for heading, _, fmt in extra if fmt})
+    formats = {c: fmt_of[h] for c, h in enumerate(header) if h in fmt_of}
     for col in ("排名", "组内排名"):
-        frame[col] = frame[col].astype("Int64")
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
     rows = [header] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-    widths = {0: 16, 1: 10, **{c: min(24, max(10, len(str(h)) * 1.6)) for c, h in enumerate(header[2:], start=2)}}
-    return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths=widths, freeze="C2",
-                     color_scale_cols=[total_col],
-                     chart=ChartSpec(title="总分", label_col=0, value_col=total_col) if len(rows) > 1 else None)
+    total_col = header.index("总分")
+    frozen = 2 if "组别" in header else 1
+    wide = len(header) > 24      # many indicators: narrower columns under taller headings
+    spec = printable(SheetSpec(name=name, rows=rows, col_formats=formats, freeze=f"{chr(65 + frozen)}2",
+                               color_scale_cols=[total_col]), title=name, low=5, high=9 if wide else 14,
+                     caps={0: 24}, head_lines=6 if wide else 3)
+    if len(rows) > 2:            # a chart of one bar compares nothing
+        below = len(rows) + 1
+        spec.page.breaks = [below]
+        order = sorted(range(1, len(rows)), key=lambda r: -rows[r][total_col] if rows[r][total_col] is not None
+                       else np.inf)
+        table = sum(width_points(w) for w in spec.col_widths.values())
+        # as wide as the table where it fits to the page width, else as wide as one page at its scale
+        width = max(table, PRINT_WIDTH_POINTS) if spec.page.fit_width else \
+            PRINT_WIDTH_POINTS * 0.95 * 100 / spec.page.scale
+        spec.chart = ChartSpec(title="总分（按排名）", label_col=0, value_col=total_col, anchor_col=0,
+                               anchor_row=below, order=order, size=(width, width * 0.55))
+    return spec
 
 
 def share_columns(result: Result) -> list[tuple[str, np.ndarray, str | None]]:
@@ -110,7 +126,8 @@ def averages_sheet(name: str, result: Result) -> SheetSpec:
         rows.append([g, int((groups == g).sum())] + [_cell(v) for v in by_group.loc[g]])
     rows.append(["全部", len(groups)] + [_cell(v) for v in overall])
     formats = {c: _score_format(dp) for c in range(2, len(cols) + 2)}
-    return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths={0: 12}, freeze="B2", autofilter=False)
+    return printable(SheetSpec(name=name, rows=rows, col_formats=formats, freeze="B2", autofilter=False),
+                     title=name, low=5, high=14)
 
 
 EXCEL_ROWS = 1_048_576
@@ -125,15 +142,15 @@ def explain_sheet(name: str, result: Result, issues: list[Issue]) -> SheetSpec:
                                 f"{EXCEL_ROWS}行上限，只列出前{EXCEL_ROWS - 1}行；完整过程可用「说明」按钮逐项查看"))
             break
         rows.append([u, ind, inputs, rule, _cell(s), text])
-    return SheetSpec(name=name, rows=rows, col_formats={4: _score_format(result.settings.decimals)},
-                     col_widths={0: 16, 1: 24, 2: 30, 3: 30, 4: 8, 5: 70})
+    return printable(SheetSpec(name=name, rows=rows, col_formats={4: _score_format(result.settings.decimals)}),
+                     title=name, wrap=[1, 2, 3, 5], caps={0: 16, 1: 20, 2: 30, 3: 34, 4: 7, 5: 60})
 
 
 def issues_sheet(name: str, issues: list[Issue]) -> SheetSpec:
     rows = [["严重程度", "工作表", "单元格", "说明"]]
     ordered = sorted(issues, key=lambda i: i.severity != "错误")
     rows += [[i.severity, i.sheet, i.cell, i.message] for i in ordered] or [["提示", "", "", "未发现问题"]]
-    return SheetSpec(name=name, rows=rows, col_widths={0: 10, 1: 12, 2: 8, 3: 90})
+    return printable(SheetSpec(name=name, rows=rows), title=name, wrap=[3], caps={0: 9, 1: 14, 2: 9, 3: 90})
 
 
 def single_unit_patch(book: Book, result: Result) -> CellPatch:
@@ -168,7 +185,9 @@ def build(book: Book, result: Result, issues: list[Issue], existing: list[str]) 
     extra = share_columns(result) + indices.score_columns(book, result, issues)
     sheets = [scores_sheet(names["scores"], result, extra), averages_sheet(names["averages"], result),
               explain_sheet(names["explain"], result, issues)]
-    sheets += indices.extra_sheets(book, result, issues)
+    for extra_sheet in indices.extra_sheets(book, result, issues):   # 入选, 敏感性: printed like the rest
+        extra_sheet.page = extra_sheet.page or PageSetup(title=extra_sheet.name)
+        sheets.append(extra_sheet)
     sheets.append(issues_sheet(names["issues"], list(issues)))
     patches = [single_unit_patch(book, result)] if book.single else []
     return sheets, patches

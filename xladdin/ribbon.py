@@ -11,7 +11,7 @@ from typing import Callable
 
 import xlwings as xw
 
-from . import addin_install, handlers, outputs
+from . import addin_install, handlers, outputs, report as printout
 from .hosts.xlwings_host import XlwingsHost
 from .layout import find_sheet
 from .protocol import ReadError
@@ -25,6 +25,12 @@ def _rescore(host: XlwingsHost) -> str:
     hints = len(report.issues) - len(report.errors)
     return (f"重新评分完成：{len(report.result)}个单位，{len(report.errors)}个错误"
             + (f"，{hints}个提示" if hints else "") + (f"（详见「{issues}」表）" if report.issues else ""))
+
+
+def _report(host: XlwingsHost) -> str:
+    report = handlers.report(host)
+    return (f"报表已生成：「{printout.SCORE_CARDS}」「{printout.RANKINGS}」（{printout.describe(report.result)}）；"
+            "可直接打印，或另存为 PDF")
 
 
 def _validate(host: XlwingsHost) -> str:
@@ -75,6 +81,7 @@ ACTIONS: dict[str, Callable[[XlwingsHost], str]] = {
     "suggest": _suggest,
     "explain": handlers.explain,
     "export": _export,
+    "report": _report,
 }
 
 
@@ -160,3 +167,6 @@ def explain_script(book: xw.Book):
 @xw.script(name="导出公式版")
 def export_script(book: xw.Book):
     run("export", book)
+@xw.script(name="生成报表")
+def report_script(book: xw.Book):
+    run("report", book)

@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from xladdin.sheetspec import CellPatch, ChartSpec, Formula, SheetSpec
+from xladdin.sheetspec import FOOTER, HEADER_FONT, MARGINS, CellPatch, ChartSpec, Formula, PageSetup, SheetSpec
 
 __all__ = ["PackageError", "write_package", "new_package", "check_members", "open_package", "package_errors",
            "sheet_parts",
@@ -565,25 +565,55 @@ class _Styles:
         self._intern("numFmts", nf)
         return max(ids) + 1
 
-    def bold_font(self) -> int:
+    def font(self, bold: bool = False, size: float | None = None) -> int:
+        """The workbook's default font, bold and/or resized."""
         fonts = self._section("fonts")
+        if not bold and size is None:
+            return 0
         font = copy.deepcopy(fonts[0]) if len(fonts) else etree.Element(f"{{{M}}}font")
         for b in font.findall(f"{{{M}}}b"):
             font.remove(b)
-        font.insert(0, etree.Element(f"{{{M}}}b"))
+        if bold:
+            font.insert(0, etree.Element(f"{{{M}}}b"))
+        if size is not None:
+            sz = font.find(f"{{{M}}}sz")
+            if sz is None:
+                sz = etree.SubElement(font, f"{{{M}}}sz")
+            sz.set("val", f"{size:g}")
         return self._intern("fonts", font)
 
-    def xf(self, num_fmt: str | None = None, bold: bool = False) -> int:
-        """A cell format with the workbook's default font (bold if asked) and a number format."""
+    def thin_border(self) -> int:
+        border = etree.Element(f"{{{M}}}border")
+        for side in ("left", "right", "top", "bottom"):
+            etree.SubElement(border, f"{{{M}}}{side}", style="thin").append(
+                etree.Element(f"{{{M}}}color", indexed="64"))
+        etree.SubElement(border, f"{{{M}}}diagonal")
+        return self._intern("borders", border)
+
+    def xf(self, num_fmt: str | None = None, bold: bool = False, wrap: bool = False, center: bool = False,
+           border: bool = False, size: float | None = None, middle: bool = False) -> int:
+        """A cell format on the workbook's default font: number format, bold, size, wrap, alignment, border."""
         xf = etree.Element(f"{{{M}}}xf")
         xf.set("numFmtId", str(self.num_fmt(num_fmt) if num_fmt else 0))
-        xf.set("fontId", str(self.bold_font() if bold else 0))
-        for a in ("fillId", "borderId", "xfId"):
-            xf.set(a, "0")
+        font = self.font(bold, size)
+        xf.set("fontId", str(font))
+        xf.set("fillId", "0")
+        xf.set("borderId", str(self.thin_border() if border else 0))
+        xf.set("xfId", "0")
         if num_fmt:
             xf.set("applyNumberFormat", "1")
-        if bold:
+        if font:
             xf.set("applyFont", "1")
+        if border:
+            xf.set("applyBorder", "1")
+        if wrap or center or middle:
+            xf.set("applyAlignment", "1")
+            al = etree.SubElement(xf, f"{{{M}}}alignment")
+            if center:
+                al.set("horizontal", "center")
+            al.set("vertical", "center")
+            if wrap:
+                al.set("wrapText", "1")
         return self._intern("cellXfs", xf)
 
     def with_num_fmt(self, base: int, num_fmt: str) -> int:
@@ -598,21 +628,45 @@ class _Styles:
 
 # ---------------------------------------------------------------- owned sheet parts
 
+def _row_styles(spec: SheetSpec, styles: _Styles, ncols: int) -> dict[str, list[str]]:
+    """The ` s="n"` attribute of every column for each kind of row."""
+    def attr(n: int) -> str:
+        return f' s="{n}"' if n else ""
+
+    wrap = set(spec.wrap_cols)
+    fmts = [spec.col_formats.get(c) or None for c in range(ncols)]
+    return {
+        "data": [attr(styles.xf(fmts[c], wrap=c in wrap, middle=spec.page is not None, border=spec.grid))
+                 for c in range(ncols)],
+        "head": [attr(styles.xf(bold=True, wrap=True, center=True, border=spec.grid))] * ncols,
+        "total": [attr(styles.xf(fmts[c], bold=True, wrap=c in wrap, middle=True, border=spec.grid))
+                  for c in range(ncols)],
+        "title": [attr(styles.xf(bold=True, size=14, center=True))] * ncols,
+        "caption": [attr(styles.xf(bold=True, middle=True))] * ncols,
+        "note": [attr(styles.xf(middle=True))] * ncols,
+        "plain": [""] * ncols,
+    }
+
+
+_GRID_KINDS = {"data", "head", "total"}
+
+
 def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool,
                notes_rid: str | None = None) -> bytes:
     rows = spec.rows
     ncols = max((len(r) for r in rows), default=0) or 1
     nrows = len(rows)
     letters = [_col_letter(i) for i in range(ncols)]
-    head_s = f' s="{styles.xf(bold=True)}"' if spec.header_bold else ""
-    data_s = [""] * ncols
-    for c, fmt in spec.col_formats.items():
-        if 0 <= c < ncols and fmt:
-            data_s[c] = f' s="{styles.xf(fmt)}"'
+    kinds = _row_styles(spec, styles, ncols)
+    kind_of = dict(spec.row_styles)
+    kind_of.setdefault(0, "head" if spec.header_bold else "plain")
+    page = spec.page
 
-    out = [f'<worksheet xmlns="{M}" xmlns:r="{R}">',
-           f'<dimension ref="{_range_ref(0, 0, max(nrows - 1, 0), ncols - 1)}"/>',
-           _sheet_view(spec.freeze, selected)]
+    out = [f'<worksheet xmlns="{M}" xmlns:r="{R}">']
+    if page is not None and page.scale is None and (page.fit_width or page.fit_page):
+        out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    out += [f'<dimension ref="{_range_ref(0, 0, max(nrows - 1, 0), ncols - 1)}"/>',
+            _sheet_view(spec.freeze, selected)]
     if spec.col_widths:
         out.append("<cols>")
         for c in sorted(spec.col_widths):
@@ -621,23 +675,33 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     out.append("<sheetData>")
     texts: dict[str, str] = {}          # unit names, rule texts repeat: escape each once
 
-    def cell(ref: str, style: str, v) -> str:
-        if type(v) is str and len(v) <= 32767:
-            frag = texts.get(v)
-            if frag is None:
-                frag = texts[v] = _inline(v)
-            return f'<c r="{ref}"{style} t="inlineStr">{frag}</c>'
-        return _cell_xml(ref, style, v)
-
+    heights = spec.row_heights
     for ri, row in enumerate(rows):
         rn = str(ri + 1)
-        out.append(f'<row r="{rn}">')
-        styles_row = [head_s] * ncols if ri == 0 else data_s
-        out.extend(cell(letters[ci] + rn, styles_row[ci], v) for ci, v in enumerate(row) if v is not None)
+        ht = heights.get(ri)
+        out.append(f'<row r="{rn}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{rn}">')
+        kind = kind_of.get(ri, "data")
+        styles_row = kinds[kind]
+        grid = spec.grid and kind in _GRID_KINDS   # a bordered table: empty cells carry the border too
+        for ci, v in enumerate(row):
+            t = type(v)
+            if t is str and len(v) <= 32767:
+                frag = texts.get(v)
+                if frag is None:
+                    frag = texts[v] = _inline(v)
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]} t="inlineStr">{frag}</c>')
+            elif v is not None:
+                out.append(_cell_xml(letters[ci] + rn, styles_row[ci], v))
+            elif grid:
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
         out.append("</row>")
     out.append("</sheetData>")
     if spec.autofilter and nrows:
         out.append(f'<autoFilter ref="{_range_ref(0, 0, nrows - 1, ncols - 1)}"/>')
+    if spec.merges:
+        out.append(f'<mergeCells count="{len(spec.merges)}">')
+        out.extend(f'<mergeCell ref="{_range_ref(*m)}"/>' for m in spec.merges)
+        out.append("</mergeCells>")
     if nrows > 1:
         for prio, c in enumerate(col for col in spec.color_scale_cols if 0 <= col < ncols):
             out.append(
@@ -646,13 +710,39 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
                 '<cfvo type="min"/><cfvo type="percentile" val="50"/><cfvo type="max"/>'
                 '<color rgb="FFF8696B"/><color rgb="FFFFEB84"/><color rgb="FF63BE7B"/>'
                 "</colorScale></cfRule></conditionalFormatting>")
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    if page is None:
+        out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    else:
+        out.append(_page_xml(page))
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     if notes_rid:
         out.append(f'<legacyDrawing r:id="{notes_rid}"/>')
     out.append("</worksheet>")
     return _DECL + "".join(out).encode("utf-8")
+
+
+def _page_xml(page: PageSetup) -> str:
+    """printOptions … rowBreaks of a printable owned sheet: A4, margins, fit, title header, page footer."""
+    margins = " ".join(f'{k}="{v:g}"' for k, v in MARGINS.items())
+    fit = ""
+    if page.scale is not None:
+        fit = f' scale="{min(400, max(10, page.scale))}"'
+    elif page.fit_page:
+        fit = ' fitToWidth="1" fitToHeight="1"'
+    elif page.fit_width:
+        fit = ' fitToWidth="1" fitToHeight="0"'
+    orientation = "landscape" if page.landscape else "portrait"
+    title = page.title.replace("&", "&&")
+    parts = ['<printOptions horizontalCentered="1"/>', f"<pageMargins {margins}/>",
+             f'<pageSetup paperSize="9" orientation="{orientation}"{fit}/>',
+             f'<headerFooter><oddHeader>{_xml_text("&C" + HEADER_FONT + title)}</oddHeader>'
+             f'<oddFooter>{_xml_text("&C" + FOOTER)}</oddFooter></headerFooter>']
+    breaks = sorted({b for b in page.breaks if b > 0})
+    if breaks:
+        parts.append(f'<rowBreaks count="{len(breaks)}" manualBreakCount="{len(breaks)}">'
+                     + "".join(f'<brk id="{b}" max="16383" man="1"/>' for b in breaks) + "</rowBreaks>")
+    return "".join(parts)
 
 
 def _sheet_view(freeze: str | None, selected: bool) -> str:
@@ -677,18 +767,25 @@ def _chart_range(spec: SheetSpec, chart: ChartSpec) -> tuple[int, int] | None:
 def _drawing_xml(spec: SheetSpec, chart: ChartSpec, rows: tuple[int, int]) -> bytes:
     ncols = max((len(r) for r in spec.rows), default=1)
     col = ncols + 1 if chart.anchor_col is None else chart.anchor_col
-    width = max(8, min(30, 4 + (rows[1] - rows[0] + 1) // 2))
+    start = (f"<xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{chart.anchor_row}</xdr:row>"
+             "<xdr:rowOff>0</xdr:rowOff></xdr:from>")
+    if chart.size is not None:   # a fixed size in points (12 700 EMU each): prints the same at any column width
+        anchor, close = "<xdr:oneCellAnchor>", "</xdr:oneCellAnchor>"
+        where = start + f'<xdr:ext cx="{int(chart.size[0] * 12700)}" cy="{int(chart.size[1] * 12700)}"/>'
+    else:
+        width = max(8, min(30, 4 + (rows[1] - rows[0] + 1) // 2))
+        anchor, close = "<xdr:twoCellAnchor>", "</xdr:twoCellAnchor>"
+        where = start + (f"<xdr:to><xdr:col>{col + width}</xdr:col><xdr:colOff>0</xdr:colOff>"
+                         f"<xdr:row>{chart.anchor_row + 20}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>")
     return _DECL + (
         '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
-        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:twoCellAnchor>'
-        f"<xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
-        f"<xdr:to><xdr:col>{col + width}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>21</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+        f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">{anchor}{where}'
         '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="图表 1"/><xdr:cNvGraphicFramePr/>'
         '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
         '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
         '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
         f'xmlns:r="{R}" r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame>'
-        "<xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
+        f"<xdr:clientData/>{close}</xdr:wsDr>"
     ).encode("utf-8")
 
 
@@ -704,22 +801,39 @@ def _chart_xml(spec: SheetSpec, chart: ChartSpec, rows: tuple[int, int]) -> byte
         v = row[c] if c < len(row) else None
         return v.cached if type(v) is Formula else v
 
+    plotted = [r for r in chart.order if first <= r <= last] if chart.order is not None else range(first, last + 1)
     labels, values = [], []
-    for i, r in enumerate(range(first, last + 1)):
+    for i, r in enumerate(plotted):
         kind, text = _value(cell(r, chart.label_col))
         if kind is not None:
             labels.append(f'<c:pt idx="{i}"><c:v>{_xml_text(text)}</c:v></c:pt>')
         kind, text = _value(cell(r, chart.value_col))
         if kind == "n":
             values.append(f'<c:pt idx="{i}"><c:v>{text}</c:v></c:pt>')
-    n = last - first + 1
+    n = len(plotted)
+    fmt = _xml_text(spec.col_formats.get(chart.value_col) or "General")
+    if chart.order is None:      # the sheet's cells, in sheet order
+        cat = (f'<c:strRef><c:f>{_xml_text(ref(chart.label_col))}</c:f><c:strCache><c:ptCount val="{n}"/>'
+               f'{"".join(labels)}</c:strCache></c:strRef>')
+        val = (f'<c:numRef><c:f>{_xml_text(ref(chart.value_col))}</c:f><c:numCache>'
+               f'<c:formatCode>{fmt}</c:formatCode><c:ptCount val="{n}"/>{"".join(values)}</c:numCache></c:numRef>')
+    else:                        # another order than the sheet's: the values themselves (rewritten on rescore)
+        cat = f'<c:strLit><c:ptCount val="{n}"/>{"".join(labels)}</c:strLit>'
+        val = f'<c:numLit><c:formatCode>{fmt}</c:formatCode><c:ptCount val="{n}"/>{"".join(values)}</c:numLit>'
     header = cell(0, chart.value_col) if spec.rows else None
     series_name = ""
     if header is not None:
         series_name = (f"<c:tx><c:strRef><c:f>{sheet}!${_col_letter(chart.value_col)}$1</c:f><c:strCache>"
                        f'<c:ptCount val="1"/><c:pt idx="0"><c:v>{_xml_text(str(header))}</c:v></c:pt>'
                        "</c:strCache></c:strRef></c:tx>")
-    fmt = _xml_text(spec.col_formats.get(chart.value_col) or "General")
+    labels_xml = ""
+    if chart.data_labels:
+        labels_xml = (f'<c:dLbls><c:numFmt formatCode="{fmt}" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/>'
+                      '</a:ln></c:spPr><c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="800"/></a:pPr>'
+                      '<a:endParaRPr lang="zh-CN"/></a:p></c:txPr><c:dLblPos val="outEnd"/>'
+                      '<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+                      '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>')
+    floor = '<c:min val="0"/>' if chart.from_zero else ""
     return _DECL + (
         '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
         f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="{R}">'
@@ -728,19 +842,16 @@ def _chart_xml(spec: SheetSpec, chart: ChartSpec, rows: tuple[int, int]) -> byte
         f'<a:r><a:rPr lang="zh-CN" b="1"/><a:t>{_xml_text(chart.title)}</a:t></a:r></a:p></c:rich></c:tx>'
         '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
         '<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
-        f'<c:ser><c:idx val="0"/><c:order val="0"/>{series_name}<c:invertIfNegative val="0"/>'
-        f'<c:cat><c:strRef><c:f>{_xml_text(ref(chart.label_col))}</c:f><c:strCache><c:ptCount val="{n}"/>'
-        f'{"".join(labels)}</c:strCache></c:strRef></c:cat>'
-        f'<c:val><c:numRef><c:f>{_xml_text(ref(chart.value_col))}</c:f><c:numCache>'
-        f'<c:formatCode>{fmt}</c:formatCode><c:ptCount val="{n}"/>{"".join(values)}</c:numCache></c:numRef></c:val>'
+        f'<c:ser><c:idx val="0"/><c:order val="0"/>{series_name}<c:invertIfNegative val="0"/>{labels_xml}'
+        f'<c:cat>{cat}</c:cat><c:val>{val}</c:val>'
         '</c:ser><c:gapWidth val="80"/><c:axId val="500000001"/><c:axId val="500000002"/></c:barChart>'
         '<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
         '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="out"/>'
         '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000002"/>'
         '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
         '<c:noMultiLvlLbl val="0"/></c:catAx>'
-        '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
-        '<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/>'
+        f'<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/>{floor}</c:scaling>'
+        '<c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" sourceLinked="1"/>'
         '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
         '<c:crossAx val="500000001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         '</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
@@ -1216,6 +1327,7 @@ def _edit(pkg: _Package, sheets: list[SheetSpec], patches: Iterable[CellPatch], 
         notes = _add_notes(pkg, wb_dir, s.part, spec) if spec.notes else None
         pkg.put(s.part, _sheet_xml(spec, styles, rid, order.index(s) == active, notes))
 
+    _print_titles(pkg, wb_part, wb, [(order.index(s), spec) for s, spec in targets])
     for part, p in patch_parts:
         _apply_patch(pkg, part, p, styles)
     owned = {s for s, _ in targets}
@@ -1239,6 +1351,42 @@ def _unhook(pkg: _Package, wb_part: str, replaced: list[_Sheet], dropped: list[_
             s.el.getparent().remove(s.el)
     for name in sorted(candidates - pkg.reachable("")):
         pkg.remove_part(name)
+
+
+PRINT_TITLES = "_xlnm.Print_Titles"
+_NAMES_AFTER = {"calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"}
+
+
+def _print_titles(pkg: _Package, wb_part: str, wb: etree._Element, owned: list[tuple[int, SheetSpec]]) -> None:
+    """Each owned sheet's repeated header rows as its sheet-local _xlnm.Print_Titles.
+
+    Only the print titles of the sheets written now are replaced; every other defined name (the
+    user's, and other sheets' print settings) stays as it was.
+    """
+    names = wb.find(f"{{{M}}}definedNames")
+    ours = {i for i, _ in owned}
+    stale = [dn for dn in (names if names is not None else [])
+             if dn.get("name") == PRINT_TITLES and dn.get("localSheetId") is not None
+             and int(dn.get("localSheetId")) in ours]
+    wanted = [(i, spec) for i, spec in owned if spec.page is not None and (spec.page.repeat_rows or spec.page.repeat_cols)]
+    if not stale and not wanted:
+        return
+    pkg.edit(wb_part)
+    for dn in stale:
+        names.remove(dn)
+    if wanted and names is None:
+        names = etree.Element(f"{{{M}}}definedNames")
+        pos = next((i for i, c in enumerate(wb) if etree.QName(c).localname in _NAMES_AFTER), len(wb))
+        wb.insert(pos, names)
+    for i, spec in wanted:
+        dn = etree.SubElement(names, f"{{{M}}}definedName", name=PRINT_TITLES, localSheetId=str(i))
+        sheet, page = _quote_sheet(spec.name), spec.page
+        parts = ([f"{sheet}!$A:${_col_letter(page.repeat_cols - 1)}"] if page.repeat_cols else []) + \
+            ([f"{sheet}!$1:${page.repeat_rows}"] if page.repeat_rows else [])
+        dn.text = ",".join(parts)
+    if names is not None and len(names) == 0:
+        wb.remove(names)
 
 
 def _recalc_on_load(pkg: _Package, wb_part: str) -> None:

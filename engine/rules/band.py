@@ -1,4 +1,4 @@
-"""K1–K3: bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
+"""Bands of discretionary scores (好=8-10; 较好=6-7; 一般=<6), optionally gated by a metric."""
 from __future__ import annotations
 
 import re
@@ -166,12 +166,11 @@ class BandRule(Rule):
                     where = fmt_num(a_lo) if a_lo == a_hi else f"{fmt_num(a_lo)}-{fmt_num(a_hi)}"
                     out.append(("提示", f"档次「{label}」与「{label2}」在{where}分处重叠，该分数两档均可"))
         if not self.gated:
-            gaps = self._gaps(points)
+            # a gap between whole numbers, such as (7,8), only a fractional score can fall into: an
+            # evaluator who scores in whole points never meets it, so it is no problem of the rubric
+            gaps = [g for g in self._gaps(points) if not _between_whole_numbers(g)]
             if gaps:
-                whole = all(re.fullmatch(r"\((\d+),(\d+)\)", g) and int(g[1:].split(",")[0]) + 1
-                            == int(g[:-1].split(",")[1]) for g in gaps)
-                tail = "（只有小数得分会落入；得分为整数时不受影响）" if whole else ""
-                out.append(("提示", "档次之间有空档：" + "、".join(gaps) + "；落在空档内的得分将报错" + tail))
+                out.append(("提示", "档次之间有空档：" + "、".join(gaps) + "；落在空档内的得分将报错"))
         return out
 
     def _gaps(self, points: Decimal | None) -> list[str]:
@@ -347,3 +346,8 @@ class BandRule(Rule):
             return f"评定为「{band.label}」档（{band.range_text()}分），{PICK_WORDS[self.pick]}得{score}分"
         return f"评定得分{score}分，属「{band.label}」档（{band.range_text()}分）"
 
+
+def _between_whole_numbers(gap: str) -> bool:
+    """An open gap (n,n+1) between consecutive whole numbers, as _gaps writes it."""
+    m = re.fullmatch(r"\((\d+),(\d+)\)", gap)
+    return m is not None and int(m.group(1)) + 1 == int(m.group(2))

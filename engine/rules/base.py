@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import conditions
-from ..clauses import number
+from ..clauses import Interval, Segment, clause_error, number
 from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
@@ -298,6 +298,66 @@ def points_or_share(text: str, what: str) -> tuple[Decimal, bool]:
     t = text.strip()
     share = t.lower().endswith("w")
     return number(t[:-1] if share else t, what), share
+
+
+ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
+AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
+RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate", "rate_max": "rate_max",
+                "比率上限": "rate_max"}
+
+
+def merged_options(text: str, segments: list[Segment]) -> dict:
+    """Every segment's key=value options in one dict; a key given twice is a clause error, since
+    silently keeping one of two different values would score by a rule nobody wrote."""
+    opts: dict = {}
+    for seg in segments:
+        for k, v in seg.options.items():
+            if k in opts:
+                raise clause_error(text, seg, f"选项 {k} 重复")
+            opts[k] = v
+    return opts
+
+
+def rate_options(text: str, segments: list[Segment], opts: dict) -> dict:
+    """The rate options every rate-reading kind accepts (RATE_OPTIONS), checked into fields:
+    rate_dp= an integer, rate= ratio/change (比率/增长率), rate_max= a bound or none."""
+    out = {}
+    if "rate_dp" in opts:
+        try:
+            out["rate_dp"] = int(opts["rate_dp"])
+        except ValueError:
+            raise clause_error(text, segments[0], "rate_dp 应为整数") from None
+    if "rate" in opts:
+        rate = {"ratio": "ratio", "change": "change", "增长率": "change", "变动率": "change"}.get(opts["rate"])
+        if rate is None:
+            raise clause_error(text, segments[0], f"rate 应为 ratio/change（比率/增长率），而不是「{opts['rate']}」")
+        out["rate"] = rate
+    if "rate_max" in opts:
+        word = opts["rate_max"].strip().lower()
+        try:
+            out["rate_max"] = Decimal(0) if word in ("none", "不限", "无") else number(opts["rate_max"], "比率上限")
+        except ValueError as exc:
+            raise clause_error(text, segments[0], str(exc)) from None
+        if out["rate_max"] < 0:
+            raise clause_error(text, segments[0], "rate_max 不能为负")
+    return out
+
+
+def no_clauses(text: str, segments: list[Segment]) -> None:
+    """For kinds whose whole rule is options: any clause text left over is an error, not ignored."""
+    for seg in segments:
+        if seg.clause:
+            raise clause_error(text, seg, f"不认识的内容「{seg.clause}」")
+
+
+def in_interval(ops, v, iv: Interval):
+    """Whether each v lies in iv, decided through `ops` so a value near a bound is redone exactly."""
+    ok = np.ones(len(v), dtype=bool)
+    if iv.lo is not None:
+        ok = ok & ops.cmp(v, ">" if iv.lo_open else ">=", ops.const(iv.lo))
+    if iv.hi is not None:
+        ok = ok & ops.cmp(v, "<" if iv.hi_open else "<=", ops.const(iv.hi))
+    return ok
 
 
 def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):

@@ -14,8 +14,7 @@ from ..conditions import Condition, parse_condition
 from ..numbers import FALSE_WORDS, fmt_num, fmt_nums, fmt_pct, normalize_text
 from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
-                   one_unit, rate_columns, rate_limit, rate_texts)
-from .rates import RATE_OPTIONS, ROUNDS, _options, _rate_opts
+                   RATE_OPTIONS, ROUNDS, merged_options, one_unit, rate_columns, rate_limit, rate_options, rate_texts)
 
 _LEVEL_SPLIT = re.compile(r"[、,;/\s]+")
 
@@ -46,7 +45,7 @@ class BonusRule(ColumnWorking, Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "BonusRule":
-        opts = _options(text, segments)
+        opts = merged_options(text, segments)
         first = segments[0] if segments else Segment(1, "", {})
         levels = []
         for seg in segments:
@@ -82,7 +81,7 @@ class BonusRule(ColumnWorking, Rule):
         if fields.get("per") is not None and fields["per"] <= 0:
             raise clause_error(text, first, "per 必须大于0")
         fields["pct"] = "%" in opts.get("per", "") or "%" in opts.get("at", "")
-        return cls(text=text, **fields, **_rate_opts(text, segments, opts))
+        return cls(text=text, **fields, **rate_options(text, segments, opts))
 
     def reading(self, points):
         cap = self.cap_for(points)

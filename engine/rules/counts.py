@@ -1,4 +1,5 @@
-"""Rules on counts and assessors' judgements: deduct (K11), check (K12–K14), manual (K15), value."""
+"""Rules on counts and assessors' judgements: deduct (per incident), check (a checklist of equal
+shares, strict or with numeric targets), manual (full points or the assessor's score), value."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,9 +11,8 @@ from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
 from ..phrases import floor_words, input_name, interval_words
-from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor,
-                   percent_slips, rate_limit)
-from .rates import _inside, _no_clauses, _options
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval, merged_options,
+                   no_clauses, numeric_inputs, parse_floor, percent_slips, rate_limit)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:
@@ -37,8 +37,8 @@ class DeductRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "DeductRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         first = segments[0] if segments else Segment(1, "", {})
         if ("each" in opts) == ("once" in opts):
             raise clause_error(text, first, "需要 each=（每次扣分）或 once=（一经发现扣分）之一" if "each" not in opts
@@ -143,7 +143,8 @@ class DeductRule(Rule):
 
 
 class CheckRule(ColumnWorking, Rule):
-    """Equal shares for n points met (K12/K13); each point may be a numeric target (K14)."""
+    """Equal shares for n points met (strict, or partly at the assessor's discretion); each point may
+    be a numeric target."""
 
     KIND: ClassVar[str] = "check"
     NAMES: ClassVar[tuple[str, ...]] = ("要点", "检查", "评价要点")
@@ -154,7 +155,7 @@ class CheckRule(ColumnWorking, Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "CheckRule":
-        opts = _options(text, segments)
+        opts = merged_options(text, segments)
         targets = []
         for seg in segments:
             if seg.clause:
@@ -247,7 +248,7 @@ class CheckRule(ColumnWorking, Rule):
                     v = numeric_inputs([col], out, ctx)[0]
                     if cond.pct:
                         percent_slips(col, v, out, ctx, rate_limit([cond.lo, cond.hi], open_above=cond.hi is None))
-                    ok &= exact.run(lambda ops, x, c=cond: [_inside(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
+                    ok &= exact.run(lambda ops, x, c=cond: [in_interval(ops, x, c)], [v], ~np.isnan(v))[0].astype(bool)
                 k += 1
             flags.append(ok)
             met += ok
@@ -282,14 +283,14 @@ class CheckRule(ColumnWorking, Rule):
 
 
 class ManualRule(Rule):
-    """The assessor's score, checked to lie in 0..points (K15); 是/满分 means full points."""
+    """The assessor's score, checked to lie in 0..points (符合得满分，否则酌情扣分); 是/满分 means full points."""
 
     KIND: ClassVar[str] = "manual"
     NAMES: ClassVar[tuple[str, ...]] = ("人工", "人工评分", "评定")
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "ManualRule":
-        _no_clauses(text, segments)
+        no_clauses(text, segments)
         return cls(text=text)
 
     def reading(self, points):
@@ -326,7 +327,7 @@ class ValueRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "ValueRule":
-        _no_clauses(text, segments)
+        no_clauses(text, segments)
         return cls(text=text)
 
     def reading(self, points):

@@ -1,5 +1,7 @@
-"""Rules on a measured value or rate: ratio (K6/K7), step (K5/K8), threshold (K10), pass (K9, K14),
-relative, info (K23). A rate may be given as one cell or computed exactly from two amounts."""
+"""Rules on a measured value or rate: ratio (proportional, or 0 above 100%), step (below the best
+unit, or per whole 1% of a rate), threshold (a table of bounds), pass (all-or-nothing ceiling or target),
+relative, info (computed and shown, not scored).
+A rate may be given as one cell or computed exactly from two amounts."""
 from __future__ import annotations
 
 import re
@@ -13,9 +15,9 @@ from ..conditions import Condition, parse_condition
 from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
-from .base import (INVALID, OK, ColumnWorking, Ctx, Outcome, Rule, condition_inputs, condition_texts, floor_of,
-                   numeric_inputs, parse_floor, percent_slips, points_or_share, rate_columns, rate_limit,
-                   rate_texts, score_text)
+from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
+                   condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
+                   percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts, score_text)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -66,12 +68,6 @@ class _RateRule(ColumnWorking, Rule):
         return ops.round(r, self.rate_dp + 2) if self.rate_dp is not None else r
 
 
-ROUNDS = {"up": "up", "ceil": "up", "向上": "up", "down": "down", "floor": "down", "向下": "down"}
-AMONG = {"all": "all", "全部": "all", "group": "group", "组内": "group"}
-RATE_OPTIONS = {"rate_dp": "rate_dp", "比率小数位": "rate_dp", "rate": "rate", "rate_max": "rate_max",
-                "比率上限": "rate_max"}
-
-
 class RatioRule(_RateRule):
     """points × numerator / denominator; above 100%: full points (or 0 with over=0)."""
 
@@ -83,12 +79,12 @@ class RatioRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RatioRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
             raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
-        return cls(text=text, over=over.get(opts.get("over", "full")), **_rate_opts(text, segments, opts))
+        return cls(text=text, over=over.get(opts.get("over", "full")), **rate_options(text, segments, opts))
 
     def rate_bounds(self):
         return (Interval(lo=Decimal(1), pct=True),)     # above 100%: full points (over=)
@@ -106,7 +102,7 @@ class RatioRule(_RateRule):
         two = len(cols) == 2
         if two:
             zero = ctx.rows & (den == 0)
-            vacuous = zero & (num == 0) & (self.over != "0")   # nothing to cover: full (K6); a 0 budget: invalid (K7)
+            vacuous = zero & (num == 0) & (self.over != "0")   # nothing to cover: full; nothing budgeted: invalid
             out.fail(zero & ~vacuous, INVALID, f"「{cols[-1].name}」为0，无法计算比率")
         pts = points
 
@@ -149,7 +145,7 @@ class RatioRule(_RateRule):
 
 
 class StepRule(_RateRule):
-    """Points off per step: of the shortfall below the best unit (K5), or of a rate (K8)."""
+    """Points off per step: of the shortfall below the best unit, or of a rate (per whole 1%)."""
 
     KIND: ClassVar[str] = "step"
     NAMES: ClassVar[tuple[str, ...]] = ("阶梯扣分", "阶梯", "逐级扣分")
@@ -182,8 +178,8 @@ class StepRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "StepRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         for key in ("per", "deduct"):
             if key not in opts:
                 raise clause_error(text, segments[0] if segments else Segment(1, "", {}), f"缺少 {key}=")
@@ -220,7 +216,7 @@ class StepRule(_RateRule):
         extra["from_pct"] = isinstance(frm, Decimal) and "%" in opts.get("from_", "")
         return cls(text=text, per=per, deduct=deduct, deduct_share=share, from_=frm,
                    round=rnd[opts.get("round", "down").lower()], zero_at=zero,
-                   among=among[opts.get("among", "all")], **extra, **_rate_opts(text, segments, opts))
+                   among=among[opts.get("among", "all")], **extra, **rate_options(text, segments, opts))
 
     def reading(self, points):
         up = self.round == "up"
@@ -404,7 +400,7 @@ class StepRule(_RateRule):
 
 
 class ThresholdRule(_RateRule):
-    """The first matching clause's points (K10)."""
+    """The first matching clause's points (a threshold table)."""
 
     KIND: ClassVar[str] = "threshold"
     NAMES: ClassVar[tuple[str, ...]] = ("区间", "分段", "阈值")
@@ -433,7 +429,7 @@ class ThresholdRule(_RateRule):
         if not clauses:
             raise clause_error(text, Segment(1, "", {}), "至少需要一个区间")
         return cls(text=text, clauses=tuple(clauses), otherwise=otherwise,
-                   **_rate_opts(text, segments, _options(text, segments)))
+                   **rate_options(text, segments, merged_options(text, segments)))
 
     def reading(self, points):
         parts = [f"{interval_words(iv)}得{fmt_num(p)}分" for iv, p in self.clauses]
@@ -464,7 +460,7 @@ class ThresholdRule(_RateRule):
             v = self._rate(ops, n, d) if len(cols) == 2 else n
             fired = np.full(len(n), -1.0)
             for k in reversed(range(len(self.clauses))):
-                fired = np.where(_inside(ops, v, self.clauses[k][0]), float(k), fired)
+                fired = np.where(in_interval(ops, v, self.clauses[k][0]), float(k), fired)
             return [v, fired]
         v, fired = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         fired = fired.astype(np.int32)
@@ -491,7 +487,7 @@ class ThresholdRule(_RateRule):
 
 
 class PassRule(_RateRule):
-    """Full points if the condition holds, else 0 (K9: compared on the exact amounts)."""
+    """Full points if the condition holds, else 0 (a ceiling compared on the exact amounts)."""
 
     KIND: ClassVar[str] = "pass"
     NAMES: ClassVar[tuple[str, ...]] = ("达标", "是否达标")
@@ -508,7 +504,7 @@ class PassRule(_RateRule):
             raise clause_error(text, clauses[1] if clauses else Segment(1, "", {}), "需要且只能有一个条件，如 <=100% 或 是")
         seg = clauses[0]
         word = seg.clause.strip()
-        opts = _rate_opts(text, segments, _options(text, segments))
+        opts = rate_options(text, segments, merged_options(text, segments))
         if (answer := yes_no_word(word)) is not None:
             return cls(text=text, expect=answer, **opts)
         try:
@@ -554,10 +550,10 @@ class PassRule(_RateRule):
 
             def kernel(ops, n, d):
                 v = self._rate(ops, n, d) if len(cols) == 2 else n
-                return [v, _inside(ops, v, self.condition)]
+                return [v, in_interval(ops, v, self.condition)]
             v, met = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
             met = met.astype(bool)
-            if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met (K9)
+            if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met
                 vacuous = (num == 0) & (den == 0)
                 met, v = met | vacuous, np.where(vacuous, np.nan, v)
             out.value = v
@@ -604,8 +600,8 @@ class RelativeRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RelativeRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         to = opts.get("to", "max").lower()
         try:
             to = {"max": "max", "best": "max", "最高": "max", "min": "min", "最低": "min"}.get(to) or number(to, "基准值")
@@ -614,7 +610,7 @@ class RelativeRule(_RateRule):
         among = AMONG.get(opts.get("among", "all"))
         if among is None:
             raise clause_error(text, segments[0], f"among（比较范围）应为 all/group（全部/组内），而不是「{opts.get('among')}」")
-        return cls(text=text, to=to, among=among, **_rate_opts(text, segments, opts))
+        return cls(text=text, to=to, among=among, **rate_options(text, segments, opts))
 
     def reading(self, points):
         where = "本组" if self.among == "group" else "所有被考核单位中"
@@ -629,6 +625,9 @@ class RelativeRule(_RateRule):
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        if len(cols) == 2:            # x/0 has no value to compare with the best: an error, never a guess
+            out.fail(ctx.rows & (den == 0) & (out.status == OK), INVALID,
+                     lambda i: f"「{cols[1].name}」为0，无法计算比值")
         with np.errstate(divide="ignore", invalid="ignore"):
             v = num / den if len(cols) == 2 else num
         if isinstance(self.to, Decimal):
@@ -664,7 +663,7 @@ class RelativeRule(_RateRule):
 
 
 class InfoRule(_RateRule):
-    """Computed and shown, never scored: the value, a 是/否 answer, or a rate a/b (K23)."""
+    """Computed and shown, never scored: the value, a 是/否 answer, or a rate a/b."""
 
     KIND: ClassVar[str] = "info"
     NAMES: ClassVar[tuple[str, ...]] = ("不计分", "信息", "仅展示")
@@ -675,15 +674,15 @@ class InfoRule(_RateRule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "InfoRule":
-        _no_clauses(text, segments)
-        opts = _options(text, segments)
+        no_clauses(text, segments)
+        opts = merged_options(text, segments)
         show = None
         if "show" in opts:
             show = {"percent": "percent", "百分比": "percent", "%": "percent", "number": "number",
                     "数值": "number"}.get(opts["show"].lower())
             if show is None:
                 raise clause_error(text, segments[0], f"show（显示）应为 percent/number（百分比/数值），而不是「{opts['show']}」")
-        return cls(text=text, show=show, **_rate_opts(text, segments, opts))
+        return cls(text=text, show=show, **rate_options(text, segments, opts))
 
     def reading(self, points):
         return f"只计算展示，不计分：一个输入时展示其值（或是/否），两个输入时展示{self.rate_reading()[3:]}，分母为0时不显示"
@@ -733,53 +732,5 @@ class InfoRule(_RateRule):
         return res
 
 
-def _inside(ops, v, iv: Interval):
-    ok = np.ones(len(v), dtype=bool)
-    if iv.lo is not None:
-        ok = ok & ops.cmp(v, ">" if iv.lo_open else ">=", ops.const(iv.lo))
-    if iv.hi is not None:
-        ok = ok & ops.cmp(v, "<" if iv.hi_open else "<=", ops.const(iv.hi))
-    return ok
-
-
 def _show(v: float, pct: bool) -> str:
     return fmt_pct(v) if pct else fmt_num(v)
-
-
-def _options(text: str, segments: list[Segment]) -> dict:
-    opts: dict = {}
-    for seg in segments:
-        for k, v in seg.options.items():
-            if k in opts:
-                raise clause_error(text, seg, f"选项 {k} 重复")
-            opts[k] = v
-    return opts
-
-
-def _rate_opts(text: str, segments: list[Segment], opts: dict) -> dict:
-    out = {}
-    if "rate_dp" in opts:
-        try:
-            out["rate_dp"] = int(opts["rate_dp"])
-        except ValueError:
-            raise clause_error(text, segments[0], "rate_dp 应为整数") from None
-    if "rate" in opts:
-        rate = {"ratio": "ratio", "change": "change", "增长率": "change", "变动率": "change"}.get(opts["rate"])
-        if rate is None:
-            raise clause_error(text, segments[0], f"rate 应为 ratio/change（比率/增长率），而不是「{opts['rate']}」")
-        out["rate"] = rate
-    if "rate_max" in opts:
-        word = opts["rate_max"].strip().lower()
-        try:
-            out["rate_max"] = Decimal(0) if word in ("none", "不限", "无") else number(opts["rate_max"], "比率上限")
-        except ValueError as exc:
-            raise clause_error(text, segments[0], str(exc)) from None
-        if out["rate_max"] < 0:
-            raise clause_error(text, segments[0], "rate_max 不能为负")
-    return out
-
-
-def _no_clauses(text: str, segments: list[Segment]) -> None:
-    for seg in segments:
-        if seg.clause:
-            raise clause_error(text, seg, f"不认识的内容「{seg.clause}」")

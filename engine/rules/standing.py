@@ -11,8 +11,8 @@ from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, yes_no_word
 from ..phrases import floor_words, interval_words
 from ..rank import rank
-from .base import INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, numeric_inputs, parse_floor
-from .rates import AMONG, _inside, _options
+from .base import (AMONG, INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval,
+                   merged_options, numeric_inputs, parse_floor)
 
 ORDERS = {"desc": "desc", "越大越好": "desc", "高优": "desc", "降序": "desc", "asc": "asc", "越小越好": "asc",
           "低优": "asc", "升序": "asc"}
@@ -39,7 +39,7 @@ class RankRule(ColumnWorking, Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RankRule":
-        opts = _options(text, segments)
+        opts = merged_options(text, segments)
         first = segments[0] if segments else Segment(1, "", {})
         clauses, otherwise = [], None
         for seg in segments:
@@ -119,7 +119,7 @@ class RankRule(ColumnWorking, Rule):
         else:
             fired = np.full(ctx.n, -1.0)
             for k in reversed(range(len(self.clauses))):
-                fired = np.where(_inside(exact.FloatOps(ctx.n), r, self.clauses[k][0]), float(k), fired)
+                fired = np.where(in_interval(exact.FloatOps(ctx.n), r, self.clauses[k][0]), float(k), fired)
             table = np.array([float(p) for _, p in self.clauses] + [np.nan if self.otherwise is None
                                                                      else float(self.otherwise)])
             fired = fired.astype(np.int32)
@@ -187,7 +187,7 @@ class VetoRule(Rule):
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "VetoRule":
-        opts = _options(text, segments)
+        opts = merged_options(text, segments)
         first = segments[0] if segments else Segment(1, "", {})
         clauses = [s for s in segments if s.clause]
         if len(clauses) > 1:
@@ -222,7 +222,7 @@ class VetoRule(Rule):
             fired = vals == 1
         else:
             vals = numeric_inputs(cols, out, ctx)[0]
-            fired = exact.run(lambda ops, x: [_inside(ops, x, self.condition)], [vals], ~np.isnan(vals))[0].astype(bool)
+            fired = exact.run(lambda ops, x: [in_interval(ops, x, self.condition)], [vals], ~np.isnan(vals))[0].astype(bool)
         fired &= out.status == OK
         out.value = np.where(out.status == OK, fired.astype(float), np.nan)
         out.score = out.value.copy()

@@ -9,7 +9,16 @@ One class serves both engines xlwings offers a ribbon button:
   halfway through a write leaves the sheets written so far.)
 
 Values, number formats, bold headers, column widths, colour scales, the chart and frozen panes
-are written on both engines. What an engine cannot do (xlwings 0.37.8) is skipped:
+are written on both engines, and so is the printable layout: wrapped text, merged cells, title and
+subtotal rows, borders, row heights (Excel's own autofit, which measures the text exactly), the
+chart's value axis from 0 and its place below the table. What an engine cannot do (xlwings 0.37.8)
+is skipped:
+- page setup on ``remote``: its PageSetup offers only ``print_area``: no orientation, fit to
+  width, print titles, margins, header/footer or page breaks (Office.js's own page layout API is
+  not reachable through xlwings). A workbook rescored through xlwings Server/Lite prints with
+  Excel's defaults until 重新评分 runs once on the desktop or on the file (``rubricxl``);
+- the chart's rank order and data labels on ``remote``: a series can only be a range of the sheet
+  (in the sheet's order) and data labels have no action; on Windows both go through COM;
 - merged ranges on ``remote``: the payload carries none; ``merged`` returns [] (the layout also
   inherits blank level cells, and merged cells other than the top-left one read blank);
 - autofilter on ``remote``: xlwings can filter an existing autofilter but not create one;
@@ -24,7 +33,7 @@ from decimal import Decimal
 
 from ..layout import cell_ref
 from ..protocol import MAX_GRID, ReadError
-from ..sheetspec import CellPatch, ChartSpec, Formula, SheetSpec
+from ..sheetspec import FOOTER, HEADER_FONT, MARGINS, CellPatch, Formula, PageSetup, SheetSpec, width_points
 
 COLOR_SCALE = ["#F8696B", "#FFEB84", "#63BE7B"]  # red-yellow-green, Excel's default 3-colour scale
 XL_FORMULAS, XL_PART, XL_BY_ROWS, XL_BY_COLUMNS, XL_PREVIOUS = -4123, 2, 1, 2, 2  # Excel's enum values
@@ -71,10 +80,21 @@ def _note(cell, text: str) -> None:
         pass
 
 
-def _points(chars: float) -> float:
-    """Column width in characters (the desktop unit, and SheetSpec's) → points (the remote unit):
-    7 px a character plus 5 px padding at the default 11 pt font, 0.75 pt a pixel."""
-    return round((chars * 7 + 5) * 0.75, 2)
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows: one Excel call per run."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _body(spec: SheetSpec, n: int) -> list[tuple[int, int]]:
+    """Runs of the table's body rows (data and total rows below row 0): number formats and wrapping
+    go there, never onto titles, captions or headings."""
+    return _runs([r for r in range(1, n) if spec.row_styles.get(r, "data") in ("data", "total")])
 
 
 class XlwingsHost:
@@ -175,37 +195,110 @@ class XlwingsHost:
         rows = [[_text_safe(v) for v in row] + [None] * (width - len(row)) for row in spec.rows]
         n = len(rows)
         ws.range((1, 1)).value = rows
+        body = _body(spec, n)
         for c, fmt in spec.col_formats.items():
-            if n > 1:
-                ws.range((2, c + 1), (n, c + 1)).number_format = fmt
+            for a, b in body:
+                ws.range((a + 1, c + 1), (b + 1, c + 1)).number_format = fmt
         for c, chars in spec.col_widths.items():
-            ws.range((1, c + 1)).column_width = _points(chars) if self.remote else chars
+            ws.range((1, c + 1)).column_width = width_points(chars) if self.remote else chars
         if spec.header_bold:
             ws.range((1, 1), (1, width)).font.bold = True
+        self._layout(ws, spec, n, width)
         for c in spec.color_scale_cols:
             if n > 1:
                 ws.range((2, c + 1), (n, c + 1)).conditional_formats.add_color_scale(COLOR_SCALE)
         if spec.chart is not None:
-            self._chart(ws, spec.chart, n, width)
+            self._chart(ws, spec, n, width)
         if spec.freeze:
             self._freeze(ws, spec.freeze)
         if spec.autofilter and not self.remote and sys.platform.startswith("win"):
             ws.api.AutoFilterMode = False
             ws.range((1, 1), (n, width)).api.AutoFilter()
 
-    def _chart(self, ws, chart: ChartSpec, n: int, width: int) -> None:
+    def _layout(self, ws, spec: SheetSpec, n: int, width: int) -> None:
+        """Wrapped text, row kinds (title, caption, head, total), merges, borders, row heights, page."""
+        kinds = dict(spec.row_styles)
+        if spec.header_bold:
+            kinds.setdefault(0, "head")
+        for c in spec.wrap_cols:
+            for a, b in _body(spec, n):
+                ws.range((a + 1, c + 1), (b + 1, c + 1)).wrap_text = True
+        for kind in ("title", "caption", "head", "total"):
+            for a, b in _runs(sorted(r for r, k in kinds.items() if k == kind)):
+                block = ws.range((a + 1, 1), (b + 1, width))
+                block.font.bold = True
+                if kind == "title":
+                    block.font.size = 14
+                if kind in ("title", "head"):
+                    block.horizontal_alignment = "center"
+                if kind == "head":
+                    block.wrap_text = True
+        for r1, c1, r2, c2 in spec.merges:
+            ws.range((r1 + 1, c1 + 1), (r2 + 1, c2 + 1)).merge()
+        if spec.grid:
+            framed = [r for r in range(n) if kinds.get(r, "data") in ("data", "head", "total") and spec.rows[r]]
+            for a, b in _runs(framed):
+                ws.range((a + 1, 1), (b + 1, max(len(spec.rows[r]) for r in range(a, b + 1)))).borders.line_style = \
+                    "continuous"
+        if spec.page is not None:
+            if spec.wrap_cols or spec.row_heights:
+                ws.range((1, 1), (n, width)).vertical_alignment = "center"
+                ws.autofit("rows")                 # Excel measures wrapped text itself
+            for r, k in kinds.items():
+                if k == "title" and r in spec.row_heights:   # autofit skips merged cells
+                    ws.range((r + 1, 1)).row_height = spec.row_heights[r]
+            self._page(ws, spec.page)
+
+    def _page(self, ws, page: PageSetup) -> None:
+        """Excel's PageSetup over COM (Windows); the remote engine has no page setup to set."""
+        if self.remote or not sys.platform.startswith("win"):
+            return
+        setup = ws.api.PageSetup
+        setup.PaperSize = 9                                # xlPaperA4
+        setup.Orientation = 2 if page.landscape else 1     # xlLandscape / xlPortrait
+        if page.scale is not None:
+            setup.Zoom = page.scale
+        elif page.fit_width or page.fit_page:
+            setup.Zoom = False
+            setup.FitToPagesWide = 1
+            setup.FitToPagesTall = 1 if page.fit_page else False
+        setup.PrintTitleRows = f"$1:${page.repeat_rows}" if page.repeat_rows else ""
+        setup.PrintTitleColumns = f"$A:${chr(64 + page.repeat_cols)}" if page.repeat_cols else ""
+        setup.LeftMargin, setup.RightMargin = MARGINS["left"] * 72, MARGINS["right"] * 72
+        setup.TopMargin, setup.BottomMargin = MARGINS["top"] * 72, MARGINS["bottom"] * 72
+        setup.HeaderMargin, setup.FooterMargin = MARGINS["header"] * 72, MARGINS["footer"] * 72
+        setup.CenterHorizontally = True
+        setup.CenterHeader = HEADER_FONT + page.title.replace("&", "&&")
+        setup.CenterFooter = FOOTER
+        ws.api.ResetAllPageBreaks()
+        for r in page.breaks:
+            ws.api.HPageBreaks.Add(ws.range((r + 1, 1)).api)
+
+    def _chart(self, ws, spec: SheetSpec, n: int, width: int) -> None:
+        chart = spec.chart
         last = n if chart.last_row is None else min(chart.last_row + 1, n)
         first = chart.first_row + 1
         if last < first:
             return
         col = width + 2 if chart.anchor_col is None else chart.anchor_col
+        size = chart.size or (480, 288)
         # One value column as the source, the labels as categories: the two columns need not touch.
-        made = ws.charts.add(chart_type="column_clustered", plot_by="columns", anchor=ws.range((2, col + 1)),
+        made = ws.charts.add(chart_type="column_clustered", plot_by="columns",
+                             anchor=ws.range((chart.anchor_row + 1, col + 1)),
                              source=ws.range((first, chart.value_col + 1), (last, chart.value_col + 1)),
-                             width=480, height=288)
+                             width=size[0], height=size[1])
         made.set_x_axis_values(ws.range((first, chart.label_col + 1), (last, chart.label_col + 1)))
         made.title = chart.title
         made.legend.visible = False
+        if chart.from_zero:
+            made.value_axis.minimum_scale = 0
+        if not self.remote and sys.platform.startswith("win"):
+            series = made.api[1].SeriesCollection(1)
+            if chart.order is not None:           # rank order: the values themselves, as the file host
+                rows = [r for r in chart.order if first - 1 <= r <= last - 1]
+                series.XValues = [spec.rows[r][chart.label_col] for r in rows]
+                series.Values = [spec.rows[r][chart.value_col] for r in rows]
+            series.HasDataLabels = chart.data_labels
 
     def _freeze(self, ws, cell: str) -> None:
         if self.remote:
