@@ -15,8 +15,8 @@ from engine.wording import Proposal, read_wording
 
 from . import formula_book, indices, outputs, report as printout
 from .formulas import Summary
-from .layout import (DATA_COLUMNS, RUBRIC_COLUMNS, SETTING_KEYS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet,
-                     read_book)
+from .layout import (DATA_COLUMNS, RUBRIC_COLUMNS, SETTING_KEYS, UNIT_SHOWN, Book, Issue, cell_ref, clip,
+                     find_header, find_sheet, read_book)
 from .protocol import ReadError, WorkbookHost
 from .sheetspec import CellPatch
 from .template import template_sheets
