@@ -203,6 +203,7 @@ def test_every_option_says_what_it_does():
     (["demo", "--limit", "几个"], "rubricxl demo：错误：参数 --limit 应为整数，而不是 '几个'"),
     (["sensitivity", "a.xlsx", "--mode", "random"], "rubricxl sensitivity：错误：参数 --mode 的值 'random' 无效"),
     (["validate", "a.xlsx", "--fast"], "rubricxl：错误：无法识别的参数：--fast"),
+    (["rule", "每发现一处错误扣0.5分", "--points", "abc"], "rubricxl rule：错误：参数 --points：分值应为不小于0的数，而不是「abc」"),
 ])
 def test_mistyped_the_command_line(capsys, argv, said):
     with pytest.raises(SystemExit) as done:

@@ -127,3 +127,13 @@ def test_what_is_counted_keeps_its_negation():
     got = read_wording("每发现一户未持证经营扣2分，最高扣6分。", Decimal(10))
     assert got.rule == "deduct each=2 cap=6" and got.inputs[0]["name"] == "未持证经营数"
     assert "未持证经营" in got.reading
+
+
+def test_plain_deduction_without_points_still_gets_its_rule():
+    # the rule text does not need the row's points: on a 2-point row 3 errors leave 2 - 1.5 = 0.5, 5 leave 0
+    from udfs import core
+    got = read_wording("每发现一处错误扣0.5分，扣完为止")
+    assert got.rule is not None and got.sure and got.unread == []
+    assert [row[0] for row in core.rule_score(got.rule, 2, [[3], [5], [0]])] == [0.5, 0, 2]
+    capped = read_wording("每发现一处错误扣0.5分，最多扣2分")
+    assert [row[0] for row in core.rule_score(capped.rule, 5, [[3], [10]])] == [3.5, 3]

@@ -154,3 +154,30 @@ def test_validate_with_reading_prints_every_rule_in_words():
     b13 = next(line for line in lines if "B13结转结余率" in line)
     assert "每增加1个百分点扣分值的10%" in b13 and "不满1个百分点的部分不计" in b13
     assert sum("」" in line and "：" in line for line in lines) >= 42
+
+
+def test_suggest_names_the_inputs_to_add_and_rescore_asks_for_them(tmp_path):
+    # 网站 has no 数据 column of its own: 输入 gets 错误数, and the rescore names that missing column;
+    # 执行率 has one (named after the indicator): its 输入 stays blank and it scores 0.9 × 5 = 4.5.
+    src = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "细则"
+    ws.append(["一级指标", "分值", "规则", "输入", "评分标准"])
+    ws.append(["网站", 2, None, None, "每发现一处错误扣0.5分，扣完为止"])
+    ws.append(["执行率", 5, None, None, "执行率按完成比例得分"])
+    data = wb.create_sheet("数据")
+    data.append(["单位", "执行率"])
+    data.append(["甲", 0.9])
+    wb.save(src)
+    suggested = tmp_path / "suggested.xlsx"
+    found, _ = handlers.suggest(FileHost(src, suggested))
+    assert [s.filled for s in found] == [True, True]
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(suggested)["细则"].iter_rows()]
+    assert rows[1][2:4] == ["deduct each=0.5", "错误数"]
+    assert rows[2][3] is None
+    report = handlers.rescore(FileHost(suggested, tmp_path / "out.xlsx"))
+    said = [i.message for i in report.issues]
+    assert any("「错误数」在「数据」中不存在：请在「数据」中加上这一列" in m for m in said), said
+    got = scores(tmp_path / "out.xlsx")
+    assert got[("甲", "执行率")] == 4.5

@@ -311,6 +311,27 @@ OTHER = [
      [((1,), 3), ((0.99,), 2.5), ((0.95,), 2.5), ((0.949,), 2)]),
     ("结余率10以内", 2, "结余率=结余资金/预算总额×100%。结余率在10%以内得满分，超过10%不得分", "pass", True,
      [((10, 100), 2), ((10.01, 100), 0)]),
+    # (不含) after 95% excludes 95% from the 3-point band only; 低于90% leaves 90% to the 3-point band.
+    ("不含写在区间上端", 5, "卫生监督抽查合格率达到95%及以上得满分，90%-95%（不含）得3分，低于90%不得分", "threshold", True,
+     [((0.95,), 5), ((0.9499,), 3), ((0.9,), 3), ((0.8999,), 0)]),
+    # 不超过5% includes 5% and 超过10% excludes 10%: the bare range 5%-10% yields both ends.
+    ("不超过胜过裸区间", 2, "结转结余率不超过5%得满分，5%-10%得1分，超过10%不得分", "threshold", True,
+     [((0.05,), 2), ((0.0501,), 1), ((0.1,), 1), ((0.1001,), 0)]),
+    # the floor keeps its minus: 2 points, 5 errors → 2 - 2.5 = -0.5; 20 errors → -8, floored at -4.
+    ("最低得负4分", 2, "每发现一处错误扣0.5分，本项最低得-4分", "deduct", True,
+     [((0,), 2), ((5,), -0.5), ((12,), -4), ((20,), -4)]),
+    # a ratio has no cut-off: 不足60%不得分 cannot be written, so the proposal must not be sure.
+    ("不足60不得分按比例", 10, "完成率不足60%的不得分，60%以上按完成比例得分", None, False, []),
+    # relative to a benchmark input: 5 × 12 ÷ 15 = 4; at or above the provincial average full points.
+    ("高于全省平均按比例", 5, "人均办案数高于全省平均水平的得满分，低于的按比例得分", "ratio", True,
+     [((12, 15), 4), ((15, 15), 5), ((18, 15), 5), ((3, 15), 1)]),
+    # per article at each level with a cap: a bonus by level counts one level once, so never sure;
+    # the cap is kept (国家级 once is 1, never above 2).
+    ("逐篇按级别加分封顶", 2, "信息报送被省级采用1篇加0.5分，被国家级采用1篇加1分，最多加2分", "bonus", False,
+     [(("省级",), 0.5), (("国家级",), 1)]),
+    ("完成未完成是否", 3, "完成目标任务的得满分，未完成的不得分", "pass", True, [(("是",), 3), (("否",), 0)]),
+    ("完成未完成不涉及", 3, "完成目标任务的得满分，未完成的不得分，不涉及的得满分", "pass", True,
+     [(("是",), 3), (("否",), 0), (("不涉及",), 3)]),
 ]
 
 SEEDS = SEED_000 + SEED_001 + SEED_004

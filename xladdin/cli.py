@@ -8,6 +8,7 @@ import re
 import sys
 import tempfile
 import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import handlers, report as printout
@@ -295,6 +296,18 @@ class ChineseParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{_zh(message)}（用 -h 查看帮助）\n")
 
 
+def _points_arg(text: str) -> Decimal:
+    """--points: a number of points not below 0 (a typing slip is a usage error, not a reading without points)."""
+    from engine.numbers import to_decimal
+    try:
+        value = to_decimal(text)
+    except (ValueError, InvalidOperation):
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"分值应为不小于0的数，而不是「{text}」")
+    return value
+
+
 def _addin_folder(args) -> Path | None:
     from .addin_install import xlstart
     return Path(args.dir) if args.dir else xlstart()
@@ -371,7 +384,7 @@ def parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rule", help="由评分标准（文字）推导规则，并给出规则说明",
                         description="由评分标准（文字）推导规则：给出规则、输入和规则说明；确定退出码0，存疑1，未能推导2")
     ru.add_argument("text", metavar="评分标准", help="评分标准原文，如「每发现一处错误扣0.5分，最多扣2分」")
-    ru.add_argument("--points", metavar="分值", help="该行的分值")
+    ru.add_argument("--points", type=_points_arg, metavar="分值", help="该行的分值")
     ru.add_argument("--json", action="store_true", help="输出一个 JSON 对象（rule、inputs、reading、sure、unread）")
     ru.set_defaults(func=cmd_rule)
     sg = sub.add_parser("suggest", help="推导规则：为规则为空的细则行按评分标准填写规则和输入",

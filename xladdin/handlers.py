@@ -15,8 +15,8 @@ from engine.wording import Proposal, read_wording
 
 from . import formula_book, indices, outputs, report as printout
 from .formulas import Summary
-from .layout import (RUBRIC_COLUMNS, SETTING_KEYS, UNIT_SHOWN, Book, Issue, cell_ref, clip, find_header, find_sheet,
-                     read_book)
+from .layout import (DATA_COLUMNS, RUBRIC_COLUMNS, SETTING_KEYS, UNIT_SHOWN, Book, Issue, cell_ref, clip,
+                     find_header, find_sheet, read_book)
 from .protocol import ReadError, WorkbookHost
 from .sheetspec import CellPatch
 from .template import template_sheets
@@ -174,7 +174,9 @@ def suggest(host: WorkbookHost) -> tuple[list[Suggestion], list[Issue]]:
     if "rule" not in cols:
         raise ReadError(f"工作表「{sheet}」没有「规则」列：请先在表头加一列「规则」，再推导规则")
     rule_col, input_col = cols["rule"], cols.get("input")
-    single = find_sheet(host, "data") is None
+    data_sheet = find_sheet(host, "data")
+    single = data_sheet is None
+    data_columns = set() if single else _data_headings(host, data_sheet)
     cells, notes, issues, found = {}, {}, [], []
     for r in range(hr + 1, len(rows)):
         row = rows[r]
@@ -192,8 +194,12 @@ def suggest(host: WorkbookHost) -> tuple[list[Suggestion], list[Issue]]:
         if fill:
             cells[(r, rule_col)] = p.rule
             notes[(r, rule_col)] = DERIVED_NOTE
-            # one input: a blank 输入 already means the column named after the indicator
-            if input_col is not None and is_blank(at("input")) and len(p.inputs) > 1 and not single:
+            # a blank 输入 reads the 数据 column named after the indicator: keep it blank when that column
+            # is there for a one-input rule; otherwise name the inputs, so the user sees which columns to add
+            default = any(str(at(k)).strip() in data_columns for k in ("level3", "name", "level2", "level1", "id")
+                          if not is_blank(at(k)))
+            if input_col is not None and is_blank(at("input")) and p.inputs and not single \
+                    and not (len(p.inputs) == 1 and default):
                 cells[(r, input_col)] = ", ".join(i["name"] for i in p.inputs)
                 notes[(r, input_col)] = DERIVED_NOTE
             doubt = "" if p.sure else "（存疑，请核对）"
@@ -209,6 +215,13 @@ def suggest(host: WorkbookHost) -> tuple[list[Suggestion], list[Issue]]:
     name = outputs.owned_names(host.sheet_names())["issues"]
     host.write([outputs.issues_sheet(name, issues)], patches, remove=[])
     return found, issues
+
+
+def _data_headings(host: WorkbookHost, sheet: str) -> set[str]:
+    """The column headings of the 数据 sheet (empty when it has no 单位 header)."""
+    rows = host.read(sheet)
+    header = find_header(rows, DATA_COLUMNS, ("unit",))
+    return {str(v).strip() for v in rows[header[0]] if not is_blank(v)} if header else set()
 
 
 def readings(host: WorkbookHost) -> list[tuple[int | None, str, str, str]]:

@@ -611,7 +611,7 @@ def _check_inputs(indicators: list[Indicator], book: Book, sheet: str) -> list[I
                                          f"（{cells}），无法确定用哪一列：指标「{ind.name}」不评分"))
             elif name not in book.units.columns:
                 close = difflib.get_close_matches(name, available, n=1, cutoff=0.4)
-                hint = f"，是否应为「{close[0]}」？" if close else ""
+                hint = f"，是否应为「{close[0]}」？" if close else f"：请在「{book.sheets['data']}」中加上这一列"
                 col = "input" if "input" in book.rubric_cols else "rule"
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, book.rubric_cols[col]),
                                          f"指标「{ind.name}」的输入列「{name}」在「{book.sheets['data']}」中不存在{hint}"))

@@ -27,7 +27,8 @@ class Fact:
     text: str = ""                 # subject, label, question, noun
     per: Tok | None = None         # step: the step size
     share: bool = False            # amount: a share of the row's points (5%的权重分)
-    explicit: bool = True          # cond: bound inclusion written out (以上/含/低于…), not a bare range
+    lo_said: bool = True           # cond: the lower bound's inclusion written out (以上/含…), not a bare range
+    hi_said: bool = True           # cond: the upper bound's inclusion written out (低于/不含…)
     phrase: int = 0
 
 
@@ -172,14 +173,16 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 add(Fact("outcome", iv=Interval(lo=lo, hi=hi), value="scores"))
                 act = None
             else:
-                add(Fact("cond", iv=Interval(lo=lo, hi=hi, lo_open=lo_incl is False, hi_open=hi_incl is False,
-                                             pct=tok.pct), text="".join(subject).rstrip("的"),
-                         explicit=lo_incl is not None))
+                marked = lo_incl is not None or hi_incl is not None     # 80%(含)-90%: the unmarked end is open
+                add(Fact("cond", iv=Interval(lo=lo, hi=hi, lo_open=marked and not lo_incl,
+                                             hi_open=marked and not hi_incl, pct=tok.pct),
+                         text="".join(subject).rstrip("的"), lo_said=lo_incl is not None,
+                         hi_said=hi_incl is not None))
         elif ty == "incl":
             last = next((f for f in reversed(facts) if f.kind == "cond"), None)
             if last is not None:
                 last.iv = _set_incl(last.iv, tok.value)
-                last.explicit = True
+                last.lo_said = last.hi_said = True
         elif ty == "act":
             act = tok.value
             if act == "score" or (mode is None and step is None):
@@ -206,7 +209,7 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             mode = "each"
             add(Fact("each", text=""))
         elif ty == "floor":
-            add(Fact("floor"))
+            add(Fact("floor", value=tok.value if isinstance(tok.value, Decimal) else None))
         elif ty in ("capd", "capa"):
             mode = ty
         elif ty == "share":

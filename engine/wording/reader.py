@@ -7,7 +7,7 @@ the most specific wording (各占 shares, 每低 steps) to the most general (是
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..clauses import Interval, RuleError
@@ -67,6 +67,10 @@ class Wording:
 
     def has(self, kind: str) -> bool:
         return any(f.kind == kind or (f.kind == "outcome" and f.value == kind) for f in self.facts)
+
+    def floor_at(self) -> Decimal | None:
+        """The lowest score when written other than 0 (本项最低得-4分), else None (扣完为止)."""
+        return next((f.value for f in self.facts if f.kind == "floor" and f.value), None)
 
     def first(self, kind: str) -> Fact | None:
         return next((f for f in self.facts if f.kind == kind), None)
@@ -305,6 +309,8 @@ def build_step(w: Wording) -> Draft | None:
     round_words = (f"不足{per_text}的按{per_text}计" if w.started else f"按整档计，不足{per_text}的部分不扣分")
     capd = w.first("capd")
     cap = capd.value if capd is not None else None
+    if w.floor_at() is not None:
+        return None                   # a floor other than 0 on a step: not read here, never dropped silently
     floor = "，扣完为止" if w.has("floor") else ""
     numeric = [a for a in w.outcomes("zero", "full", "scores") if a.cond is not None and a.cond.kind in ("cond", "bare")]
     zero_arms = [a for a in numeric if score_of(a, P) == 0]
@@ -436,6 +442,9 @@ def build_ratio(w: Wording) -> Draft | None:
         reading = [f"得分={score_f.num}÷{score_f.den}×{fmt_num(w.points) if w.points is not None else '分值'}",
                    "比值超过100%按满分计"]
         return Draft("ratio", inputs, reading, doubts)
+    versus = _versus(w)
+    if versus is not None:
+        return versus
     for a in w.outcomes("full"):
         if a.cond is not None and a.cond.kind in ("cond", "bare") and a.cond.iv.lo is not None \
                 and 0 < a.cond.iv.lo < 1:
@@ -446,6 +455,10 @@ def build_ratio(w: Wording) -> Draft | None:
             iv = a.cond.iv
             if iv.lo is not None and iv.lo == 1 and iv.hi is None:
                 over = "0"
+            elif iv.hi is not None and 0 < iv.hi <= 1:
+                # 不足60%的不得分: a ratio has no cut-off, so 59% would still score 59% of the points
+                doubts.append(f"「{w.metric()}{iv_words(iv)}不得分」未写进规则（比例得分没有下限门槛）："
+                              "低于该值的单位仍按比例得分，请人工改为0分")
     if any(a.cond is not None and a.cond.kind == "cond" and a.cond.iv.hi is not None and a.cond.iv.hi < 1
            for a in prop):
         doubts.append("按比例得分只写了较低的区间，较高时如何得分未说明：按比例计")
@@ -456,6 +469,27 @@ def build_ratio(w: Wording) -> Draft | None:
     if w.rate:
         reading.insert(0, w.rate.text())
     return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+_VERSUS = re.compile(r"^(.+?)(高于|超过|达到|不低于)(.+?)(?:的)?$")
+
+
+def _versus(w: Wording) -> Draft | None:
+    """人均办案数高于全省平均水平的得满分，低于的按比例得分: points × the unit's value ÷ the benchmark,
+    capped at the points (a ratio of two inputs, the benchmark being the second)."""
+    full = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind == "label"]
+    prop = w.outcomes("prop")
+    m = _VERSUS.match(full[0].cond.text) if len(full) == 1 and len(prop) == 1 else None
+    if m is None or re.search(r"\d", m.group(3)) or len(w.arms) != 2:
+        return None
+    mine, bench = _clean_name(m.group(1)), _clean_name(m.group(3))
+    if not mine or not bench:
+        return None
+    below = prop[0].cond is not None and prop[0].cond.kind == "label" and \
+        re.match(r"^(低于|未达到|不足|达不到)", prop[0].cond.text or "")
+    doubts = [] if below else ["按比例得分的条件未写明是低于基准时：按比例计"]
+    reading = [f"得分=分值×{mine}÷{bench}", f"{mine}{m.group(2)}{bench}得满分（比值超过100%按满分计）"]
+    return Draft("ratio", [(mine, input_kind(mine)), (bench, input_kind(bench))], reading, doubts)
 
 
 def _relative(w: Wording, f: Formula) -> Draft | None:
@@ -480,8 +514,8 @@ def _relative(w: Wording, f: Formula) -> Draft | None:
 
 def build_deduct(w: Wording) -> Draft | None:
     arms = [a for a in w.arms if a.kind == "each"]
-    if not arms or w.points is None:
-        return None
+    if not arms:
+        return None                      # the rule itself needs no points: deduct each=0.5 works on any row
     arm = arms[0]
     amount = arm.result
     if amount.value != "deduct":
@@ -490,21 +524,24 @@ def build_deduct(w: Wording) -> Draft | None:
     capd = w.first("capd")
     noun = _noun(arm)
     each = amount.iv.text()
-    if capd is not None and capd.value < w.points:
+    if capd is not None and (w.points is None or capd.value < w.points):
         if amount.iv.lo != amount.iv.hi:
             return None
         said = f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，最多扣{fmt_num(capd.value)}分"
-        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]),
-                _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said)]
+        table = _count_table(w, f"{noun}数", amount.iv.lo, capd.value, said) if w.points is not None else None
+        return [Draft(f"deduct each={each} cap={fmt_num(capd.value)}", [(f"{noun}数", "个数")], [said]), table]
     inputs = [(f"{noun}数", "个数")]
     if amount.iv.lo != amount.iv.hi:
         inputs.append(("实际扣分", "评分"))
         if w.has("weightpts"):
             doubts.append(f"「权重分的{each}分」按{each}分理解（另一种理解：权重分的{each}倍）")
-    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，扣完为止"]
+    floor = w.floor_at()
+    reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，"
+               + (f"最低得{fmt_num(floor)}分" if floor is not None else "扣完为止")]
     if amount.iv.lo != amount.iv.hi:
         reading.append("扣分幅度由评分人在区间内确定（第二个输入填实际扣分）")
-    return Draft(f"deduct each={each}", inputs, reading, doubts)
+    return Draft(f"deduct each={each}" + (f" floor={fmt_num(floor)}" if floor is not None else ""), inputs,
+                 reading, doubts)
 
 
 def _count_table(w: Wording, name: str, each: Decimal, most: Decimal, said: str) -> Draft | None:
@@ -565,6 +602,8 @@ def build_band(w: Wording) -> Draft | None:
         return Draft("band " + "; ".join(clauses), [(metric, "比率"), ("评分", "评分")], reading, doubts)
     if not all(a.cond is not None and a.cond.kind in ("label", "neg", "ok") for a in arms):
         return None
+    if _yes_no_pair(arms) is not None:
+        return None                                  # 完成…的得满分，未完成的不得分: a yes/no question
     labels = [level_name(a.cond.text) for a in arms]
     if len(set(labels)) != len(labels):
         labels = [a.cond.text for a in arms]
@@ -626,6 +665,8 @@ def build_table(w: Wording) -> Draft | None:
                       and a.cond.kind == "else"), None)
     metric = w.metric()
     doubts = []
+    settled = _settle_shared([a.cond for a in arms])
+    arms = [replace(a, cond=replace(a.cond, iv=iv)) for a, iv in zip(arms, settled)]
     fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
     zeros = [a for a, v in zip(arms, values) if v == 0]
     if P is not None and not fulls and len(zeros) == 1 == len(arms) and otherwise is None:
@@ -649,17 +690,20 @@ def build_table(w: Wording) -> Draft | None:
     for pos, k in enumerate(order):
         iv = arms[k].cond.iv
         above = ivs[pos - 1] if pos else None
-        if iv.lo is not None and iv.hi is not None and iv.hi_open:
-            # [80%, 90%): exact as ">=80%" when the clause before it starts at 90% inclusive
-            if above is None or above.lo != iv.hi or above.lo_open:
+        if iv.lo is not None and iv.hi is not None and iv.lo != iv.hi:
+            # [80%, 90%) or (5%, 10%]: exact as ">=80%" / ">5%" when the clause before it takes the rest
+            # of the values above (starts at 90% inclusive, or just above 10%)
+            if above is not None and above.lo == iv.hi and above.lo_open != iv.hi_open:
+                iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
+            elif iv.hi_open or iv.lo_open:
                 return None
-            iv = Interval(lo=iv.lo, lo_open=iv.lo_open, pct=iv.pct)
         clauses.append(f"{iv_rule(iv)}: {fmt_num(values[k])}")
         words.append(f"{iv_words(iv)}{score_words(values[k], P)}")
-    for a, b in zip(ivs, ivs[1:]):
-        if a.lo is not None and b.hi is not None and a.lo == b.hi and not a.lo_open and not b.hi_open \
-                and not (_explicit(arms, a) or _explicit(arms, b)):
-            doubts.append(f"{num_text(a.lo, a.pct)}同时写在两个区间中，按较高一档计")
+    for ka, kb in zip(order, order[1:]):
+        a, b = arms[ka].cond, arms[kb].cond
+        if a.iv.lo is not None and a.iv.lo == b.iv.hi and not a.iv.lo_open and not b.iv.hi_open \
+                and not (a.lo_said or b.hi_said):
+            doubts.append(f"{num_text(a.iv.lo, a.iv.pct)}同时写在两个区间中，按较高一档计")
     if otherwise is not None:
         clauses.append(f"else: {fmt_num(otherwise)}")
         words.append(f"其他{score_words(otherwise, P)}")
@@ -670,8 +714,19 @@ def build_table(w: Wording) -> Draft | None:
     return Draft(rule, w.rate_inputs(), reading, doubts)
 
 
-def _explicit(arms: list[Arm], iv: Interval) -> bool:
-    return any(a.cond.iv is iv and a.cond.explicit for a in arms)
+def _settle_shared(conds: list[Fact]) -> list[Interval]:
+    """The intervals with each bound two clauses share given to one of them: the clause whose wording
+    says it (达到95%及以上, 不超过5%, 低于90%) decides, and the bare range end (90%-95%, 5%-10%) yields."""
+    ivs = [c.iv for c in conds]
+    for i, a in enumerate(conds):
+        for j, b in enumerate(conds):
+            if i == j or a.iv.lo is None or a.iv.lo != b.iv.hi or a.iv.lo == a.iv.hi or b.iv.lo == b.iv.hi:
+                continue
+            if a.lo_said and not b.hi_said:
+                ivs[j] = ivs[j].model_copy(update={"hi_open": not ivs[i].lo_open})
+            elif b.hi_said and not a.lo_said:
+                ivs[i] = ivs[i].model_copy(update={"lo_open": not ivs[j].hi_open})
+    return ivs
 
 
 def _sort_key(iv: Interval):
@@ -707,14 +762,32 @@ def build_manual(w: Wording) -> Draft | None:
     return Draft("manual", [(w.name or "评分", "评分")], reading)
 
 
+def _unnegated(text: str) -> str:
+    """未完成 → 完成, 未按要求 → 按要求: what the negation denies."""
+    return re.sub(r"^(未按|未能|未|没有|无)", lambda m: "按" if m.group(1) == "未按" else "", text)
+
+
+def _yes_no_pair(arms: list[Arm]) -> str | None:
+    """The full-points level of "完成目标任务的得满分，未完成的不得分" (its negation scores 0), else None."""
+    if len(arms) != 2:
+        return None
+    full = [a for a in arms if a.cond is not None and a.cond.kind == "label" and a.result.value == "full"]
+    zero = [a for a in arms if a.cond is not None and a.cond.kind == "neg" and a.result.value == "zero"]
+    if not (full and zero):
+        return None
+    what = _unnegated(zero[0].cond.text)
+    return full[0].cond.text if what and full[0].cond.text.startswith(what) else None
+
+
 def build_pass_yes(w: Wording) -> Draft | None:
     full = w.outcomes("full", "scores")
     zero = w.outcomes("zero")
     neg = [a for a in zero if a.cond is not None and a.cond.kind == "neg"]
     if neg:
-        what = re.sub(r"^(未按|未能|未|没有|无)", lambda m: "按" if m.group(1) == "未按" else "", neg[0].cond.text)
+        what = _unnegated(neg[0].cond.text)
         if len(w.arms) > 2:
             return None
+        what = _yes_no_pair(w.arms) or what
         reading = [f"{neg[0].cond.text}的不得分，否则得满分"]
         return Draft("pass 是", [(f"是否{what}" if what else (w.name or "是否达标"), "是否")], reading)
     q = w.first("yesno")
@@ -814,8 +887,14 @@ def build_bonus_levels(w: Wording) -> Draft | None:
         return None
     clauses = "; ".join(f"{lv}={fmt_num(v)}" for lv, v in table)
     said = "、".join(f"{lv}加{fmt_num(v)}分" for lv, v in table)
-    return Draft(f"bonus {clauses}", [(w.name or "获得级别", "等级")], [said, "按所获最高级别加分一次"],
-                 single=False)
+    capa = w.first("capa")
+    cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
+    reading = [said + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else ""), "按所获最高级别加分一次"]
+    doubts = []
+    if any(a.cond.kind == "bare" for a in arms):
+        # 被省级采用1篇加0.5分: per item at each level, which a bonus by level cannot count
+        doubts.append("原文按件数逐件加分（每件按级别），规则只按所获最高级别加分一次：多件时请人工核对")
+    return Draft(f"bonus {clauses}{cap}", [(w.name or "获得级别", "等级")], reading, doubts, single=False)
 
 
 def build_rank(w: Wording) -> Draft | None:

@@ -74,6 +74,7 @@ _UNITS = sorted(V.UNITS, key=len, reverse=True)
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 _RANGE_SEP = re.compile(r"(?:-|~|至|到)")
 _FRAC = re.compile(r"(\d+)/(\d+)(?![\d.])")
+_FLOOR_AT = re.compile(r"最低(?:得|为|扣至)?(-?\d+(?:\.\d+)?)分")   # 本项最低得-4分: the lowest score, sign kept
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
@@ -182,6 +183,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             text.append(t[i:end + 1])
             i = end + 1
             continue
+        m = _FLOOR_AT.match(t, i)
+        if m:
+            flush()
+            toks.append(Tok("floor", Decimal(m.group(1)), m.group()))
+            i = m.end()
+            continue
         m = _FRAC.match(t, i)
         if m and int(m.group(2)) > 0 and (i == 0 or not t[i - 1].isdigit()):
             flush()
@@ -209,9 +216,6 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                 if unit2 in ("%", "个百分点", "百分点") and not unit:
                     value = value / 100
                     unit = unit2
-                if incl1 is not None or incl2 is not None:   # 80%(含)-90%: the unmarked end is open
-                    incl1 = incl1 if incl1 is not None else False
-                    incl2 = incl2 if incl2 is not None else False
                 ends = sorted([(value, incl1), (v2, incl2)], key=lambda e: e[0])
                 toks.append(Tok("range", (ends[0][0], ends[1][0], ends[0][1], ends[1][1]), t[i:k], unit or unit2))
                 i = k
