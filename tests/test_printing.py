@@ -203,3 +203,13 @@ def test_report_pdf_without_libreoffice_says_so_in_chinese(tmp_path, monkeypatch
     assert cli.main(["report", str(FUJIAN1), "-o", str(out), "--pdf"]) == 2
     assert "未找到 LibreOffice（soffice），无法生成 PDF" in capsys.readouterr().err
     assert "评分表" in openpyxl.load_workbook(out).sheetnames   # the workbook part is written all the same
+
+
+def test_ranking_tables_leave_out_groups_of_one_unit(tmp_path):
+    # 附表3: each zone is its own 组别, so only the tables over all units are worth printing
+    book = tmp_path / "附表3.xlsx"
+    shutil.copy(Path(__file__).resolve().parent.parent / "workbooks" / "上海_附表3_特定功能区考核.xlsx", book)
+    assert cli.main(["report", str(book), "-q"]) in (0, 1)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(book)["排名表"].iter_rows()]
+    captions = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("表")]
+    assert captions and all(c.endswith("（全部单位）") for c in captions)

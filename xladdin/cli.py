@@ -93,7 +93,7 @@ def cmd_export(args) -> int:
 def cmd_report(args) -> int:
     try:
         host = FileHost(args.book, args.output)
-        report = handlers.report(host, Bar(Path(args.book).name, sys.stderr.isatty()))
+        report = handlers.report(host, Bar(Path(args.book).name, sys.stderr.isatty() and not args.quiet))
         print(f"{host.out}：已生成「{printout.SCORE_CARDS}」「{printout.RANKINGS}」（{printout.describe(report.result)}）")
         if args.pdf:
             print(f"{report_pdf(host.out)}：已生成 PDF")
@@ -371,6 +371,7 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("book", metavar="工作簿", help="要生成报表的 .xlsx/.xlsm 工作簿")
     rp.add_argument("-o", "--output", metavar="文件", help="写入另一个文件（默认写回原文件）")
     rp.add_argument("--pdf", action="store_true", help="另用 LibreOffice 把评分表和排名表生成同名 PDF")
+    rp.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
     rp.set_defaults(func=cmd_report)
     v = sub.add_parser("validate", help="校验细则：列出问题，不写文件", description="校验细则：列出问题，不写文件")
     v.add_argument("book", metavar="工作簿", help="要校验的 .xlsx/.xlsm 工作簿")

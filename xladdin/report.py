@@ -207,7 +207,8 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
                  ([("得分率", result.share)] if by_share else []) + tops)]
     measures += [(result.node_names[k], result.nodes[:, k], result.nodes[:, k], []) for k in order]
     groups = result.groups.astype(str)
-    labels = [g for g in dict.fromkeys(groups.tolist()) if g]
+    # a group of one unit has nothing to rank (附表3: each zone its own group)
+    labels = [g for g in dict.fromkeys(groups.tolist()) if g and (groups == g).sum() > 1]
     rows: list[list] = []
     kinds: dict[int, str] = {}
     width = 3 + max(len(m[3]) for m in measures)
