@@ -484,26 +484,26 @@ def book_default_normalize(book: Book) -> str:
     return _book_default(book, "normalize")
 
 
-def _book_default(book: Book, field: str) -> str:
-    value = book.options.get(field)
+def _book_default(book: Book, key: str) -> str:
+    value = book.options.get(key)
     return _text(value[0]) if value else ""
 
 
 def _gap_options(book: Book, sheet: str, at, name: str, impute_text: str, outlier_text: str):
     """插补 and 异常值 of a row (or the 设置 default for a blank cell); a bad word is an 错误 at its cell."""
     out = []
-    for field, text, parse in (("impute", impute_text, Imputation.parse), ("outliers", outlier_text, parse_outliers)):
+    for key, text, parse in (("impute", impute_text, Imputation.parse), ("outliers", outlier_text, parse_outliers)):
         own = bool(text)
-        text = text or _book_default(book, field)
+        text = text or _book_default(book, key)
         try:
             out.append(parse(text) if text else None)
         except ValueError as exc:
             if own:
-                book.issues.append(Issue(SEVERITY_ERROR, sheet, at(field), f"指标「{name}」：{exc}"))
-            elif not any(i.message.startswith(f"设置「{SETTING_KEYS[field][0]}」") for i in book.issues):
-                r, c = book.setting_cells[SETTING_KEYS[field][0]]
+                book.issues.append(Issue(SEVERITY_ERROR, sheet, at(key), f"指标「{name}」：{exc}"))
+            elif not any(i.message.startswith(f"设置「{SETTING_KEYS[key][0]}」") for i in book.issues):
+                r, c = book.setting_cells[SETTING_KEYS[key][0]]
                 book.issues.append(Issue(SEVERITY_ERROR, book.sheets.get("settings", "设置"), cell_ref(r, c + 1),
-                                         f"设置「{SETTING_KEYS[field][0]}」无效：{exc}"))
+                                         f"设置「{SETTING_KEYS[key][0]}」无效：{exc}"))
             out.append(None)
     return tuple(out)
 
