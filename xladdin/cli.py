@@ -19,6 +19,7 @@ from .protocol import ReadError
 from .template import template_sheets
 from .xlsxpkg import PackageError, new_package, write_package
 
+
 def samples_folder() -> Path:
     """The sample workbooks: installed with the package (xladdin/samples), or the repo's workbooks/."""
     here = Path(__file__).resolve().parent

@@ -167,6 +167,8 @@ def explain_script(book: xw.Book):
 @xw.script(name="导出公式版")
 def export_script(book: xw.Book):
     run("export", book)
+
+
 @xw.script(name="生成报表")
 def report_script(book: xw.Book):
     run("report", book)
