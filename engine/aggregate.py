@@ -21,7 +21,7 @@ in the Shanghai smart-city index):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
 
 import numpy as np
 import pandas as pd
@@ -135,128 +135,277 @@ def aggregate(tree: Tree, leaf_scores, assessed=None, decimals: int | None = 2,
               round_each_level: bool = True, weights=None, coefficient=None, points=None) -> AggregateResult:
     """Aggregate leaf scores (U, L) up the tree; `coefficient` (U,) multiplies the root (系数).
 
-    `points` (U, L): the leaves' full points, used where a `scale` node scales a partial sum."""
+    `points` (U, L): the leaves' full points, used where a `scale` node scales a partial sum.
+    The arrays returned are (U, N) views of node-major (N, U) ones."""
     leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
-    w = resolve_weights(tree, weights)[None, :]
-    node_vals, node_assessed, reasons = aggregate_runs(
-        tree, leaf, mask, w, decimals, round_each_level, coefficient, with_reasons=True, points=points)
-    values = np.empty((leaf.shape[0], tree.n))
-    values[:, : tree.n_leaves] = np.where(mask, leaf, np.nan)
-    reason = np.zeros(values.shape, dtype=np.int8)
-    reason[:, : tree.n_leaves] = np.where(~mask, NOT_ASSESSED, np.where(np.isnan(leaf), MISSING_SCORE, OK))
-    for p in range(tree.n_leaves, tree.n):
-        values[:, p] = node_vals[p][0]
-        reason[:, p] = reasons[p][0]
-    return AggregateResult(values, node_assessed, reason)
+    nodes = aggregate_nodes(tree, leaf, mask, decimals, round_each_level, weights, coefficient,
+                            None if points is None else np.asarray(points, dtype=float).T)
+    n_units, n_leaves = leaf.shape[1], tree.n_leaves
+    values = np.empty((tree.n, n_units))
+    reason = np.empty((tree.n, n_units), dtype=np.int8)
+    node_assessed = np.empty((tree.n, n_units), dtype=bool)
+    values[:n_leaves] = leaf if mask is None else np.where(mask, leaf, np.nan)
+    reason[:n_leaves] = np.where(np.isnan(leaf), MISSING_SCORE, OK)
+    node_assessed[:n_leaves] = True if mask is None else mask
+    if mask is not None:
+        reason[:n_leaves][~mask] = NOT_ASSESSED
+    values[n_leaves:], reason[n_leaves:] = nodes.values, nodes.reason
+    node_assessed[n_leaves:] = nodes.reason != NOT_ASSESSED
+    return AggregateResult(values.T, node_assessed.T, reason.T)
 
 
 def check_leaf_inputs(tree: Tree, leaf_scores, assessed):
-    """(leaf, mask) as float and bool (U, L) arrays; a wrong shape is a Chinese ValueError, since
-    both the one-off aggregation and the sensitivity runs take these straight from callers."""
+    """(leaf, mask) node-major: float (L, U) rows of the (U, L) leaf scores and bool (L, U) rows of
+    `assessed`, or None when every unit is assessed on every leaf. A wrong shape is a Chinese
+    ValueError, since both the one-off aggregation and the sensitivity runs take these straight
+    from callers."""
     leaf = np.asarray(leaf_scores, dtype=float)
     if leaf.ndim != 2 or leaf.shape[1] != tree.n_leaves:
         raise ValueError(f"末级得分应为 单位数×{tree.n_leaves} 的表，实际形状为{leaf.shape}")
     if assessed is None:
-        return leaf, np.ones(leaf.shape, dtype=bool)
+        return leaf.T, None
     mask = np.asarray(assessed, dtype=bool)
     if mask.shape != leaf.shape:
         raise ValueError(f"是否评估表的形状{mask.shape}与末级得分{leaf.shape}不一致")
-    return leaf, mask
+    return leaf.T, None if mask.all() else mask.T
 
 
-def _node_points(tree: Tree, mask, points) -> np.ndarray:
-    """(U, N) full points: the leaves' own, an aggregate's the sum over its assessed children (NaN unknown)."""
-    full = np.full((mask.shape[0], tree.n), np.nan)
-    if points is not None:
-        full[:, : tree.n_leaves] = np.where(mask, np.asarray(points, dtype=float), 0.0)
+@dataclass(frozen=True, eq=False)
+class NodeValues:
+    """The aggregates of one weight set, node-major: row p - L is node p (the root last)."""
+    values: np.ndarray    # (N - L, U) float, NaN = blank
+    reason: np.ndarray    # (N - L, U) int8, keys of REASONS (NOT_ASSESSED: no assessed child)
+
+
+def aggregate_nodes(tree: Tree, leaf, mask=None, decimals: int | None = 2, round_each_level: bool = True,
+                    weights=None, coefficient=None, points=None) -> NodeValues:
+    """The aggregates of node-major leaf rows: `leaf` (L, U) scores, `mask` (L, U) assessed or None
+    (every unit on every leaf), `points` (L, U) full points or None. Scoring keeps its per-indicator
+    columns as rows, so nothing is transposed or stacked unless a weighted mean needs it."""
+    w = resolve_weights(tree, weights)[None, :]
+    vals, _, reasons = aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient,
+                                      with_reasons=True, points=points)
+    n_units = len(leaf[0])
+    values = np.empty((tree.n - tree.n_leaves, n_units))
+    reason = np.empty(values.shape, dtype=np.int8)
     for p in range(tree.n_leaves, tree.n):
-        full[:, p] = full[:, tree.children[p]].sum(-1)
+        values[p - tree.n_leaves], reason[p - tree.n_leaves] = vals[p][0], reasons[p][0]
+    return NodeValues(values, reason)
+
+
+def sum_rows(rows, pairwise: bool = True) -> np.ndarray:
+    """The sum of equally shaped (or broadcasting) float rows, added in the order numpy's
+    ``x.sum(-1)`` adds the rows stacked as columns of a table, onto 0.0: `pairwise` as for a
+    C-ordered table (eight running sums per block of up to 128, blocks halved above that), else
+    one after another as for a column selection ``table[:, cols]`` (Fortran-ordered). Node-major
+    sums so equal the unit-major ones bit for bit: unrounded subtotals do not move in the last
+    place when the layout changes."""
+    if pairwise:
+        return _pairwise(rows, 0, len(rows)) + 0.0
+    out = rows[0] + 0.0
+    for row in rows[1:]:
+        out = np.add(out, row, out=out if out.ndim >= np.ndim(row) else None)
+    return out
+
+
+def _pairwise(rows, lo: int, n: int) -> np.ndarray:
+    if n < 8:
+        out = rows[lo] + 0.0
+        for i in range(lo + 1, lo + n):
+            out = np.add(out, rows[i], out=out if out.ndim >= np.ndim(rows[i]) else None)
+        return out
+    if n <= 128:
+        acc = [rows[lo + j] + 0.0 for j in range(8)]
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                acc[j] = np.add(acc[j], rows[lo + i + j], out=acc[j] if acc[j].ndim >= np.ndim(rows[lo + i + j])
+                                else None)
+            i += 8
+        out = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        for i in range(lo + i, lo + n):
+            out = np.add(out, rows[i], out=out if out.ndim >= np.ndim(rows[i]) else None)
+        return out
+    half = n // 2
+    half -= half % 8
+    return _pairwise(rows, lo, half) + _pairwise(rows, lo + half, n - half)
+
+
+def _count(rows) -> np.ndarray:
+    """How many of the bool rows hold, per unit (rows may broadcast)."""
+    out = np.asarray(rows[0], dtype=np.int64)
+    for r in rows[1:]:
+        out = out + r
+    return out
+
+
+def _node_points(tree: Tree, mask, points, n_units: int) -> list[np.ndarray]:
+    """Per node, the (U,) full points: the leaves' own, an aggregate's the sum over its assessed
+    children (NaN unknown)."""
+    full: list = []
+    for i in range(tree.n_leaves):
+        if points is None:
+            full.append(np.full(n_units, np.nan))
+        else:
+            row = np.asarray(points[i], dtype=float)
+            full.append(row.copy() if mask is None else np.where(mask[i], row, 0.0))
+    for p in range(tree.n_leaves, tree.n):
+        full.append(sum_rows([full[i] for i in tree.children[p]], pairwise=False))
     return full
 
 
 def aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=None, with_reasons=False,
-                    points=None):
-    """Aggregate for R weight sets at once: w is (R, N) effective weights.
+                   points=None):
+    """Aggregate for R weight sets at once: w is (R, N) effective weights; `leaf` (L, U) and
+    `points` (L, U) are node-major rows (see `aggregate_nodes`), `mask` (L, U) or None.
 
-    Returns node values {node: (R, U)}, node assessed (U, N) and, if asked, reasons {node: (R, U)}.
-    Which children a unit is assessed on does not depend on the weights, so leaf-level parents are
-    two matrix products over all runs.
+    Returns node values {node: (R, U)}, per node its (U,) assessed units (None: every unit) and, if
+    asked, reasons {node: (R, U)}. Which children a unit is assessed on does not depend on the
+    weights, so leaf-level parents are two matrix products over all runs. A sum of children every
+    unit is assessed on and none is blank is plain row additions; the rest goes child by child.
     """
-    n_runs, n_units = w.shape[0], leaf.shape[0]
-    node_assessed = np.zeros((n_units, tree.n), dtype=bool)
-    node_assessed[:, : tree.n_leaves] = mask
-    leaf0 = np.where(mask & ~np.isnan(leaf), leaf, 0.0)
-    full = _node_points(tree, mask, points) if "scale" in tree.missing else None
+    n_runs, n_units = w.shape[0], len(leaf[0])
+    shape = (n_runs, n_units)
+    assessed: list = [None if mask is None else mask[i] for i in range(tree.n_leaves)]
+    full = _node_points(tree, mask, points, n_units) if "scale" in tree.missing else None
     vals, reasons = {}, {}
     root = tree.n - 1
     for p in range(tree.n_leaves, tree.n):
         c = tree.children[p]
-        m = node_assessed[:, c]                       # (U, k)
-        if c.max() < tree.n_leaves:                   # children shared by every run
-            x, x0 = leaf[:, c], leaf0[:, c]           # (U, k)
-        else:
-            x = np.stack([vals[i] if i >= tree.n_leaves else np.broadcast_to(leaf[:, i], (n_runs, n_units))
-                          for i in c], axis=-1)       # (R, U, k)
-            x0 = np.where(m & ~np.isnan(x), x, 0.0)
+        xs = [leaf[i] if i < tree.n_leaves else vals[i] for i in c]
+        ms = [assessed[i] for i in c]
+        assessed_p = None if any(m is None for m in ms) else np.logical_or.reduce(ms)
+        assessed.append(assessed_p)
         skips = tree.missing[p] != "blank"
-        if skips:                                     # a blank child is left out, not fatal
-            present = m & ~np.isnan(x)
-            n_present, n_assessed = present.sum(-1), m.sum(-1)
-            too_few = n_present < tree.min_share[p] * n_assessed - 1e-9 if not np.isnan(tree.min_share[p]) \
-                else np.zeros(n_present.shape, dtype=bool)
-            blank = (n_present == 0) & (n_assessed > 0)
-            m = present
+        if tree.method[p] == "sum":
+            v, blank, too_few = _sum_node(tree, p, xs, ms, skips, full)
+            negative, den = False, None
         else:
-            too_few = np.zeros((), dtype=bool)
-            blank = (np.isnan(x) & m).any(-1)
-        negative = np.zeros((), dtype=bool)
-        den = None
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if tree.method[p] == "sum":
-                v = x0.sum(-1)
-                if skips:
-                    v = v * _scale(full, c, node_assessed[:, c], present)
-            else:
-                wc = w[:, c]                          # (R, k)
-                den = _weighted_sum(m.astype(float), wc)   # (R, U)
-                if tree.method[p] == "wmean":
-                    v = _weighted_sum(x0, wc) / den
-                else:
-                    negative = (m & (x < 0)).any(-1)
-                    logs = np.log(np.where(m & (x > 0), x, 1.0))
-                    v = np.exp(_weighted_sum(logs, wc) / den)
-                    zero = np.where(m & (x == 0), 1.0, 0.0)
-                    v = np.where(_weighted_sum(zero, (wc > 0).astype(float)) > 0, 0.0, v)
-            assessed_p = node_assessed[:, c].any(-1)
-            node_assessed[:, p] = assessed_p
-            bad = ~assessed_p | blank | negative | too_few
-            if den is not None:
-                bad = bad | (den <= 0)
-            if p == root and coefficient is not None:
-                coef = np.asarray(coefficient, dtype=float)
+            v, blank, too_few, negative, den = _mean_node(tree, p, xs, ms, skips, w[:, c], shape)
+        bad = [f for f in (blank, negative, too_few) if f is not False]
+        if assessed_p is not None:
+            bad.append(~assessed_p)
+        if den is not None:
+            bad.append(den <= 0)
+        coef = None
+        if p == root and coefficient is not None:
+            coef = np.asarray(coefficient, dtype=float)
+            with np.errstate(invalid="ignore", over="ignore"):
                 v = v * coef
-                bad = bad | np.isnan(coef)
-            v = np.where(bad, np.nan, np.broadcast_to(v, (n_runs, n_units)))
+            bad.append(np.isnan(coef))
+        if bad:
+            v = np.where(reduce(np.logical_or, bad), np.nan, np.broadcast_to(v, shape))
+        elif v.shape != shape:
+            v = v.reshape(shape) if v.size == n_units * n_runs else np.broadcast_to(v, shape).copy()
         if decimals is not None and (round_each_level or p == root):
             v = round_half_up(v, decimals)
         vals[p] = v
         if with_reasons:
-            r = np.where(den <= 0, ZERO_WEIGHT, OK) if den is not None else np.zeros(v.shape, dtype=np.int8)
-            if p == root and coefficient is not None:
-                r = np.where(np.isnan(coef), MISSING_COEFFICIENT, r)
-            r = np.where(negative, NEGATIVE_CHILD, r)
-            r = np.where(blank, MISSING_CHILD, r)
-            r = np.where(too_few & ~blank, TOO_FEW_CHILDREN, r)
-            reasons[p] = np.broadcast_to(np.where(~assessed_p, NOT_ASSESSED, r), (n_runs, n_units)).astype(np.int8)
-    return vals, node_assessed, reasons
+            r = np.zeros(shape, dtype=np.int8)
+            for flag, code in ((None if den is None else den <= 0, ZERO_WEIGHT),
+                               (None if coef is None else np.isnan(coef), MISSING_COEFFICIENT),
+                               (negative, NEGATIVE_CHILD), (too_few, TOO_FEW_CHILDREN), (blank, MISSING_CHILD),
+                               (None if assessed_p is None else ~assessed_p, NOT_ASSESSED)):
+                if flag is not None and flag is not False:
+                    r[np.broadcast_to(flag, shape)] = code
+            reasons[p] = r
+    return vals, assessed, reasons
 
 
-def _scale(full, c, assessed, present):
-    """按比例折算: full points of the assessed children / those of the present ones (counts when unknown)."""
-    fc = np.where(assessed, full[:, c], 0.0)                  # (U, k)
-    known = ~np.isnan(fc).any(-1) & (fc.sum(-1) > 0)
-    whole = np.where(known, fc.sum(-1), assessed.sum(-1))
-    part = np.where(known, np.where(present, np.nan_to_num(fc), 0.0).sum(-1), present.sum(-1))
+def _sum_node(tree, p, xs, ms, skips, full):
+    """(value, blank, too few) of a `sum` node from its child rows; False: no unit is. Children
+    that are all leaves are added one after another, as the (U, L) layout did; above, pairwise."""
+    pairwise = any(x.ndim == 2 for x in xs)
+    if all(m is None for m in ms):
+        total = sum_rows(xs, pairwise)
+        gaps = np.isnan(total)
+        if not gaps.any():          # nothing blank: every child present, 按比例折算 scales by exactly 1
+            return total, False, False
+        if not skips:               # a blank child blanks the unit: only the gaps need looking at
+            return total, _blank_at(xs, gaps), False
+    if not skips:
+        total = sum_rows([x if m is None else np.where(m, x, 0.0) for x, m in zip(xs, ms)], pairwise)
+        gaps = np.isnan(total)
+        return total, _blank_at(xs, gaps, ms) if gaps.any() else False, False
+    present = [~np.isnan(x) if m is None else m & ~np.isnan(x) for x, m in zip(xs, ms)]
+    blank, too_few = _skipped(tree, p, present, ms)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        total = sum_rows([np.where(h, x, 0.0) for x, h in zip(xs, present)], pairwise)
+        total = total * _scale([full[i] for i in tree.children[p]], ms, present, pairwise)
+    return total, blank, too_few
+
+
+def _blank_at(xs, gaps, ms=None) -> np.ndarray:
+    """Where a sum came out blank: is a child the unit is assessed on blank? (Not for inf - inf.)"""
+    out = np.zeros(gaps.shape, dtype=bool)
+    at = np.nonzero(gaps)
+    unit = at[-1]
+    for k, x in enumerate(xs):
+        hit = np.isnan(x[unit] if x.ndim == 1 else x[at])
+        if ms is not None and ms[k] is not None:
+            hit &= ms[k][unit]
+        out[at] |= hit
+    return out
+
+
+def _skipped(tree, p, present, ms):
+    """(blank, too few) of a node that skips blank children: none present of those assessed, or
+    fewer than its 最少数据 share."""
+    n_present = _count(present)
+    n_assessed = len(ms) if all(m is None for m in ms) else _count([True if m is None else m for m in ms])
+    if np.isnan(tree.min_share[p]):
+        too_few = False
+    else:
+        too_few = n_present < tree.min_share[p] * n_assessed - 1e-9
+    return (n_present == 0) & (n_assessed > 0), too_few
+
+
+def _mean_node(tree, p, xs, ms, skips, wc, shape):
+    """(value, blank, too few, negative, weight sum) of a `wmean`/`gmean` node. The children are
+    laid out for the weights' matrix product as a column selection of a (U, L) table would be
+    (leaf-level parents: (U, k) in column order; above: (R, U, k)), so each unit's weighted sum
+    is added in the same order whatever layout the caller keeps."""
+    m = np.stack([np.ones(shape[1], bool) if a is None else a for a in ms]).T     # (U, k), column order
+    if any(x.ndim == 2 for x in xs):
+        x = np.stack([np.broadcast_to(x, shape) for x in xs], axis=-1)             # (R, U, k)
+    else:
+        x = np.stack(xs).T                                                          # (U, k), column order
+    x0 = np.where(m & ~np.isnan(x), x, 0.0)
+    too_few = False
+    if skips:                                      # a blank child is left out, not fatal
+        present = m & ~np.isnan(x)
+        n_present, n_assessed = present.sum(-1), m.sum(-1)
+        if not np.isnan(tree.min_share[p]):
+            too_few = n_present < tree.min_share[p] * n_assessed - 1e-9
+        blank = (n_present == 0) & (n_assessed > 0)
+        m = present
+    else:
+        blank = (np.isnan(x) & m).any(-1)
+    negative = False
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        den = _weighted_sum(m.astype(float), wc)   # (R, U)
+        if tree.method[p] == "wmean":
+            v = _weighted_sum(x0, wc) / den
+        else:
+            negative = (m & (x < 0)).any(-1)
+            logs = np.log(np.where(m & (x > 0), x, 1.0))
+            v = np.exp(_weighted_sum(logs, wc) / den)
+            zero = np.where(m & (x == 0), 1.0, 0.0)
+            v = np.where(_weighted_sum(zero, (wc > 0).astype(float)) > 0, 0.0, v)
+    return v, blank, too_few, negative, den
+
+
+def _scale(full, assessed, present, pairwise: bool):
+    """按比例折算: full points of the assessed children / those of the present ones (counts when
+    unknown); rows per child."""
+    fc = [f if a is None else np.where(a, f, 0.0) for f, a in zip(full, assessed)]
+    whole_points = sum_rows(fc, pairwise=False)
+    known = ~np.logical_or.reduce([np.isnan(f) for f in fc]) & (whole_points > 0)
+    n_assessed = len(assessed) if all(a is None for a in assessed) else \
+        _count([True if a is None else a for a in assessed])
+    whole = np.where(known, whole_points, n_assessed)
+    part = np.where(known, sum_rows([np.where(h, np.nan_to_num(f), 0.0) for f, h in zip(fc, present)], pairwise),
+                    _count(present))
     return whole / part
 
 

@@ -128,7 +128,10 @@ def rank_sensitivity(tree: Tree, leaf_scores, assessed=None, n_runs: int = 1000,
     handling (skip, 最少数据, 按比例折算 with the leaves' `points`) applies in every run as in scoring.
     `ceiling` (U,) caps each total as scoring does (总分上限, 一票否决; NaN blanks the unit)."""
     leaf, mask = check_leaf_inputs(tree, leaf_scores, assessed)
-    n_units, root = leaf.shape[0], tree.n - 1
+    leaf = np.ascontiguousarray(leaf)                  # node-major rows, read by every chunk of runs
+    mask = None if mask is None else np.ascontiguousarray(mask)
+    n_units, root = leaf.shape[1], tree.n - 1
+    points = None if points is None else np.ascontiguousarray(np.asarray(points, dtype=float).T)
 
     def totals(w):
         t = aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient, points=points)[0][root]
