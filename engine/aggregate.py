@@ -180,7 +180,8 @@ class NodeValues:
 def aggregate_nodes(tree: Tree, leaf, mask=None, decimals: int | None = 2, round_each_level: bool = True,
                     weights=None, coefficient=None, points=None) -> NodeValues:
     """The aggregates of node-major leaf rows: `leaf` (L, U) scores, `mask` (L, U) assessed or None
-    (every unit on every leaf), `points` (L, U) full points or None. Scoring keeps its per-indicator
+    (every unit on every leaf; a row of None: every unit on that leaf), `points` (L, U) full points
+    or None. Scoring keeps its per-indicator
     columns as rows, so nothing is transposed or stacked unless a weighted mean needs it."""
     w = resolve_weights(tree, weights)[None, :]
     vals, _, reasons = aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient,
@@ -204,27 +205,31 @@ def sum_rows(rows, pairwise: bool = True) -> np.ndarray:
         return _pairwise(rows, 0, len(rows)) + 0.0
     out = rows[0] + 0.0
     for row in rows[1:]:
-        out = np.add(out, row, out=out if out.ndim >= np.ndim(row) else None)
+        out = _add(out, row)
     return out
+
+
+def _add(out: np.ndarray, row) -> np.ndarray:
+    """out + row, into `out` (a running sum of our own) when the shapes allow."""
+    return np.add(out, row, out=out) if np.shape(row) == out.shape else out + row
 
 
 def _pairwise(rows, lo: int, n: int) -> np.ndarray:
     if n < 8:
         out = rows[lo] + 0.0
         for i in range(lo + 1, lo + n):
-            out = np.add(out, rows[i], out=out if out.ndim >= np.ndim(rows[i]) else None)
+            out = _add(out, rows[i])
         return out
     if n <= 128:
         acc = [rows[lo + j] + 0.0 for j in range(8)]
         i = 8
         while i < n - n % 8:
             for j in range(8):
-                acc[j] = np.add(acc[j], rows[lo + i + j], out=acc[j] if acc[j].ndim >= np.ndim(rows[lo + i + j])
-                                else None)
+                acc[j] = _add(acc[j], rows[lo + i + j])
             i += 8
         out = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
         for i in range(lo + i, lo + n):
-            out = np.add(out, rows[i], out=out if out.ndim >= np.ndim(rows[i]) else None)
+            out = _add(out, rows[i])
         return out
     half = n // 2
     half -= half % 8
@@ -248,7 +253,7 @@ def _node_points(tree: Tree, mask, points, n_units: int) -> list[np.ndarray]:
             full.append(np.full(n_units, np.nan))
         else:
             row = np.asarray(points[i], dtype=float)
-            full.append(row.copy() if mask is None else np.where(mask[i], row, 0.0))
+            full.append(row.copy() if mask is None or mask[i] is None else np.where(mask[i], row, 0.0))
     for p in range(tree.n_leaves, tree.n):
         full.append(sum_rows([full[i] for i in tree.children[p]], pairwise=False))
     return full

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from .aggregate import NOT_ASSESSED as NODE_NOT_ASSESSED, TOO_FEW_CHILDREN, Tree, aggregate
+from .aggregate import NOT_ASSESSED as NODE_NOT_ASSESSED, TOO_FEW_CHILDREN, Tree, aggregate_nodes, sum_rows
 from .impute import IMPUTE_TEXT, impute
 from .normalize import CONSTANT, normalize
 from .model import Indicator, Rubric
@@ -65,34 +65,22 @@ def score(rubric: Rubric, units: Units) -> Result:
         _treat(r, problems)
         _normalize(r, units, settings.decimals, problems)
     scored = [r for r in results if r.scored]
-    leaf = np.column_stack([r.score for r in scored]) if scored else np.zeros((n, 0))
-    assessed = np.column_stack([r.assessed for r in scored]) if scored else np.zeros((n, 0), bool)
-    points = np.column_stack([r.points for r in scored]) if scored else None
+    assessed = [_assessed_or_everyone(r) for r in scored]
     coefficient = _coefficient(units, settings.coefficient, problems)
     paths: list[tuple[str, ...]] = []
-    values = np.full((n, 1), np.nan)               # only the (blank) total when nothing is scored
-    reasons = np.zeros((n, 1), dtype=np.int8)
+    values = np.full((1, n), np.nan)               # node-major aggregates, root last: only the (blank) total
+    reasons = np.zeros((1, n), dtype=np.int8)      # when nothing is scored
     points_sum = False                             # the total is a plain sum of leaf points
     if scored:
         tree, paths, weights = build_tree(rubric, results, units, settings)
-        values = np.full((n, tree.n), np.nan)
-        reasons = np.zeros((n, tree.n), dtype=np.int8)
-        for members, w in weights:
-            agg = aggregate(tree, leaf[members], assessed[members], settings.decimals, settings.round_each_level,
-                            weights=w, coefficient=None if coefficient is None else coefficient[members],
-                            points=points[members])
-            values[members] = agg.values
-            reasons[members] = agg.reason
-        problems += _too_few_problems(tree, values, reasons)
+        values, reasons = _aggregated(tree, scored, assessed, weights, coefficient, settings)
+        problems += _too_few_problems(tree, scored, assessed, values, reasons)
         points_sum = settings.coefficient is None and all(m in ("", "sum") for m in tree.method) \
             and not any(r.indicator.normalize for r in scored)
-    n_leaves = len(scored)
     if "汇总" in settings.blank or (settings.coefficient and coefficient is None):
-        values[:, n_leaves:] = np.nan              # a broken 汇总/系数 setting: no total is a guess
-    total = values[:, -1]
-    base = [r for r in scored if not r.indicator.rule.bonus]       # bonus points come on top
-    full = np.column_stack([np.where(r.assessed, r.points, 0) for r in base]).sum(axis=1) if base \
-        else np.zeros(n)
+        values[:] = np.nan                         # a broken 汇总/系数 setting: no total is a guess
+    total = values[-1]
+    full = _full_points([(r, a) for r, a in zip(scored, assessed) if not r.indicator.rule.bonus], n)
     total = _capped(total, full, settings)
     total, vetoed = _vetoes(results, total, units, problems)
     ceiling = _ceiling(results, full, settings)
@@ -114,14 +102,55 @@ def score(rubric: Rubric, units: Units) -> Result:
     blank = np.full(n, np.nan)
     return Result(
         units=units.names, groups=units.groups, indicators=results,
-        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:, n_leaves:-1],
-        node_reasons=reasons[:, n_leaves:-1], total=total, full=full, grade=grade,
+        node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:-1].T,
+        node_reasons=reasons[:-1].T, total=total, full=full, grade=grade,
         share=share if on_share else None,
         rank=rank(by, settings.ranking, decimals=dp).rank if ranked else blank,
         group_rank=blank if not ranked or rank_groups is None else
         rank(by, settings.ranking, decimals=dp,
              groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
         settings=settings, problems=problems + _unit_problems(results), ceiling=ceiling)
+
+
+def _assessed_or_everyone(r: IndicatorResult) -> np.ndarray | None:
+    """The units assessed on an indicator, or None when every unit is (the usual case, which lets
+    aggregation add whole rows)."""
+    if not len(r.which) or (r.which.min() >= 0 and not (r.status == NOT_ASSESSED).any()):
+        return None
+    return r.assessed
+
+
+def _aggregated(tree: Tree, scored: list[IndicatorResult], assessed: list, weights, coefficient, settings):
+    """Node-major (aggregates, reason codes), each (N - L, U) with the root last: one pass per set
+    of weights (units of groups whose rows weigh alike), straight on the indicators' columns when
+    one set serves every unit."""
+    leaf, points = [r.score for r in scored], [r.points for r in scored]
+    mask = None if all(a is None for a in assessed) else assessed
+    if len(weights) == 1 and weights[0][0].all():
+        agg = aggregate_nodes(tree, leaf, mask, settings.decimals, settings.round_each_level,
+                              weights=weights[0][1], coefficient=coefficient, points=points)
+        return agg.values, agg.reason
+    n = len(leaf[0])
+    values = np.full((tree.n - tree.n_leaves, n), np.nan)
+    reasons = np.zeros(values.shape, dtype=np.int8)
+    for members, w in weights:
+        agg = aggregate_nodes(tree, [x[members] for x in leaf],
+                              None if mask is None else [None if a is None else a[members] for a in mask],
+                              settings.decimals, settings.round_each_level, weights=w,
+                              coefficient=None if coefficient is None else coefficient[members],
+                              points=[x[members] for x in points])
+        values[:, members], reasons[:, members] = agg.values, agg.reason
+    return values, reasons
+
+
+def _full_points(base: list[tuple[IndicatorResult, np.ndarray | None]], n: int) -> np.ndarray:
+    """满分 per unit: the points of the rows it is assessed on (bonus rows excluded), added in the
+    unit-major table's order; a row with one variant every unit is assessed on adds one number."""
+    if not base:
+        return np.zeros(n)
+    rows = [(r.points[:1] if len(r.variants) == 1 else r.points) if a is None else np.where(a, r.points, 0.0)
+            for r, a in base]
+    return np.broadcast_to(sum_rows(rows), (n,)).copy()
 
 
 def _rank_values(settings, total: np.ndarray, share: np.ndarray | None, problems: list[Problem]):
@@ -337,15 +366,27 @@ def _treat(r: IndicatorResult, problems: list[Problem]) -> None:
     r.score = np.where(assessed, res.values, r.score)
 
 
-def _too_few_problems(tree: Tree, values: np.ndarray, reasons: np.ndarray) -> list[Problem]:
-    """A 提示 per unit and node left blank by 最少数据, with the counts that decided it."""
+def _too_few_problems(tree: Tree, scored: list[IndicatorResult], assessed: list, values: np.ndarray,
+                      reasons: np.ndarray) -> list[Problem]:
+    """A 提示 per unit and node left blank by 最少数据 (unit by unit), with the counts that decided it.
+
+    `values`, `reasons`: node-major aggregates as `_aggregated` returns them."""
     out = []
-    for u, p in zip(*np.nonzero(reasons == TOO_FEW_CHILDREN)):
-        c = tree.children[p]
-        assessed = reasons[u, c] != NODE_NOT_ASSESSED
-        present = int((assessed & ~np.isnan(values[u, c])).sum())
-        need = int(np.ceil(tree.min_share[p] * assessed.sum() - 1e-9))
-        out.append(Problem(SEVERITY_HINT, f"「{tree.names[p]}」：{int(assessed.sum())}个下级指标中只有{present}个有数据，"
+    n_leaves = tree.n_leaves
+    for u, k in zip(*np.nonzero(reasons.T == TOO_FEW_CHILDREN)):
+        p = k + n_leaves
+        n_assessed = present = 0
+        for i in tree.children[p].tolist():
+            if i < n_leaves:
+                on = assessed[i] is None or bool(assessed[i][u])
+                value = scored[i].score[u]
+            else:
+                on = reasons[i - n_leaves, u] != NODE_NOT_ASSESSED
+                value = values[i - n_leaves, u]
+            n_assessed += on
+            present += on and not np.isnan(value)
+        need = int(np.ceil(tree.min_share[p] * n_assessed - 1e-9))
+        out.append(Problem(SEVERITY_HINT, f"「{tree.names[p]}」：{n_assessed}个下级指标中只有{present}个有数据，"
                            f"少于最少数据（{need}个），汇总为空", unit=int(u)))
     return out
 
