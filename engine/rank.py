@@ -55,35 +55,55 @@ def rank(values, method: str = "competition", ascending: bool = False, groups=No
 def rank_codes(values: np.ndarray, codes: np.ndarray, method: str = "competition", ascending: bool = False,
                decimals: int | None = None) -> RankResult:
     """`rank` on integer group codes (-1 = no group); one sort for all groups."""
+    return rank_groupings(values, [codes], method, ascending, decimals)[0]
+
+
+def rank_groupings(values: np.ndarray, groupings: list[np.ndarray], method: str = "competition",
+                   ascending: bool = False, decimals: int | None = None) -> list[RankResult]:
+    """Rank the same values within each of several groupings of integer codes (-1 = no group),
+    e.g. 排名 (one group) and 组内排名, from one sort of the values: each grouping then only
+    needs a stable sort of its codes. Ties keep input order (what `ordinal` ranks by)."""
     if method not in RANK_METHODS:
         raise ValueError(f"排名方式「{method}」无效，应为 competition、dense 或 ordinal")
     v = values if decimals is None else round_half_up(values, decimals)
     key = v if ascending else -v
-    valid = ~np.isnan(key) & (codes >= 0)
-    idx = np.flatnonzero(valid)
-    order = idx[np.lexsort((key[idx], codes[idx]))]  # by group, then value; stable
-    sk, sg = key[order], codes[order]
+    idx = np.flatnonzero(~np.isnan(key))
+    # Competition and dense ranks and ties do not depend on the order within a tie: an unstable
+    # sort serves them; ordinal ranks break ties by input order, so they need a stable one.
+    by_value = idx[np.argsort(key[idx], kind="stable" if method == "ordinal" else None)]
+    return [_ranked(key, codes, by_value, method) for codes in groupings]
+
+
+def _ranked(key: np.ndarray, codes: np.ndarray, by_value: np.ndarray, method: str) -> RankResult:
+    """Ranks from the units sorted by value: by group (stable), then runs of equal values; each
+    unit's rank comes from where its run (and its group) starts in that order."""
+    order = by_value
+    sg = codes[order]
+    if sg.size and sg.min() < 0:
+        order = order[sg >= 0]
+        sg = codes[order]
+    grouped = bool(sg.size) and sg.min() != sg.max()
+    if grouped:
+        by_group = np.argsort(sg, kind="stable")
+        order, sg = order[by_group], sg[by_group]
+    sk = key[order]
     n = len(order)
-    pos = np.arange(n)
-    new_group = np.ones(n, dtype=bool)
-    new_group[1:] = sg[1:] != sg[:-1]
-    new_run = new_group.copy()
-    new_run[1:] |= sk[1:] != sk[:-1]
-    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
-    run_start = np.maximum.accumulate(np.where(new_run, pos, 0))
-    if method == "competition":
-        r = run_start - group_start + 1
-    elif method == "ordinal":
-        r = pos - group_start + 1
-    else:
-        runs = np.cumsum(new_run)
-        r = runs - runs[group_start] + 1
+    new_run = np.ones(n, dtype=bool)
+    np.not_equal(sk[1:], sk[:-1], out=new_run[1:])
+    if grouped:
+        new_group = np.ones(n, dtype=bool)
+        np.not_equal(sg[1:], sg[:-1], out=new_group[1:])
+        new_run |= new_group
     run_id = np.cumsum(new_run) - 1
-    run_size = np.bincount(run_id)
-    out = np.full(len(values), np.nan)
-    tied = np.zeros(len(values), dtype=bool)
-    out[order] = r
-    tied[order] = run_size[run_id] > 1
+    starts = np.flatnonzero(new_run)
+    r = starts[run_id] if method == "competition" else np.arange(n) if method == "ordinal" else run_id
+    if grouped:
+        group_start = np.flatnonzero(new_group)[np.cumsum(new_group) - 1]
+        r = r - (run_id[group_start] if method == "dense" else group_start)
+    out = np.full(len(key), np.nan)
+    tied = np.zeros(len(key), dtype=bool)
+    out[order] = r + 1
+    tied[order] = np.diff(starts, append=n)[run_id] > 1
     return RankResult(out, tied)
 
 

@@ -12,7 +12,7 @@ from .normalize import CONSTANT, normalize
 from .model import Indicator, Rubric
 from .numbers import fmt_num, fmt_nums
 from .outliers import WIN_MAX, treat
-from .rank import rank
+from .rank import group_codes, rank_groupings
 from .rounding import round_half_up
 from .result import SEVERITY_ERROR, SEVERITY_HINT, IndicatorResult, Problem, Result, Variant
 from .rules import INVALID, MISSING, NOT_ASSESSED, OK, Ctx, InputColumn, Outcome, Rule, VetoRule, apply_rule
@@ -98,17 +98,19 @@ def score(rubric: Rubric, units: Units) -> Result:
                                     "组内排名留空", setting="排名分组"))
             rank_groups = None
     dp = settings.decimals + (2 if by is share else 0)     # ties as shown: 得分率 is a percent
-    ranked = "排名" not in settings.blank and by is not None
     blank = np.full(n, np.nan)
+    ranks, group_ranks = blank, blank
+    if "排名" not in settings.blank and by is not None:
+        groupings = [np.zeros(n, dtype=np.int64)] + ([] if rank_groups is None else [_group_codes(rank_groups, n)])
+        ranked = rank_groupings(by, groupings, settings.ranking, decimals=dp)
+        ranks = ranked[0].rank
+        group_ranks = ranked[1].rank if rank_groups is not None else blank
     return Result(
         units=units.names, groups=units.groups, indicators=results,
         node_names=[p[-1] for p in paths], node_paths=list(paths), nodes=values[:-1].T,
         node_reasons=reasons[:-1].T, total=total, full=full, grade=grade,
         share=share if on_share else None,
-        rank=rank(by, settings.ranking, decimals=dp).rank if ranked else blank,
-        group_rank=blank if not ranked or rank_groups is None else
-        rank(by, settings.ranking, decimals=dp,
-             groups=None if not any(np.asarray(rank_groups, dtype=str)) else rank_groups).rank,
+        rank=ranks, group_rank=group_ranks,
         settings=settings, problems=problems + _unit_problems(results), ceiling=ceiling)
 
 
@@ -151,6 +153,14 @@ def _full_points(base: list[tuple[IndicatorResult, np.ndarray | None]], n: int) 
     rows = [(r.points[:1] if len(r.variants) == 1 else r.points) if a is None else np.where(a, r.points, 0.0)
             for r, a in base]
     return np.broadcast_to(sum_rows(rows), (n,)).copy()
+
+
+def _group_codes(rank_groups, n: int) -> np.ndarray:
+    """组内排名 groups as codes (-1: no group); when no unit has any group text, one group of all."""
+    codes = group_codes(rank_groups, n)
+    if not (codes >= 0).any() and not any(np.asarray(rank_groups, dtype=str)):
+        return np.zeros(n, dtype=np.int64)
+    return codes
 
 
 def _rank_values(settings, total: np.ndarray, share: np.ndarray | None, problems: list[Problem]):
@@ -200,13 +210,13 @@ def _ceiling(results: list[IndicatorResult], full: np.ndarray, settings) -> np.n
 def _vetoes(results: list[IndicatorResult], total: np.ndarray, units: Units, problems: list[Problem]):
     """Apply every fired 一票否决 to the totals; a blank veto answer blanks the total (never 否).
 
-    Returns the totals and, per unit, the fired veto rules with their indicator names."""
+    Returns the totals and, per unit with a fired veto, the fired rules with their indicator names."""
     total = total.copy()
-    vetoed: list[list[tuple[VetoRule, str]]] = [[] for _ in range(len(total))]
+    vetoed: dict[int, list[tuple[VetoRule, str]]] = {}
     for r, v, rule, blank, fired in _veto_rows(results, len(total)):
         total[blank] = np.nan
         for i in np.flatnonzero(fired).tolist():
-            vetoed[i].append((rule, r.indicator.name))
+            vetoed.setdefault(i, []).append((rule, r.indicator.name))
             before = total[i]
             if rule.total is not None and total[i] > float(rule.total):
                 total[i] = float(rule.total)
@@ -225,7 +235,7 @@ def _graded(settings, scheme, total, full, vetoed, problems: list[Problem]) -> n
         return np.full(len(total), "", dtype=object)
     grade = scheme.grade(total, full)
     labels = [g.label for g in scheme.grades]
-    for i, fired in enumerate(vetoed):
+    for i, fired in sorted(vetoed.items()):
         for rule, name in fired:
             if rule.below is not None and grade[i]:
                 if rule.below not in labels[:-1]:

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.rank import rank, rank_change
+from engine.rank import group_codes, rank, rank_change, rank_groupings
 
 NAN = np.nan
 SCORES = [90, 85, 90, NAN, 70, 85]
@@ -70,3 +70,18 @@ def test_ranks_equal_pandas_grouped_rank(method, pandas_method):
     expected = pd.Series(-values).groupby(codes, dropna=True).rank(method=pandas_method)
     expected = expected.reindex(range(5000)).to_numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("method, pandas_method", [("competition", "min"), ("dense", "dense"), ("ordinal", "first")])
+def test_rank_and_group_rank_from_one_sort_equal_pandas(method, pandas_method):
+    # scoring ranks 排名 and 组内排名 from one sort of the totals; each must still be pandas' rank
+    rng = np.random.default_rng(11)
+    values = np.round(rng.uniform(0, 10, 3000), 1)
+    values[::89] = np.nan
+    groups = rng.choice(["甲", "乙", ""], 3000)
+    codes = group_codes(groups, 3000)
+    overall, grouped = rank_groupings(values, [np.zeros(3000, np.int64), codes], method)
+    np.testing.assert_array_equal(overall.rank, pd.Series(-values).rank(method=pandas_method).to_numpy())
+    expected = pd.Series(-values).groupby(np.where(groups == "", None, groups), dropna=True).rank(method=pandas_method)
+    np.testing.assert_array_equal(grouped.rank, expected.reindex(range(3000)).to_numpy())
+    assert overall.tied.sum() == pd.Series(values).dropna().duplicated(keep=False).sum()
