@@ -28,23 +28,35 @@ TIE_MAX_UNITS = 1e-3
 def round_half_up(x, decimals: int):
     """Round half away from zero to `decimals` places (negative: tens, hundreds...); NaN stays NaN.
 
-    Returns a float for a scalar input, otherwise a float ndarray of the same shape.
+    Returns a float for a scalar input, otherwise a float ndarray of the same shape. (Computed in
+    place on a few buffers: scoring rounds every subtotal of every unit.)
     """
     a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return float(round_half_up(a.reshape(1), decimals)[0])
     d = int(decimals)
     unit = 10.0 ** -d
     mag = np.abs(a)
-    tol = np.minimum(np.maximum(TIE_RTOL * mag, TIE_ATOL), TIE_MAX_UNITS * unit)
     with np.errstate(invalid="ignore", over="ignore"):
-        steps = np.floor(mag / unit)
-        tie = (steps + 0.5) * unit
-        steps = steps + (mag >= tie - tol)
+        tol = np.multiply(mag, TIE_RTOL)
+        np.maximum(tol, TIE_ATOL, out=tol)
+        np.minimum(tol, TIE_MAX_UNITS * unit, out=tol)
+        steps = np.divide(mag, unit)
+        np.floor(steps, out=steps)
+        tie = np.add(steps, 0.5)
+        tie *= unit
+        tie -= tol
+        steps += mag >= tie
         # Dividing by an exact power of ten keeps 30 / 100 == 0.3 (30 * 0.01 would not).
-        out = steps / 10.0**d if d >= 0 else steps * 10.0**-d
+        if d >= 0:
+            steps /= 10.0**d
+        else:
+            steps *= 10.0**-d
+        np.copysign(steps, a, out=steps)
         # Values with no digits below the unit (or NaN, inf) are returned unchanged.
-        keep = ~(mag < 2.0**52 * unit)
-        out = np.where(keep, a, np.copysign(out, a)) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return float(out) if np.ndim(x) == 0 else out
+        out = np.where(mag < 2.0**52 * unit, steps, a)
+        out += 0.0                                  # turns -0.0 into 0.0
+    return out
 
 
 def round_decimal_half_up(value: Decimal, decimals: int) -> Decimal:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from .aggregate import NOT_ASSESSED as NODE_NOT_ASSESSED, TOO_FEW_CHILDREN, Tree, aggregate_nodes, sum_rows
 from .impute import IMPUTE_TEXT, impute
@@ -479,9 +480,10 @@ def build_tree(rubric: Rubric, results: list[IndicatorResult], units: Units, set
     names = tuple(r.indicator.column for r in scored) + tuple(p[-1] for p in prefixes) + ("总分",)
     # Weights may differ between unit groups (group variants of a row): one vector per distinct set.
     vectors: dict[tuple, np.ndarray] = {}
-    for g in dict.fromkeys(units.groups.tolist()):
+    codes, groups = pd.factorize(units.groups, sort=False)        # in order of first appearance
+    for k, g in enumerate(groups.tolist()):
         w = tuple(_leaf_weight(r, g) for r in scored) + tuple(_node_weight(rubric, p, g) for p in prefixes) + (1.0,)
-        members = units.groups == g
+        members = codes == k
         vectors[w] = vectors[w] | members if w in vectors else members
     weights = [(mask, np.array(w, dtype=float)) for w, mask in vectors.items()]
     if not weights:

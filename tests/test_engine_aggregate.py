@@ -42,6 +42,17 @@ def test_round_half_up_arrays_keep_nan_and_shape():
     assert isinstance(round_half_up(1.005, 2), float)
 
 
+
+def test_round_half_up_arrays_agree_with_decimal_on_typed_amounts():
+    # amounts as typed (3 decimals, signs, up to 10^9) rounded to 2 places: the array path must
+    # print what Decimal's ROUND_HALF_UP prints for the decimal text, ties included
+    from decimal import ROUND_HALF_UP, Decimal
+    rng = np.random.default_rng(3)
+    typed = rng.integers(-10**12, 10**12, 20000) // rng.choice([1, 10, 1000, 10**6], 20000)
+    x = typed / 1000
+    expected = [float(Decimal(int(t)).scaleb(-3).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for t in typed]
+    assert round_half_up(x, 2).tolist() == expected
+
 # --- trees --------------------------------------------------------------------------------------
 
 def small_tree(method_x="wmean", weights=(1, 3, NAN, NAN, NAN)):
