@@ -92,14 +92,20 @@ FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "de
 
 
 # Rows added to the rule language later: bonus points per item and per step above a target,
-# 总分上限 = the unit's full points, 一票否决 (总分 and 等级 kept, with notes).
+# 总分上限 = the unit's full points, 一票否决 on the total (total=59) and on the grade (不得评为优,
+# 定为差 on a count: 2 or more 通报 fire it).
 BONUS_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
                 ["1", "A", "评定", 100, "manual", "评定"],
                 ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"],
                 ["3", "加分", "超额", None, "bonus per=1% at=100% each=0.5 cap=2", "完成率"]]
 VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "安全生产", None, "veto total=59", "重大事故"]]
+GRADE_VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "信访", None, "veto below=优", "信访问题"],
+                                    ["5", "否决", "通报", None, "veto >=2 grade=差", "通报次数"]]
 BONUS_DATA = [["单位", "评定", "创新项数", "完成率", "重大事故"], ["甲", 98, 3, 1.035, "否"], ["乙", 90, 2, 1.1, "是"],
               ["丙", 50, 1, 0.98, "是"], ["丁", 80, 0, 1.01, None]]
+GRADE_VETO_DATA = [["单位", "评定", "创新项数", "完成率", "信访问题", "通报次数"],
+                   ["甲", 98, 3, 1.035, "是", 0], ["乙", 90, 2, 1.1, "无", 2], ["丙", 85, 1, 0.98, "有", 1],
+                   ["丁", 80, 0, 1.01, "否", None]]
 BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
 
 
@@ -123,7 +129,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "加分.xlsx", BONUS_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误")]
+    write_book(src / "等级否决.xlsx", GRADE_VETO_RUBRIC, GRADE_VETO_DATA, BONUS_SETTINGS)
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -164,7 +171,7 @@ def test_group_bests_variants_weights_and_dense_ranks_recalculate_to_rubricxls_s
     assert kept == [] and result.cells > 100          # every cell of this workbook is a formula
 
 
-def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(exported):
+def test_bonus_rows_the_total_cap_and_vetoes_recalculate_to_hand_worked_totals_and_grades(exported):
     copy, again = exported["加分"]
     assert compare(copy, again).mismatches == []
     totals = {u: r["总分"] for u, r in _table(again, "得分", "单位").items()}
@@ -172,13 +179,33 @@ def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(ex
     # at 2; 98% none; 101% exactly one step (floating point: 1.0000000000000009) = 0.5.
     # 甲 98 + 3 + 1.5 = 102.5, capped at the full 100 points; 乙 90 + 2 + 2; 丙 50 + 1; 丁 80 + 0.5.
     assert totals == {"甲": 100, "乙": 94, "丙": 51, "丁": 80.5}
+    # total=59: 乙 fired, 94 → 59; 丙 fired but 51 is already below 59; 丁's blank answer blanks its
+    # total (never read as 否). Grades on the share of 100 points: 甲 优, 乙 and 丙 差.
     copy, again = exported["否决"]
-    assert compare(copy, again).mismatches == []
-    sheet = openpyxl.load_workbook(copy)["得分"]
+    result = compare(copy, again)
+    assert result.mismatches == [] and result.cells > 30
+    table = _table(again, "得分", "单位")
+    assert {u: (r["4 安全生产"], r["总分"], r["等级"], r["排名"]) for u, r in table.items()} == {
+        "甲": ("否", 100, "优", 1), "乙": ("是", 59, "差", 2), "丙": ("是", 51, "差", 3), "丁": (None, None, None, None)}
+    assert _formula_cells(copy, ["4 安全生产", "总分", "等级"]) == 12      # every cell a formula, no note
+    # Grade vetoes leave the totals: 甲 100 would be 优, its 信访 veto makes it 良; 乙 94 优 with 2
+    # 通报 is set to 差; 丙 85+1 = 86 良 stays 良 (不得评为优 does not lower a 良); 丁 has a blank
+    # 通报次数: its total is blank.
+    copy, again = exported["等级否决"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    assert {u: (r["总分"], r["等级"]) for u, r in table.items()} == {
+        "甲": (100, "良"), "乙": (94, "差"), "丙": (86, "良"), "丁": (None, None)}
+    assert _formula_cells(copy, ["总分", "等级"]) == 8
+
+
+def _formula_cells(path: Path, headings: list[str]) -> int:
+    """Formula cells without a 公式版 note in the given columns of 得分."""
+    sheet = openpyxl.load_workbook(path)["得分"]
     head = [c.value for c in sheet[1]]
-    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 94 → 59
-    assert cell.value == 59 and "一票否决" in cell.comment.text
-    assert str(sheet.cell(3, head.index("排名") + 1).value).startswith("=")
+    cells = [sheet.cell(r, head.index(h) + 1) for h in headings for r in range(2, sheet.max_row + 1)]
+    return sum(1 for c in cells if str(c.value).startswith("=") and c.comment is None)
 
 
 def test_libreoffice_recalculates_fuzzed_workbooks_to_rubricxls_scores(exported):

@@ -293,8 +293,6 @@ class _Copy:
                                          else set().union(*(v.indicator.groups for v in r.variants))))
         excluded = [r.column for r in scored if any(getattr(v.indicator.rule, "na", None) == "exclude"
                                                     for v in r.variants)]
-        vetoes = [r.column for r in result.indicators if any(isinstance(v.indicator.rule, VetoRule)
-                                                             for v in r.variants)]
         vectors = []
         for mask, w in weights:
             rw = resolve_weights(tree, w)
@@ -313,10 +311,10 @@ class _Copy:
                     raise NotCompiled("设置「汇总」或「系数」有误，合计按 rubricxl 留空")
                 if excluded:
                     raise NotCompiled(f"「{'」「'.join(excluded)}」的不涉及单位不计入汇总（na=exclude），汇总暂无对应公式")
-                if p == root and vetoes:
-                    raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）作用于总分，暂无对应公式")
                 template = self.node_template(tree, p, kids, kid_conds, [heads[k] for k in kids], vectors,
                                               p == root, settings)
+                if p == root:
+                    template = self.vetoed_total(template)
             except NotCompiled as exc:
                 self.keep_column(heading, c, str(exc))
                 continue
@@ -355,6 +353,36 @@ class _Copy:
             return text
         return f'IF(NOT(OR({",".join(kid_conds)})),"",{text})'
 
+    def vetoes(self) -> list[tuple[VetoRule, str, str | None]]:
+        """(rule, the 得分 cell showing 是/否, the condition that the unit is assessed on it) for
+        every 一票否决 row; one rule per indicator (variants with different vetoes: NotCompiled)."""
+        out = []
+        for ind in self.result.indicators:
+            rules = {v.indicator.rule for v in ind.variants if isinstance(v.indicator.rule, VetoRule)}
+            if not rules:
+                continue
+            if len(rules) > 1 or len(rules) < len(ind.variants):
+                raise NotCompiled(f"「{ind.column}」各组别的一票否决规则不同，暂无对应公式")
+            if ind.column not in self.col:
+                raise NotCompiled(f"「得分」表中没有一票否决列「{ind.column}」")
+            groups = None if any(v.indicator.groups is None for v in ind.variants) else \
+                set().union(*(v.indicator.groups for v in ind.variants))
+            out.append((rules.pop(), f"${self.score_col(ind.column)}{S}", self.group_cond(groups)))
+        return out
+
+    def vetoed_total(self, template: str) -> str:
+        """一票否决 on the total, as rubricxl applies it after the sum: a blank answer of a unit
+        the veto applies to blanks the total; a fired veto with total=N caps it at N."""
+        vetoes = self.vetoes()
+        if not vetoes:
+            return template
+        value = template
+        for rule, cell, _ in vetoes:
+            if rule.total is not None:
+                value = f'IF({cell}="是",IF({value}="","",MIN({value},{lit(rule.total)})),{value})'
+        blanks = [f'{cell}=""' if cond is None else f'AND({cond},{cell}="")' for _, cell, cond in vetoes]
+        return f'IF(OR({",".join(blanks)}),"",{value})'
+
     def weight(self, child: int, vectors) -> str:
         values = [float(rw[child]) for _, rw in vectors]
         if len(set(values)) == 1:
@@ -379,10 +407,7 @@ class _Copy:
             self.params.append([g.label, None if g.bound is None else float(g.bound), cond])
             rows.append(len(self.params))
         try:
-            vetoes = [r.column for r in self.result.indicators
-                      if any(isinstance(v.indicator.rule, VetoRule) for v in r.variants)]
-            if vetoes:
-                raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）可改变等级，暂无对应公式")
+            vetoes = self.vetoes()
             if "等级" in self.result.settings.blank:
                 raise NotCompiled("设置「等级」有误，等级按 rubricxl 留空")
             full = self.full_points() if any(g.share for g in scheme.grades) else None
@@ -399,6 +424,16 @@ class _Copy:
             if g.share:
                 bound = f"ROUND({bound}*({full}),9)"
             chain = f"IF({t}{g.op}{bound},{label},{chain})"
+        labels = [g.label for g in scheme.grades]
+        listed = "{" + ",".join(text_lit(x) for x in labels) + "}"
+        for rule, cell, _ in vetoes:          # 不得评为X: X or above becomes the grade below X
+            if rule.below in labels[:-1]:
+                j = labels.index(rule.below)
+                chain = (f'IF(AND({cell}="是",MATCH({chain},{listed},0)<={j + 1}),'
+                         f'{text_lit(labels[j + 1])},{chain})')
+        for rule, cell, _ in vetoes:          # 定为X: the grade is X, whatever the total
+            if rule.grade is not None:
+                chain = f'IF({cell}="是",{text_lit(rule.grade)},{chain})'
         template = f'IF({t}="","",{chain})'
         c = self.col["等级"]
         for i in range(len(self.result)):

@@ -26,7 +26,7 @@ import numpy as np
 from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
-                          RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule)
+                          RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
@@ -416,9 +416,21 @@ def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
     return Compiled(f'IF({not_numbers(inputs)},"",{core})', ("num",) * len(inputs))
 
 
+def veto(rule: VetoRule, points, inputs, decimals) -> Compiled:
+    """一票否决 shown as 得分 shows it: 是 where it fires, 否 where not, blank for a blank or
+    impossible answer. The total and the grade read this cell (see formula_book)."""
+    _known(rule, {"condition", "total", "grade", "below"})
+    x = inputs[0]
+    if rule.condition is None:
+        text = (f'IF(ISNUMBER({x}),IF({x}=1,"是",IF({x}=0,"否","")),'
+                f'IF({any_of(x, BOOL_TRUE)},"是",IF({any_of(x, BOOL_FALSE)},"否","")))')
+        return Compiled(text, ("bool",))
+    return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({inside(x, rule.condition)},"是","否"))', ("num",))
+
+
 COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: threshold, PassRule: pass_,
              RelativeRule: relative, InfoRule: info, DeductRule: deduct, CheckRule: check, ManualRule: manual,
-             ValueRule: value, BonusRule: bonus}
+             ValueRule: value, BonusRule: bonus, VetoRule: veto}
 
 
 def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
