@@ -109,6 +109,16 @@ GRADE_VETO_DATA = [["单位", "评定", "创新项数", "完成率", "信访问�
 BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
 
 
+# 不涉及: na=full scores full points, na=exclude takes the row out of the unit's sums and full points.
+NA_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+             ["1", "A", "执行率", 40, "ratio na=exclude", "执行数, 预算数"],
+             ["2", "A", "公开", 10, "pass 是 na=full", "公开"],
+             ["3", "B", "满意度", 50, "threshold >=90%: 50; >=80%: 30; else: 0 na=exclude", "满意度"]]
+NA_DATA = [["单位", "执行数", "预算数", "公开", "满意度"],
+           ["甲", 95, 100, "是", 0.92], ["乙", "不涉及", 100, "不涉及", 0.85],
+           ["丙", 50, 100, "否", "不适用"], ["丁", "不涉及", "不涉及", "N/A", "无此项"]]
+
+
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
 # blank too, where a plain formula would give full points (ratio: > 100% → full).
 SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
@@ -130,7 +140,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
     write_book(src / "等级否决.xlsx", GRADE_VETO_RUBRIC, GRADE_VETO_DATA, BONUS_SETTINGS)
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决")]
+    write_book(src / "不涉及.xlsx", NA_RUBRIC, NA_DATA, {})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -198,6 +209,21 @@ def test_bonus_rows_the_total_cap_and_vetoes_recalculate_to_hand_worked_totals_a
     assert {u: (r["总分"], r["等级"]) for u, r in table.items()} == {
         "甲": (100, "良"), "乙": (94, "差"), "丙": (86, "良"), "丁": (None, None)}
     assert _formula_cells(copy, ["总分", "等级"]) == 8
+
+
+def test_not_applicable_rows_recalculate_to_hand_worked_sums_and_full_points(exported):
+    # 甲 40×95% = 38, 10, 50: 98 of 100. 乙 takes 执行率 out (a 不涉及 in one of its two cells), 公开
+    # 不涉及 = full 10, 满意度 85% → 30: A = 10, B = 30, 40 of 60. 丙 20 + 0 and no 满意度: B is not
+    # assessed (blank), 20 of 50. 丁: only 公开 (N/A → 10) is left: 10 of 10.
+    copy, again = exported["不涉及"]
+    result = compare(copy, again)
+    assert result.mismatches == [] and result.cells > 30
+    table = _table(again, "得分", "单位")
+    got = {u: (r["1 执行率"], r["2 公开"], r["3 满意度"], r["A"], r["B"], r["总分"], r["满分"], r["排名"])
+           for u, r in table.items()}
+    assert got == {"甲": (38, 10, 50, 48, 50, 98, 100, 1), "乙": (None, 10, 30, 10, 30, 40, 60, 2),
+                   "丙": (20, 0, None, 20, None, 20, 50, 3), "丁": (None, 10, None, 10, None, 10, 10, 4)}
+    assert _formula_cells(copy, ["1 执行率", "2 公开", "3 满意度", "A", "B", "总分", "满分"]) == 28
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:

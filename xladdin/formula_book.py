@@ -18,7 +18,8 @@ from engine.rules import CheckRule, InputColumn, VetoRule
 from engine.score import build_tree
 
 from . import outputs
-from .formulas import Compiled, NotCompiled, Summary, compile_rule, formula_misreads, lit, rounded, text_lit
+from .formulas import (Compiled, NotCompiled, Summary, compile_rule, formula_misreads, lit, not_applicable, rounded,
+                       text_lit)
 from .layout import Book, Issue, cell_ref
 from .sheetspec import Formula, SheetSpec
 
@@ -106,6 +107,21 @@ class _Copy:
             raise NotCompiled("「数据」表的单位行之间有空行或被跳过的行，无法对整列取最高值")
         c = col_letter(self.book.data_cols[name])
         return f"{self.data}!${c}${self.book.data_rows[0] + 1}:${c}${self.book.data_rows[-1] + 1}"
+
+    def assessed_cond(self, ind) -> str | None:
+        """The condition 'this unit is assessed on the indicator' (None: every unit): its 组别 has a
+        row of the indicator, and, under na=exclude, no input of that row says 不涉及."""
+        if not any(v.indicator.rule.na == "exclude" for v in ind.variants):
+            return self.group_cond(None if any(v.indicator.groups is None for v in ind.variants)
+                                   else set().union(*(v.indicator.groups for v in ind.variants)))
+        chain = "FALSE"
+        for v in reversed(ind.variants):
+            spec = v.indicator
+            here = "TRUE" if spec.rule.na != "exclude" else \
+                f"NOT({not_applicable([self.input_ref(n) for n in spec.inputs])})"
+            cond = self.group_cond(spec.groups)
+            chain = here if cond is None else f"IF({cond},{here},{chain})"
+        return chain
 
     def group_cond(self, groups) -> str | None:
         """The condition 'this unit's 组别 is one of groups' (None: every unit)."""
@@ -287,12 +303,7 @@ class _Copy:
                 return                       # the sheet does not show every node: leave the values
             heads.append(header[at])
         heads.append("总分")
-        conds: list[str | None] = []
-        for r in scored:
-            conds.append(self.group_cond(None if any(v.indicator.groups is None for v in r.variants)
-                                         else set().union(*(v.indicator.groups for v in r.variants))))
-        excluded = [r.column for r in scored if any(getattr(v.indicator.rule, "na", None) == "exclude"
-                                                    for v in r.variants)]
+        conds: list[str | None] = [self.assessed_cond(r) for r in scored]
         vectors = []
         for mask, w in weights:
             rw = resolve_weights(tree, w)
@@ -309,8 +320,6 @@ class _Copy:
                     raise NotCompiled("设置「缺失值」为跳过（或按比例折算）的汇总暂无对应公式")
                 if "汇总" in settings.blank or (settings.coefficient and settings.coefficient not in book.units.columns):
                     raise NotCompiled("设置「汇总」或「系数」有误，合计按 rubricxl 留空")
-                if excluded:
-                    raise NotCompiled(f"「{'」「'.join(excluded)}」的不涉及单位不计入汇总（na=exclude），汇总暂无对应公式")
                 template = self.node_template(tree, p, kids, kid_conds, [heads[k] for k in kids], vectors,
                                               p == root, settings)
                 if p == root:
@@ -445,14 +454,15 @@ class _Copy:
         for ind in self.result.indicators:
             if not ind.scored or getattr(ind.indicator.rule, "bonus", False):
                 continue
-            if any(getattr(v.indicator.rule, "na", None) == "exclude" for v in ind.variants):
-                raise NotCompiled(f"「{ind.column}」的不涉及单位不计满分（na=exclude），满分暂无对应公式")
             chain = "0"
             for v in reversed(ind.variants):
                 if v.indicator.points is None:
                     raise NotCompiled("有指标缺少分值，按满分比例的等级无法计算")
+                got = lit(v.indicator.points)
+                if v.indicator.rule.na == "exclude":          # a 不涉及 unit's full points leave this row
+                    got = f"IF({not_applicable([self.input_ref(n) for n in v.indicator.inputs])},0,{got})"
                 cond = self.group_cond(v.indicator.groups)
-                chain = lit(v.indicator.points) if cond is None else f"IF({cond},{lit(v.indicator.points)},{chain})"
+                chain = got if cond is None else f"IF({cond},{got},{chain})"
             parts.append(chain)
         return "+".join(parts) or "0"
 

@@ -27,6 +27,7 @@ from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
                           RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
+from engine.rules.base import NA_WORDS
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
@@ -100,7 +101,7 @@ def not_numbers(xs: list[str]) -> str:
 def _known(rule: Rule, fields: set[str]) -> None:
     """Refuse a rule that sets an option this compiler does not know (a kind added later)."""
     for name, info in type(rule).model_fields.items():
-        if name in fields or name == "text":
+        if name in fields or name in ("text", "na"):       # na= is compiled around every kind
             continue
         if getattr(rule, name) != info.default:
             raise NotCompiled(f"规则选项 {name} 暂无对应公式")
@@ -420,6 +421,8 @@ def veto(rule: VetoRule, points, inputs, decimals) -> Compiled:
     """一票否决 shown as 得分 shows it: 是 where it fires, 否 where not, blank for a blank or
     impossible answer. The total and the grade read this cell (see formula_book)."""
     _known(rule, {"condition", "total", "grade", "below"})
+    if rule.na is not None:
+        raise NotCompiled("一票否决的 na= 选项暂无对应公式")
     x = inputs[0]
     if rule.condition is None:
         text = (f'IF(ISNUMBER({x}),IF({x}=1,"是",IF({x}=0,"否","")),'
@@ -449,10 +452,29 @@ def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: in
         raise NotCompiled("输入个数与规则不符")
     inputs = [f"{{{k}}}" for k in range(n_inputs)]
     if fn is check:
-        return check(rule, points, inputs, decimals, all_bool)
-    if fn is band:
-        return band(rule, points, inputs, decimals, pairs)
-    return _slips_blank(rule, n_inputs, fn(rule, points, inputs, decimals))
+        compiled = check(rule, points, inputs, decimals, all_bool)
+    elif fn is band:
+        compiled = band(rule, points, inputs, decimals, pairs)
+    else:
+        compiled = _slips_blank(rule, n_inputs, fn(rule, points, inputs, decimals))
+    return _not_applicable(rule, points, inputs, compiled)
+
+
+def not_applicable(inputs: list[str]) -> str:
+    """Some input cell says 不涉及 (不适用, 无此项 …), the words rubricxl's na= reads."""
+    return f"OR({','.join(any_of(x, sorted(NA_WORDS)) for x in inputs)})"
+
+
+def _not_applicable(rule: Rule, points, inputs: list[str], compiled: Compiled) -> Compiled:
+    """na=full scores a 不涉及 unit full points, na=exclude leaves its cell blank (the aggregates
+    then leave the row out: formula_book's assessed conditions). Outermost, as rubricxl takes
+    those units out before reading any number."""
+    if rule.na is None:
+        return compiled
+    if rule.na == "full" and points is None:
+        raise NotCompiled("缺少分值，无法按不涉及计满分")
+    got = lit(points) if rule.na == "full" else '""'
+    return replace(compiled, text=f"IF({not_applicable(inputs)},{got},{compiled.text})")
 
 
 def _slips_blank(rule: Rule, n_inputs: int, compiled: Compiled) -> Compiled:
@@ -487,6 +509,9 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
     lower_labels = [label.lower() for label in labels]
     for i, v in enumerate(raw.tolist()):
         if not isinstance(v, str) or not v.strip():
+            continue
+        if col.text(i).lower() in NA_WORDS:      # 不涉及: read as such only when typed exactly
+            out[i] = v.lower() not in NA_WORDS
             continue
         number = not np.isnan(vals[i])
         if number and text_numbers and PLAIN_NUMBER.fullmatch(v.strip()):
