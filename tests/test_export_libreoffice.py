@@ -119,6 +119,16 @@ NA_DATA = [["单位", "执行数", "预算数", "公开", "满意度"],
            ["丙", 50, 100, "否", "不适用"], ["丁", "不涉及", "不涉及", "N/A", "无此项"]]
 
 
+# 名次计分: ranks among every unit (ties 1,1,3), within 组别 (smaller is better), and a rank typed in.
+RANK_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+               ["1", "A", "亩均税收", 10, "rank deduct=0.5", "亩均税收"],
+               ["2", "A", "投诉", 5, "rank order=asc among=group 1: 5; 2-3: 3; else: 1", "投诉数"],
+               ["3", "A", "名次", 8, "rank by=rank deduct=1 floor=6", "名次"]]
+RANK_DATA = [["单位", "组别", "亩均税收", "投诉数", "名次"],
+             ["甲", "一组", 30, 2, 1], ["乙", "一组", 25, 2, 2], ["丙", "一组", 30, 5, 3],
+             ["丁", "二组", 10, 0, 4], ["戊", "二组", 20, 1, 9], ["己", None, 5, 3, 2.5]]
+
+
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
 # blank too, where a plain formula would give full points (ratio: > 100% → full).
 SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
@@ -141,7 +151,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
     write_book(src / "等级否决.xlsx", GRADE_VETO_RUBRIC, GRADE_VETO_DATA, BONUS_SETTINGS)
     write_book(src / "不涉及.xlsx", NA_RUBRIC, NA_DATA, {})
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及")]
+    write_book(src / "名次.xlsx", RANK_RUBRIC, RANK_DATA, {})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -224,6 +235,20 @@ def test_not_applicable_rows_recalculate_to_hand_worked_sums_and_full_points(exp
     assert got == {"甲": (38, 10, 50, 48, 50, 98, 100, 1), "乙": (None, 10, 30, 10, 30, 40, 60, 2),
                    "丙": (20, 0, None, 20, None, 20, 50, 3), "丁": (None, 10, None, 10, None, 10, 10, 4)}
     assert _formula_cells(copy, ["1 执行率", "2 公开", "3 满意度", "A", "B", "总分", "满分"]) == 28
+
+
+def test_rank_points_recalculate_to_hand_worked_scores(exported):
+    # 亩均税收 30, 25, 30, 10, 20, 5: ranks 1, 3, 1, 5, 4, 6 → 10 − 0.5 per place: 10, 9, 10, 8, 8.5, 7.5.
+    # 投诉 within 组别, fewer is better: 一组 2, 2, 5 → 1, 1, 3 → 5, 5, 3; 二组 0, 1 → 5, 3; 己 has no
+    # 组别: blank. 名次 typed: 1, 2, 3, 4, 9 → 8, 7, 6, then the floor 6, 6; 2.5 is no rank: blank.
+    copy, again = exported["名次"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    got = {u: (r["1 亩均税收"], r["2 投诉"], r["3 名次"], r["总分"], r["排名"]) for u, r in table.items()}
+    assert got == {"甲": (10, 5, 8, 23, 1), "乙": (9, 5, 7, 21, 2), "丙": (10, 3, 6, 19, 3), "丁": (8, 5, 6, 19, 3),
+                   "戊": (8.5, 3, 6, 17.5, 5), "己": (7.5, None, None, None, None)}
+    assert _formula_cells(copy, ["1 亩均税收", "2 投诉", "3 名次", "总分"]) == 24
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:

@@ -140,6 +140,10 @@ class _Copy:
             text = compiled.text
             if compiled.best is not None:
                 text = text.replace("{best}", self.best(ind, v, compiled.best))
+            if compiled.ranked is not None:
+                text = text.replace("{rank}", self.rank_among_peers(ind, v, compiled.ranked))
+                if spec.rule.among == "group":             # no 组别: no rank within it (blank)
+                    text = f'IF({self.g}="","",{text})'
             for k, name in enumerate(spec.inputs):
                 text = text.replace(f"{{{k}}}", self.input_ref(name))
             if spec.normalize is not None:
@@ -195,6 +199,26 @@ class _Copy:
         cond = "+".join(f"({groups}={text_lit(g)})" for g in sorted(peers))
         return self.param(f"{ind.column}：最高值", f"SUMPRODUCT(MAX(({cond})*{rng}))", self.engine_best(variant),
                           f"组别为{'、'.join(sorted(peers))}的单位中「{name}」的最高值")
+
+    def rank_among_peers(self, ind, variant, order: str) -> str:
+        """The unit's competition rank (1 + peers strictly better; 并列 1,1,3) by its input, among
+        every unit or within its 组别 (among=group). Text cells (不涉及) are not counted, as rubricxl
+        leaves them out of the field."""
+        name = variant.indicator.inputs[0]
+        col = InputColumn(name, self.book.units.columns[name])
+        if any(v.indicator.groups is not None for v in ind.variants):
+            raise NotCompiled("按组别分行的名次计分暂无对应公式")
+        if self.book.single:
+            raise NotCompiled("单表布局中名次计分需要整列数据，暂无对应公式")
+        if formula_misreads(col, "num").any():
+            raise NotCompiled(f"「{name}」列中有以文本填写的数值，名次无法用公式取得")
+        x, rng, better = self.input_ref(name), self.input_range(name), ">" if order == "desc" else "<"
+        if getattr(variant.indicator.rule, "among", "all") != "group":
+            return f'(COUNTIF({rng},"{better}"&{x})+1)'
+        if "组别" not in self.col or any(_CRITERIA_SPECIAL & set(g) for g in self.result.groups.tolist()):
+            raise NotCompiled("组内名次需要「得分」表的组别列（组别名称不含条件符号）")
+        groups = f"{self.sname}!{self.score_range('组别')}"
+        return f'(COUNTIFS({groups},{self.g},{rng},"{better}"&{x})+1)'
 
     @staticmethod
     def engine_best(variant):

@@ -26,8 +26,8 @@ import numpy as np
 from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
-                          RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
-from engine.rules.base import NA_WORDS
+                          RankRule, RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
+from engine.rules.base import NA_WORDS, floor_of
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
@@ -51,6 +51,7 @@ class Compiled:
     modes: tuple[str, ...]
     labels: tuple[str, ...] = ()           # band level names, for the level modes
     best: str | None = None                # 'max' or 'min': {best} is the best peer's value
+    ranked: str | None = None              # 'desc' or 'asc': {rank} is the unit's rank among its peers
 
 
 # ------------------------------------------------------------------------ literals and pieces
@@ -431,9 +432,30 @@ def veto(rule: VetoRule, points, inputs, decimals) -> Compiled:
     return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({inside(x, rule.condition)},"是","否"))', ("num",))
 
 
+def rank_points(rule: RankRule, points, inputs, decimals) -> Compiled:
+    """名次计分: the unit's competition rank ({rank}, filled from the column of its peers; or the
+    rank typed in, by=rank) turned into points: 分值 − (名次 − 1) × deduct down to the floor, or
+    the first rank clause that holds (no clause and no else: blank, as rubricxl)."""
+    _known(rule, {"deduct", "clauses", "otherwise", "order", "among", "by", "floor"})
+    x = inputs[0]
+    r = x if rule.by == "rank" else "{rank}"
+    if rule.deduct is not None:
+        floor = floor_of(rule.floor, points)
+        s = f"{lit(points)}-({r}-1)*{lit(rule.deduct)}"
+        core = rounded(f"MAX({s},{lit(floor)})" if floor is not None else s, decimals)
+    else:
+        core = '""' if rule.otherwise is None else lit(rule.otherwise)
+        for iv, got in reversed(rule.clauses):
+            core = f"IF({inside(r, iv)},{lit(got)},{core})"
+    bad = f"OR({x}<1,{x}<>INT({x}))" if rule.by == "rank" else "FALSE"
+    return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({bad},"",{core}))', ("num",),
+                    ranked=None if rule.by == "rank" else rule.order)
+
+
 COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: threshold, PassRule: pass_,
              RelativeRule: relative, InfoRule: info, DeductRule: deduct, CheckRule: check, ManualRule: manual,
-             ValueRule: value, BonusRule: bonus, VetoRule: veto}
+             ValueRule: value, BonusRule: bonus, VetoRule: veto,
+             RankRule: rank_points}
 
 
 def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
