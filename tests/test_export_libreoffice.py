@@ -129,6 +129,14 @@ RANK_DATA = [["单位", "组别", "亩均税收", "投诉数", "名次"],
              ["丁", "二组", 10, 0, 4], ["戊", "二组", 20, 1, 9], ["己", None, 5, 3, 2.5]]
 
 
+# 几何平均 at every level (weights 1): A over two rows, B over one, the total over A and B.
+GEO_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+              ["1", "A", "甲项", 10, "ratio", "完成数, 目标数"], ["2", "A", "乙项", 10, "deduct each=1", "次数"],
+              ["3", "B", "丙项", 10, "manual", "评定"]]
+GEO_DATA = [["单位", "完成数", "目标数", "次数", "评定"], ["一单位", 9, 10, 1, 4], ["二单位", 10, 10, 0, 0],
+            ["三单位", 4, 10, 1, 6], ["四单位", None, 10, 0, 5], ["五单位", 5, 10, 2, 10]]
+
+
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
 # blank too, where a plain formula would give full points (ratio: > 100% → full).
 SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
@@ -152,7 +160,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "等级否决.xlsx", GRADE_VETO_RUBRIC, GRADE_VETO_DATA, BONUS_SETTINGS)
     write_book(src / "不涉及.xlsx", NA_RUBRIC, NA_DATA, {})
     write_book(src / "名次.xlsx", RANK_RUBRIC, RANK_DATA, {})
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次")]
+    write_book(src / "几何.xlsx", GEO_RUBRIC, GEO_DATA, {"汇总": "几何平均"})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次", "几何")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -249,6 +258,20 @@ def test_rank_points_recalculate_to_hand_worked_scores(exported):
     assert got == {"甲": (10, 5, 8, 23, 1), "乙": (9, 5, 7, 21, 2), "丙": (10, 3, 6, 19, 3), "丁": (8, 5, 6, 19, 3),
                    "戊": (8.5, 3, 6, 17.5, 5), "己": (7.5, None, None, None, None)}
     assert _formula_cells(copy, ["1 亩均税收", "2 投诉", "3 名次", "总分"]) == 24
+
+
+def test_geometric_means_recalculate_to_hand_worked_totals(exported):
+    # 一单位: 9/10 of 10 = 9 and 10 − 1 = 9 → A = √(9×9) = 9; B = 4; total √(9×4) = 6. 二单位: A = 10,
+    # B = 0 → total 0 (a zero child). 三单位: √(4×9) = 6 and 6 → 6. 四单位: a blank 完成数 blanks 甲项,
+    # A and the total. 五单位: √(5×8) = 6.3246 → 6.32 (rounded at each level), √(6.32×10) = 7.9498 → 7.95.
+    copy, again = exported["几何"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    got = {u: (r["A"], r["B"], r["总分"], r["排名"]) for u, r in table.items()}
+    assert got == {"一单位": (9, 4, 6, 2), "二单位": (10, 0, 0, 4), "三单位": (6, 6, 6, 2),
+                   "四单位": (None, 5, None, None), "五单位": (6.32, 10, 7.95, 1)}
+    assert _formula_cells(copy, ["A", "B", "总分"]) == 15
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:

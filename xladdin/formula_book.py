@@ -370,8 +370,16 @@ class _Copy:
             den = "+".join(w if cond is None else f"IF({cond},{w},0)" for w, cond in zip(ws, kid_conds))
             core = f"({num})/({den})"
             guards.append(f"({den})<=0")
-        else:
-            raise NotCompiled("几何平均汇总暂无对应公式")
+        else:                                   # weighted geometric mean: 0 if a weighted child is 0
+            ws = [self.weight(c, vectors) for c in kids]
+            on = [(w, x) if cond is None else (f"IF({cond},{w},0)", f"IF({cond},{x},1)")
+                  for w, x, cond in zip(ws, refs, kid_conds)]
+            den = "+".join(w for w, _ in on)
+            logs = "+".join(f"IF({w}>0,{w}*LN({x}),0)" for w, x in on)
+            zero = ",".join(f"AND({w}>0,{x}=0)" for w, x in on)
+            core = f"IF(OR({zero}),0,EXP(({logs})/({den})))"
+            guards.append(f"({den})<=0")
+            guards += [f"{x}<0" if cond is None else f"AND({cond},{x}<0)" for x, cond in zip(refs, kid_conds)]
         coefficient = settings.coefficient
         if is_root and coefficient and not self.book.single and coefficient in self.book.data_cols:
             coef = self.input_ref(coefficient)
