@@ -247,3 +247,32 @@ def test_unrounded_subtotals_do_not_move_with_the_layout(k):
     rows = [np.ascontiguousarray(table[:, i]) for i in range(k)]
     assert sum_rows(rows).tobytes() == table[:, :k].copy().sum(-1).tobytes()
     assert sum_rows(rows, pairwise=False).tobytes() == table[:, np.arange(k)].sum(-1).tobytes()
+
+
+def test_sum_tree_with_blank_scores_equals_sums_worked_unit_by_unit():
+    # 30 leaves under 6 subtotals under the root, every unit assessed on every leaf, 1% blank
+    # scores: each subtotal is the Decimal sum of its leaves (blank if one is blank), the total
+    # the sum of the subtotals, all rounded half-up; the node-major fast path must agree.
+    from decimal import ROUND_HALF_UP, Decimal
+    rng = np.random.default_rng(5)
+    n_units, n_leaves, n_mid = 500, 30, 6
+    parent = [n_leaves + k % n_mid for k in range(n_leaves)] + [n_leaves + n_mid] * n_mid + [-1]
+    tree = Tree(parent=np.array(parent), n_leaves=n_leaves, method=("",) * n_leaves + ("sum",) * (n_mid + 1),
+                weight=np.full(len(parent), np.nan))
+    leaf = np.round(rng.uniform(0, 10, (n_units, n_leaves)), 2)
+    leaf[rng.random(leaf.shape) < 0.01] = np.nan
+    agg = aggregate(tree, leaf)
+    values = agg.values
+
+    def dec_sum(xs):
+        if any(x is None for x in xs):
+            return None
+        return sum(xs, Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    for u in range(n_units):
+        cells = [None if np.isnan(x) else Decimal(repr(x)) for x in leaf[u].tolist()]
+        subtotals = [dec_sum(cells[k::n_mid]) for k in range(n_mid)]
+        expected = [*subtotals, dec_sum(subtotals)]
+        got = values[u, n_leaves:].tolist()
+        assert [None if np.isnan(g) else Decimal(repr(g)) for g in got] == expected, u
+        assert agg.reason[u, n_leaves:].tolist() == [MISSING_CHILD if e is None else OK for e in expected], u
