@@ -181,8 +181,8 @@ def aggregate_nodes(tree: Tree, leaf, mask=None, decimals: int | None = 2, round
                     weights=None, coefficient=None, points=None) -> NodeValues:
     """The aggregates of node-major leaf rows: `leaf` (L, U) scores, `mask` (L, U) assessed or None
     (every unit on every leaf; a row of None: every unit on that leaf), `points` (L, U) full points
-    or None. Scoring keeps its per-indicator
-    columns as rows, so nothing is transposed or stacked unless a weighted mean needs it."""
+    or None. Scoring passes its per-indicator columns as the rows, so nothing is transposed or
+    stacked unless a weighted mean needs it."""
     w = resolve_weights(tree, weights)[None, :]
     vals, _, reasons = aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient,
                                       with_reasons=True, points=points)
@@ -318,8 +318,9 @@ def aggregate_runs(tree, leaf, mask, w, decimals, round_each_level, coefficient=
 
 
 def _sum_node(tree, p, xs, ms, skips, full):
-    """(value, blank, too few) of a `sum` node from its child rows; False: no unit is. Children
-    that are all leaves are added one after another, as the (U, L) layout did; above, pairwise."""
+    """(value, blank, too few) of a `sum` node from its child rows; False: no unit is. Leaves are
+    added one after another, as numpy sums a column selection of a units × leaves table; children
+    that are aggregates pairwise, as it sums a table stacked from them (see `sum_rows`)."""
     pairwise = any(x.ndim == 2 for x in xs)
     if all(m is None for m in ms):
         total = sum_rows(xs, pairwise)
