@@ -201,7 +201,7 @@ class _Copy:
             c = self.col.get(ind.column)
             if c is None:
                 continue
-            shown = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
+            shown = ind.shown
             try:
                 template = self.leaf_template(ind)
                 if len(template) > 8000:
