@@ -211,10 +211,17 @@ def _graded(settings, scheme, total, full, vetoed, problems: list[Problem]) -> n
 
 
 def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
+    """The rows of each indicator, group-specific rows first: a row with a blank 组别 beside them
+    is the indicator's rule for every other group, so whoever takes the first matching row (scores,
+    weights, the formula copy's IF chain) gives a group its own row."""
     out: dict[str, list[Indicator]] = {}
     for ind in rubric.indicators:
         out.setdefault(ind.key, []).append(ind)
-    return out
+    return {key: sorted(rows, key=lambda ind: ind.groups is None) for key, rows in out.items()}
+
+
+def _rows_said(a: Indicator, b: Indicator) -> str:
+    return f"细则第{a.row}行和第{b.row}行" if a.row and b.row else "多行细则"
 
 
 def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: int,
@@ -225,11 +232,14 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     peers = np.logical_or.reduce(applies) if applies else np.zeros(n, bool)
     variants = []
     for k, (ind, mask) in enumerate(zip(rows, applies)):
-        twice = mask & (which >= 0)
-        for i in np.flatnonzero(twice).tolist():
+        if ind.groups is None and k and all(r.groups is not None for r in rows[:k]):
+            mask = mask & (which < 0)        # the blank-组别 row: every unit without a row of its group
+        for i in np.flatnonzero(mask & (which >= 0)).tolist():      # two rows for one unit: no guess
             group = f"单位所在组别「{units.groups[i]}」" if units.groups[i] else ""     # no 组别: no empty 「」
-            problems.append(Problem(SEVERITY_ERROR, f"{group}同时适用指标「{ind.name}」的多行细则，按第一行计分",
-                                    unit=i, indicator=key, rubric_row=ind.row))
+            first = rows[which[i]]
+            said = f"{group}同时适用指标「{ind.name}」的{_rows_said(first, ind)}，无法确定按哪一行评分，本项不评分"
+            problems.append(Problem(SEVERITY_ERROR, said, unit=i, indicator=key, rubric_row=ind.row))
+            variants[which[i]].outcome.fail(np.arange(n) == i, INVALID, said)
         rows_mask = mask & (which < 0)
         which[rows_mask] = k
         ctx = Ctx(rows=rows_mask, peers=peers, groups=units.groups, decimals=decimals, label=ind.label)

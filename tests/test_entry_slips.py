@@ -273,7 +273,50 @@ def test_one_id_typed_on_two_rows_of_a_book_without_groups(tmp_path):
     assert code == 1
     assert messages(issues, "错误", "细则", "A3") == ["编号「1」与第2行重复（且适用的组别重叠）"]
     # no 组别 column: the per-unit message names no empty group 「」
-    assert messages(issues, "错误", "数据", "A2") == ["「甲」同时适用指标「完成质量」的多行细则，按第一行计分"]
+    assert messages(issues, "错误", "数据", "A2") == [
+        "「甲」同时适用指标「完成质量」的细则第2行和第3行，无法确定按哪一行评分，本项不评分"]
+    assert scores["甲"]["1 完成情况"] is None and scores["甲"]["总分"] is None     # neither row guessed
+
+
+@pytest.mark.parametrize("order", ["general row first", "group row first"])
+def test_one_id_on_a_row_for_everyone_and_a_row_for_one_group(tmp_path, order):
+    """编号 1 with a blank 组别 (10 points) and the same 编号 for 郊区 only (20 points): 郊区's units
+    are scored by their own row, every other unit by the blank-组别 row, whichever comes first."""
+    general = ["1", "工作", "完成情况", 10, "ratio", "完成率", None]
+    suburb = ["1", "工作", "完成情况", 20, "ratio", "完成率", "郊区"]
+    rows = [general, suburb] if order == "general row first" else [suburb, general]
+    book = write_book(tmp_path / "variants.xlsx", {
+        "细则": [HEAD, *rows, ["2", "工作", "质量", 80, "manual", "质量", None]],
+        "数据": [["单位", "组别", "完成率", "质量"], ["甲", "城区", 0.9, 70], ["乙", "郊区", 0.9, 70],
+                 ["丙", None, 0.5, 70]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 0
+    # 甲 (城区) and 丙 (no group): 10 × 90% = 9 and 10 × 50% = 5; 乙 (郊区): 20 × 90% = 18
+    assert [scores[u]["1 完成情况"] for u in "甲乙丙"] == [9, 18, 5]
+    assert [scores[u]["总分"] for u in "甲乙丙"] == [79, 88, 75]
+    own, rest = (3, 2) if order == "general row first" else (2, 3)
+    assert messages(issues, "提示", "细则", "A3") == [
+        f"编号「1」：组别「郊区」的单位按第{own}行评分，其余单位按第{rest}行（组别为空）评分"]
+    assert not [i for i in issues if i[0] == "错误"]
+    assert messages(issues, "提示", "数据", "B2") == [
+        "单位「甲」的组别「城区」不在细则「组别」列中（郊区），按组别为空的细则行评分"]
+    working = {(r["单位"], r["指标"]): r["评分过程"] for r in sheet_rows(book, "评分过程")}
+    assert working[("乙", "1 完成情况")].endswith("20×90%=18分")          # its own row: 20 points
+
+
+def test_one_id_on_two_rows_for_the_same_group_blanks_that_group(tmp_path):
+    book = write_book(tmp_path / "twice.xlsx", {
+        "细则": [HEAD, ["1", "工作", "完成情况", 10, "ratio", "完成率", "郊区"],
+                 ["1", "工作", "完成情况", 20, "ratio", "完成率", "郊区、城区"]],
+        "数据": [["单位", "组别", "完成率"], ["甲", "城区", 0.9], ["乙", "郊区", 0.9]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "细则", "A3") == ["编号「1」与第2行重复（且适用的组别重叠）"]
+    assert messages(issues, "错误", "数据", "A3") == [
+        "「乙」单位所在组别「郊区」同时适用指标「完成情况」的细则第2行和第3行，无法确定按哪一行评分，本项不评分"]
+    assert scores["甲"]["1 完成情况"] == 18 and scores["乙"]["1 完成情况"] is None      # 20 × 90%
 
 
 def test_total_row_at_the_end_of_data(tmp_path):

@@ -446,10 +446,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
             book.issues.append(Issue(SEVERITY_ERROR, sheet, at("rule"), str(exc)))
             rule = UnreadableRule(text=rule_text, reason=f"规则无法识别（{exc.reason}）")
         if ident:
-            for other_groups, other_row in seen_ids.get(ident, []):
-                if groups is None or other_groups is None or groups & other_groups:
-                    book.issues.append(Issue(SEVERITY_ERROR, sheet, at("id"),
-                                             f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
+            _check_repeated_id(ident, groups, r + 1, seen_ids.get(ident, []), book, sheet, at("id"))
             seen_ids.setdefault(ident, []).append((groups, r + 1))
         for severity, message in rule.remarks(points):
             if severity == SEVERITY_HINT:   # gaps and overlaps of bands: one 提示 for the rubric, below
@@ -477,6 +474,18 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
         book.issues.append(Issue(SEVERITY_HINT, sheet, notes[0][1], f"{len(notes)}行规则的档次有空档或重叠（得分落在空档内"
                                  "会报错，落在重叠处两档均可）：" + "；".join(text for _, _, text in notes)))
     return indicators, nodes, single_inputs
+
+
+def _check_repeated_id(ident: str, groups, row: int, seen: list, book: Book, sheet: str, cell: str) -> None:
+    """An 编号 on several rows: group variants. A blank 组别 beside a row for named groups is the
+    rule for every other group (a 提示 says so); two rows for one group are an 错误, never a guess."""
+    for other_groups, other_row in seen:
+        if (groups is None) != (other_groups is None):
+            named, own, rest = (groups, row, other_row) if groups is not None else (other_groups, other_row, row)
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell, f"编号「{ident}」：组别「{'、'.join(sorted(named))}」"
+                                     f"的单位按第{own}行评分，其余单位按第{rest}行（组别为空）评分"))
+        elif groups is None or groups & other_groups:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell, f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
 
 
 def book_default_normalize(book: Book) -> str:
@@ -631,17 +640,22 @@ def _check_ambiguous_unread(book: Book) -> None:
 
 def _check_groups(indicators: list[Indicator], book: Book) -> None:
     """A unit whose 组别 no rubric row names is assessed on nothing group-specific: say so (a typo
-    such as 黄浦区 for 黄浦 would otherwise silently lower its total)."""
+    such as 黄浦区 for 黄浦 would otherwise silently lower its total). Where every such indicator
+    also has a blank-组别 row, the unit is scored by those rows: a 提示 says so."""
     named = set().union(*(i.groups for i in indicators if i.groups)) if any(i.groups for i in indicators) else set()
     if not named:
         return
+    general = {i.key for i in indicators if i.groups is None}
+    missed = any(i.groups and i.key not in general for i in indicators)
     col = book.data_cols.get("组别", book.data_cols.get("group", book.data_cols["__unit__"]))
     for k, g in enumerate(book.units.groups.tolist()):
         if g not in named:
             what = f"组别「{g}」" if g else "组别为空，"
+            said = f"单位「{book.units.names[k]}」的{what}不在细则「组别」列中（{'、'.join(sorted(named))}），"
             book.issues.append(Issue(SEVERITY_ERROR, book.sheets["data"], cell_ref(book.data_rows[k], col),
-                                     f"单位「{book.units.names[k]}」的{what}不在细则「组别」列中（{'、'.join(sorted(named))}），"
-                                     "按组别区分的指标均不考核"))
+                                     said + "按组别区分的指标均不考核") if missed else
+                               Issue(SEVERITY_HINT, book.sheets["data"], cell_ref(book.data_rows[k], col),
+                                     said + "按组别为空的细则行评分"))
 
 
 def _check_stated_points(book: Book, sheet: str) -> None:
