@@ -394,12 +394,14 @@ def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
         for v in r.variants:
             inputs = tuple(c.name for c in v.outcome.cols)
             rubric_level = not v.outcome.cols or v.indicator.rule.KIND == "unreadable"  # said once, at the rule
+            culprit = v.outcome.culprit
             for i, msg in sorted(v.outcome.messages.items()):
                 if v.ctx.rows[i] and not rubric_level and v.outcome.status[i] != NOT_ASSESSED and i not in r.filled:
                     skipped = r.skipped and v.outcome.status[i] == MISSING   # 设置 缺失值=跳过: expected gaps
+                    at = (culprit[i], *inputs) if i in culprit else inputs   # the cell at fault first
                     out.append(Problem(SEVERITY_HINT if skipped else SEVERITY_ERROR,
                                        f"「{r.indicator.name}」：{msg}{'，汇总时跳过' if skipped else ''}", unit=i,
-                                       indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
+                                       indicator=r.key, inputs=at, rubric_row=v.indicator.row))
             for i, msg in sorted(v.outcome.notes.items()):
                 if v.ctx.rows[i] and v.outcome.status[i] == OK:
                     out.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」：{msg}", unit=i,

@@ -371,3 +371,63 @@ def test_samples_are_unchanged_by_these_checks(tmp_path):
         assert cli.main(["rescore", str(dst), "-q"]) in (0, 1)
         text = " ".join(str(r["说明"]) for r in sheet_rows(dst, "问题"))
         assert "本规则按百分比读取" not in text, src.name
+
+
+# ------------------------------------------------------------------ two compared inputs on different scales
+
+def compared(name: str, typed: str, other: str, other_shown: str, meant: str) -> str:
+    return f"「{name}」={typed}，与「{other}」={other_shown}比较：两者按百分比读取，是否应为{meant}？"
+
+
+def test_growth_typed_8_2_against_the_city_rate_0_065_in_a_gated_band(tmp_path):
+    """长兴岛's bands: 产值增速高于全市增速且重大项目显著 28-35; one of the two 21-27; neither <21."""
+    rule = "band x1>x2 且 x3=是 => 28-35; x1>x2 或 x3=是 => 21-27; 其他 => <21"
+    book = write_book(tmp_path / "gate.xlsx", {
+        "细则": [HEAD, ["1", "特色工作", "特色工作发展水平", 35, rule, "产值增速, 全市增速, 重大项目显著, 评定分", None]],
+        "数据": [["单位", "产值增速", "全市增速", "重大项目显著", "评定分"],
+                 ["长兴岛", 8.2, 0.065, "否", 25],        # 8.2 meant 8.2%: 8.2 > 0.065 would pick 21-27
+                 ["临港", 0.082, 0.065, "否", 25],        # 8.2% > 6.5%, not 显著: one condition → 21-27 → 25
+                 ["张江", 8.2, 6.5, "是", 30],            # both typed in percent points: read as typed → 30
+                 ["金桥", 0.05, 6.5, "否", 18]],          # the city's 6.5 is the slip
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    got = {u: scores[u]["1 特色工作发展水平"] for u in scores}
+    assert got == {"长兴岛": None, "临港": 25, "张江": 30, "金桥": None}
+    assert messages(issues, "错误", "数据", "B2") == [
+        "「长兴岛」「特色工作发展水平」：" + compared("产值增速", "8.2", "全市增速", "6.5%", "8.2%")]
+    assert messages(issues, "错误", "数据", "C5") == [
+        "「金桥」「特色工作发展水平」：" + compared("全市增速", "6.5", "产值增速", "5%", "6.5%")]
+    working = {(r["单位"], r["指标"]): r["评分过程"] for r in sheet_rows(book, "评分过程")}
+    assert working[("长兴岛", "1 特色工作发展水平")] == compared("产值增速", "8.2", "全市增速", "6.5%", "8.2%")
+
+
+def test_growth_compared_with_the_city_average_as_a_ratio_or_a_pass(tmp_path):
+    """增长率达到全市平均增长率的得满分 (pass >=100% on 增长率 ÷ 全市平均增长率), and 高于全市平均的得满分，
+    低于的按比例得分 (ratio): 8.2 typed for 8.2% against 6.5% would be 126× the average, full points."""
+    book = write_book(tmp_path / "average.xlsx", {
+        "细则": [HEAD, ["1", "发展", "增长达标", 5, "pass >=100%", "增长率, 全市平均增长率", None],
+                 ["2", "发展", "增长水平", 10, "ratio", "增长率, 全市平均增长率", None],
+                 ["3", "投资", "投资规模", 5, "pass x1>x2", "投资额（万元）, 全市平均投资额（万元）", None]],
+        "数据": [["单位", "增长率", "全市平均增长率", "投资额（万元）", "全市平均投资额（万元）"],
+                 ["甲", 8.2, 0.065, 8.2, 0.9],         # the growth slips; 8.2 万元 > 0.9 万元 is real
+                 ["乙", 0.052, 0.065, 0.5, 0.9],        # 5.2% < 6.5%: pass 0, ratio 10 × 0.8 = 8
+                 ["丙", "7.8%", 0.065, 1, 0.9],         # 7.8% ≥ 6.5%: 5 and 10 (capped)
+                 ["丁", 0.07, None, 1, 0.9]],           # the average left blank: said at its own cell
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert [scores[u]["1 增长达标"] for u in "甲乙丙"] == [None, 0, 5]
+    assert [scores[u]["2 增长水平"] for u in "甲乙丙"] == [None, 8, 10]
+    assert [scores[u]["3 投资规模"] for u in "甲乙丙"] == [5, 0, 5]
+    slip_said = compared("增长率", "8.2", "全市平均增长率", "6.5%", "8.2%")
+    assert messages(issues, "错误", "数据", "B2") == [f"「甲」「{name}」：{slip_said}" for name in ("增长达标", "增长水平")]
+    assert not messages(issues, "错误", "数据", "D2")
+    assert messages(issues, "错误", "数据", "C5") == [f"「丁」「{name}」：缺少输入「全市平均增长率」"
+                                                    for name in ("增长达标", "增长水平")]
+
+
+def test_growth_typed_8_2_against_a_city_rate_typed_with_percent_in_rule_score():
+    # a worksheet function's inputs have no headings: the 6.5% typed in the cell says they are rates
+    assert core.rule_score("pass x1>x2", 5, [[8.2], [0.07]], [["6.5%"], ["6.5%"]]) == [
+        [compared("input1", "8.2", "input2", "6.5%", "8.2%")], [5]]
