@@ -16,6 +16,7 @@ from engine.rules import InputColumn
 from engine.score import score_rule
 from tests.test_workbooks_reading import messages, rescore, sheet_rows, where, write_book
 from udfs import core
+from xladdin import cli
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
 HEAD = ["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别"]
@@ -354,7 +355,6 @@ def test_sheets_named_as_in_the_official_document(tmp_path):
 
 
 def test_rubric_sheet_with_a_typo_is_suggested(tmp_path, capsys):
-    from xladdin import cli
     book = write_book(tmp_path / "typo.xlsx", {"细侧": [HEAD], "数据": [["单位"], ["甲"]]})
     before = book.read_bytes()
     assert cli.main(["rescore", str(book)]) == 2
@@ -402,10 +402,8 @@ def test_growth_typed_8_2_against_the_city_rate_0_065_in_a_gated_band(tmp_path):
     assert working[("长兴岛", "1 特色工作发展水平")] == compared("产值增速", "8.2", "全市增速", "6.5%", "8.2%")
 
 
-def test_growth_compared_with_the_city_average_as_a_ratio_or_a_pass(tmp_path):
-    """增长率达到全市平均增长率的得满分 (pass >=100% on 增长率 ÷ 全市平均增长率), and 高于全市平均的得满分，
-    低于的按比例得分 (ratio): 8.2 typed for 8.2% against 6.5% would be 126× the average, full points."""
-    book = write_book(tmp_path / "average.xlsx", {
+def average_book(tmp_path) -> Path:
+    return write_book(tmp_path / "average.xlsx", {
         "细则": [HEAD, ["1", "发展", "增长达标", 5, "pass >=100%", "增长率, 全市平均增长率", None],
                  ["2", "发展", "增长水平", 10, "ratio", "增长率, 全市平均增长率", None],
                  ["3", "投资", "投资规模", 5, "pass x1>x2", "投资额（万元）, 全市平均投资额（万元）", None]],
@@ -415,6 +413,12 @@ def test_growth_compared_with_the_city_average_as_a_ratio_or_a_pass(tmp_path):
                  ["丙", "7.8%", 0.065, 1, 0.9],         # 7.8% ≥ 6.5%: 5 and 10 (capped)
                  ["丁", 0.07, None, 1, 0.9]],           # the average left blank: said at its own cell
     })
+
+
+def test_growth_compared_with_the_city_average_as_a_ratio_or_a_pass(tmp_path):
+    """增长率达到全市平均增长率的得满分 (pass >=100% on 增长率 ÷ 全市平均增长率), and 高于全市平均的得满分，
+    低于的按比例得分 (ratio): 8.2 typed for 8.2% against 6.5% would be 126× the average, full points."""
+    book = average_book(tmp_path)
     code, scores, issues = rescore(book)
     assert code == 1
     assert [scores[u]["1 增长达标"] for u in "甲乙丙"] == [None, 0, 5]
@@ -431,3 +435,15 @@ def test_growth_typed_8_2_against_a_city_rate_typed_with_percent_in_rule_score()
     # a worksheet function's inputs have no headings: the 6.5% typed in the cell says they are rates
     assert core.rule_score("pass x1>x2", 5, [[8.2], [0.07]], [["6.5%"], ["6.5%"]]) == [
         [compared("input1", "8.2", "input2", "6.5%", "8.2%")], [5]]
+
+
+def test_growth_slip_stays_blank_in_the_formula_copy(tmp_path):
+    """公式版 would compare 8.2 with 0.065 as typed: 甲's cells keep rubricxl's blank, with a note."""
+    out = tmp_path / "公式版.xlsx"
+    assert cli.main(["export", str(average_book(tmp_path)), "-o", str(out), "-q"]) == 1     # 错误 listed
+    ws = openpyxl.load_workbook(out)["得分"]
+    head = [c.value for c in ws[1]]
+    c = head.index("1 增长达标") + 1
+    assert ws.cell(2, c).value is None
+    assert ws.cell(2, c).comment.text.endswith(compared("增长率", "8.2", "全市平均增长率", "6.5%", "8.2%"))
+    assert str(ws.cell(3, c).value).startswith("=")           # 乙 is a formula as usual

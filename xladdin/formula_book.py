@@ -15,6 +15,7 @@ from engine.aggregate import resolve_weights
 from engine.numbers import normalize_text
 from engine.result import SEVERITY_HINT, Result
 from engine.rules import CheckRule, InputColumn, VetoRule
+from engine.rules.base import SCALE_SLIP
 from engine.score import build_tree
 
 from . import outputs
@@ -250,8 +251,12 @@ class _Copy:
             except NotCompiled as exc:
                 self.keep_column(ind.column, c, str(exc), ind.which >= 0)
                 continue
+            slipped = self.scale_slips(ind)
             for i in range(len(result)):
                 r = self.h + 1 + i
+                if i in slipped:        # a formula compares 8.2 with 0.065 as typed: rubricxl's blank stays
+                    self.keep(ind.column, r, c, slipped[i], "两个相互比较的比率填写的单位不一致（如8.2与0.065），已留空")
+                    continue
                 if misread[i]:
                     name, text = misread[i]
                     self.keep(ind.column, r, c, f"「{name}」填写为「{text}」，公式按单元格原值读取，"
@@ -259,6 +264,16 @@ class _Copy:
                               f"「{name}」中有公式按原值读不出的写法（如以文本填写的数值）")
                     continue
                 self.put(r, c, template, i, shown[i])
+
+    @staticmethod
+    def scale_slips(ind) -> dict[int, str]:
+        """Units rubricxl left blank because two compared rates were typed on different scales."""
+        out = {}
+        for k, v in enumerate(ind.variants):
+            mask = v.outcome.extra.get(SCALE_SLIP)
+            if mask is not None:
+                out.update((i, v.outcome.messages[i]) for i in np.flatnonzero(mask & (ind.which == k)).tolist())
+        return out
 
     def misreads(self, ind) -> list[tuple[str, str] | None]:
         """Per unit: None, or (input, cell text) the formula would read differently from rubricxl."""

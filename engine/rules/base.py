@@ -284,6 +284,8 @@ RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
 AMOUNT_NAME = re.compile(r"额|元|数$|量$")      # 增长额, 万元: amounts even where the name says 增长
 #: Two compared rates: a value above this, beside one at or below it, may be a percent typed plainly.
 RATE_SCALE = 1.5
+#: Outcome.extra key: the units blanked for two compared rates on different scales.
+SCALE_SLIP = "scale_slip"
 
 
 def reads_percent(col: InputColumn) -> bool:
@@ -309,6 +311,7 @@ def compared_slips(a: InputColumn, va: np.ndarray, b: InputColumn, vb: np.ndarra
                    & (np.abs(w) <= RATE_SCALE) & (w != 0))
         if off.any():
             idx = np.flatnonzero(off)
+            out.extra[SCALE_SLIP] = out.extra.get(SCALE_SLIP, np.zeros(ctx.n, dtype=bool)) | off
             typed = col.texts_at(idx)
             out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}，与「{other.name}」={fmt_pct(w[i])}比较："
                                              f"两者按百分比读取，是否应为{fmt_pct(v[i] / 100)}？", col)
