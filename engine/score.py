@@ -220,6 +220,18 @@ def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
     return {key: sorted(rows, key=lambda ind: ind.groups is None) for key, rows in out.items()}
 
 
+def _left_out_peers(rows: list[Indicator], out: np.ndarray, units: Units, problems: list[Problem], key: str) -> None:
+    """A 提示 where units compared with each other (the best value, a rank) lost one to a blank
+    or wrong input: the others' scores were made without it and change once it is put right."""
+    basis = next((b for b in (r.rule.peer_basis() for r in rows) if b), None)
+    if basis is None or not out.any():
+        return
+    names = [str(u) for u in units.names[out].tolist()]
+    said = "、".join(f"「{u}」" for u in names[:5]) + (f"等{len(names)}个单位" if len(names) > 5 else "")
+    problems.append(Problem(SEVERITY_HINT, f"「{rows[0].name}」按各单位的{basis}计分，{said}的输入空白或有误，"
+                            f"未参与比较：补正后其他单位的得分可能变化", indicator=key, rubric_row=rows[0].row))
+
+
 def _rows_said(a: Indicator, b: Indicator) -> str:
     return f"细则第{a.row}行和第{b.row}行" if a.row and b.row else "多行细则"
 
@@ -253,6 +265,7 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     assessed = which >= 0
     score = np.where(assessed, stack("score"), np.nan)
     status = np.where(assessed, stack("status"), NOT_ASSESSED).astype(np.int8)
+    _left_out_peers(rows, peers & ((status == MISSING) | (status == INVALID)), units, problems, key)
     points = np.array([float(v.indicator.points) if v.indicator.points is not None else np.nan
                        for v in variants])[pick]
     return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,

@@ -3,6 +3,7 @@ its cell and a blank, never a number nobody asked for. Workbooks are real .xlsx 
 through the command line and read back with openpyxl; expected values are worked out by hand."""
 from __future__ import annotations
 
+import datetime
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -447,3 +448,41 @@ def test_growth_slip_stays_blank_in_the_formula_copy(tmp_path):
     assert ws.cell(2, c).value is None
     assert ws.cell(2, c).comment.text.endswith(compared("增长率", "8.2", "全市平均增长率", "6.5%", "8.2%"))
     assert str(ws.cell(3, c).value).startswith("=")           # 乙 is a formula as usual
+
+
+# ------------------------------------------------------------------ one unit's slip and the others' scores
+
+def test_date_typed_for_a_download_speed_lowers_nobody_silently(tmp_path):
+    """每低于最高下载速率5%扣1分（不足5%的按5%计算）, 20 points: 甲's speed typed as a date is an 错误;
+    乙 and 丙 are scored against the best of the rest (299.82), and a 提示 says 甲 was left out."""
+    book = write_book(tmp_path / "speed.xlsx", {
+        "细则": [HEAD, ["1", "网络", "宽带用户下载速率", 20, "step per=5% deduct=1 from=best round=up", "下载速率", None]],
+        "数据": [["单位", "下载速率"], ["甲", datetime.datetime(2024, 3, 15)], ["乙", 299.82], ["丙", 280]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    # 乙 is the best → 20; 丙: (299.82 − 280) ÷ 299.82 = 6.61% → 2 started steps → 18
+    assert [scores[u]["1 宽带用户下载速率"] for u in "甲乙丙"] == [None, 20, 18]
+    assert messages(issues, "错误", "数据", "B2") == ["「甲」「宽带用户下载速率」：输入「下载速率」的值「2024-03-15」不是数值"]
+    assert messages(issues, "提示", "细则", "E2") == [
+        "「宽带用户下载速率」按各单位的最高值计分，「甲」的输入空白或有误，未参与比较：补正后其他单位的得分可能变化"]
+
+
+def test_growth_typed_8_2_among_rates_does_not_become_everyones_best(tmp_path):
+    """relative (本单位值÷最高值×分值) and rank (第1名满分，每降一名扣1分) over 增长率: 甲's 8.2 (for 8.2%)
+    would be the best and drop 乙 to 10 × 0.065 ÷ 8.2 = 0.08; it is a slip and left out."""
+    book = write_book(tmp_path / "relative.xlsx", {
+        "细则": [HEAD, ["1", "发展", "增长水平", 10, "relative", "增长率", None],
+                 ["2", "发展", "增长排名", 10, "rank deduct=1", "增长率", None]],
+        "数据": [["单位", "增长率"], ["甲", 8.2], ["乙", 0.065], ["丙", 0.05], ["丁", 0.04]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    # best of the rest 6.5%: 乙 10; 丙 10 × 5 ÷ 6.5 = 7.69; 丁 10 × 4 ÷ 6.5 = 6.15; ranks 1, 2, 3 → 10, 9, 8
+    assert [scores[u]["1 增长水平"] for u in "甲乙丙丁"] == [None, 10, 7.69, 6.15]
+    assert [scores[u]["2 增长排名"] for u in "甲乙丙丁"] == [None, 10, 9, 8]
+    # the peers' median: (6.5% + 5%) ÷ 2 = 5.75%
+    said = compared("增长率", "8.2", "各单位中位数", "5.75%", "8.2%")
+    assert messages(issues, "错误", "数据", "B2") == [f"「甲」「{name}」：{said}" for name in ("增长水平", "增长排名")]
+    assert messages(issues, "提示", "细则", "E3") == [
+        "「增长排名」按各单位的排名计分，「甲」的输入空白或有误，未参与比较：补正后其他单位的得分可能变化"]

@@ -212,6 +212,11 @@ class Rule(BaseModel):
     def needs_points(self) -> bool:
         return self.scored
 
+    def peer_basis(self) -> str | None:
+        """What a unit's score is compared with among the other units (最高值, 排名), or None when
+        its score depends on its own inputs alone: a peer left out then changes other scores."""
+        return None
+
 
 NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "不考核", "n/a", "na"})
 NA_VALUES = {"full": "full", "满分": "full", "得满分": "full", "exclude": "exclude", "不考核": "exclude",
@@ -315,6 +320,21 @@ def compared_slips(a: InputColumn, va: np.ndarray, b: InputColumn, vb: np.ndarra
             typed = col.texts_at(idx)
             out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}，与「{other.name}」={fmt_pct(w[i])}比较："
                                              f"两者按百分比读取，是否应为{fmt_pct(v[i] / 100)}？", col)
+
+
+def peer_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx) -> None:
+    """Units compared with each other (the best value, a rank) on a column of rates: a value on a
+    100× larger scale than the peers' median (8.2 among 0.05 … 0.07) would become the best and
+    lower every other score, so it is a slip like two compared inputs (``compared_slips``)."""
+    if not reads_percent(col):
+        return
+    with np.errstate(invalid="ignore"):
+        peers = np.abs(values[ctx.peers & (out.status == OK)])
+    peers = peers[~np.isnan(peers)]
+    if peers.size < 2 or np.median(peers) > RATE_SCALE:      # peers typed in percent points: as typed
+        return
+    median = np.full(ctx.n, float(np.median(peers)))
+    compared_slips(col, values, InputColumn("各单位中位数", median), median, out, ctx, rates=True)
 
 
 def condition_texts(conds, cols: list[InputColumn]) -> list[list[str]]:
