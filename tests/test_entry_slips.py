@@ -486,3 +486,20 @@ def test_growth_typed_8_2_among_rates_does_not_become_everyones_best(tmp_path):
     assert messages(issues, "错误", "数据", "B2") == [f"「甲」「{name}」：{said}" for name in ("增长水平", "增长排名")]
     assert messages(issues, "提示", "细则", "E3") == [
         "「增长排名」按各单位的排名计分，「甲」的输入空白或有误，未参与比较：补正后其他单位的得分可能变化"]
+
+
+def test_city_growth_merged_down_the_column_and_a_merged_group_block(tmp_path):
+    """数据 as officials lay it out: 组别 merged over its block, the city's growth merged down
+    beside every district. Each row reads the merged value, never a blank."""
+    book = write_book(tmp_path / "merged.xlsx", {
+        "细则": [HEAD, ["1", "发展", "增速高于全市", 5, "pass x1>x2", "产值增速, 全市增速", None]],
+        "数据": [["单位", "组别", "产值增速", "全市增速"], ["甲", "一组", 0.082, 0.065], ["乙", None, 0.05, None],
+                 ["丙", "二组", 0.07, None]],
+    }, merges={"数据": ["B2:B3", "D2:D4"]})
+    code, scores, issues = rescore(book)
+    assert code == 0
+    assert [scores[u]["1 增速高于全市"] for u in "甲乙丙"] == [5, 0, 5]     # 8.2%, 5%, 7% against 6.5%
+    assert [scores[u]["组别"] for u in "甲乙丙"] == ["一组", "一组", "二组"]
+    assert [scores[u]["组内排名"] for u in "甲乙丙"] == [1, 2, 1]
+    assert messages(issues, "提示", "数据", "D2") == ["D2:D4为合并单元格，其值「0.065」用于第2-4行的每个单位"]
+    assert not messages(issues, "提示", "数据", "B2")

@@ -552,6 +552,7 @@ def _read_data(host, sheet: str, book: Book) -> Units:
     hr, cols = header
     head = rows[hr]
     uc = cols["unit"]
+    _fill_merged_down(host, sheet, rows, hr, uc, cols, book)
     listed: dict[str, list[int]] = {}
     for r in range(hr + 1, len(rows)):
         row = rows[r]
@@ -594,6 +595,22 @@ def _read_data(host, sheet: str, book: Book) -> Units:
     book.data_rows = kept
     return Units(np.array(names, dtype=object), np.array(groups, dtype=object), columns,
                  np.array(parents, dtype=object))
+
+
+def _fill_merged_down(host, sheet: str, rows: list[list], hr: int, uc: int, cols: dict, book: Book) -> None:
+    """A cell merged down several unit rows shows one value for each of them (a 组别 block, the
+    city's growth beside every district), so each row reads it; an input filled so gets a 提示.
+    A merged 单位 cell is left alone: a row without its own name is reported, never guessed."""
+    down = [m for m in host.merged(sheet) if m[0] > hr and m[1] == m[3] and m[2] > m[0] and m[1] != uc]
+    _fill_merged(rows, down)
+    quiet = {cols.get("group"), cols.get("parent")}
+    for r1, c, r2, _ in down:
+        if c not in quiet and r1 < len(rows) and c < len(rows[r1]) and not is_blank(rows[r1][c]):
+            value = rows[r1][c]
+            shown = fmt_num(value) if isinstance(value, float) else _text(value)
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r1, c),
+                                     f"{cell_ref(r1, c)}:{cell_ref(r2, c)}为合并单元格，其值「{clip(shown, UNIT_SHOWN)}」"
+                                     f"用于第{r1 + 1}-{r2 + 1}行的每个单位"))
 
 
 def _column(values: list) -> np.ndarray:
