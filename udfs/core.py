@@ -194,7 +194,7 @@ def _scores(rule: Rule, points: Decimal | None, named: list[tuple[str, object]],
         for i in np.flatnonzero(out.status == OK).tolist():
             ok[i] = rule.working(out, [i], points, ctx)[0]
     else:       # an unscored row shows what 得分 shows: a veto's 是/否, never a score of 1
-        ok = _numbers_or_blank(out.score if rule.scored else rule.shown_values(out.value))
+        ok = _numbers_or_blank(out.score if rule.scored else rule.shown(out))
         for i in np.flatnonzero((out.status == OK) & np.isnan(out.score)).tolist():
             ok[i] = out.notes.get(i, BLANK)     # e.g. info on a zero denominator
     cells = _cells(out, cols, ok)

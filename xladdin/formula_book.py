@@ -186,6 +186,8 @@ class _Copy:
         rng = self.input_range(name)
         if formula_misreads(col, "num").any():
             raise NotCompiled(f"「{name}」列中有以文本填写的数值，最高值无法用公式取得")
+        if self.scale_slips(ind):
+            raise NotCompiled(f"「{name}」列中有比率按百分数填写（如8.2表示8.2%），最高值无法用公式取得")
         if (peers is None and among == "all") or self.book.single:
             fn = "MIN" if lowest else "MAX"
             return self.param(f"{ind.column}：{'最低值' if lowest else '最高值'}", f"{fn}({rng})",
@@ -213,6 +215,8 @@ class _Copy:
             raise NotCompiled("单表布局中名次计分需要整列数据，暂无对应公式")
         if formula_misreads(col, "num").any():
             raise NotCompiled(f"「{name}」列中有以文本填写的数值，名次无法用公式取得")
+        if self.scale_slips(ind):
+            raise NotCompiled(f"「{name}」列中有比率按百分数填写（如8.2表示8.2%），名次无法用公式取得")
         x, rng, better = self.input_ref(name), self.input_range(name), ">" if order == "desc" else "<"
         if getattr(variant.indicator.rule, "among", "all") != "group":
             return f'(COUNTIF({rng},"{better}"&{x})+1)'

@@ -192,9 +192,10 @@ class Rule(BaseModel):
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
         raise NotImplementedError
 
-    def shown_values(self, values: np.ndarray) -> np.ndarray:
-        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
-        return values
+    def shown(self, out: Outcome) -> np.ndarray:
+        """What 得分 (and a worksheet function) shows for an unscored row: its values, or the
+        words a value stands for (a veto's 是/否), so an answer never reads as a score of 1."""
+        return out.value
 
     def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of scored units, including those scored full because an input said 不涉及."""
@@ -449,6 +450,12 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
     for j, k in sorted(pairs):          # x1>x2: 8.2 (meaning 8.2%) against 0.065 decides nothing
         compared_slips(cols[j], numbers[j], cols[k], numbers[k], out, ctx, rates=bool({j, k} & pct))
     return numbers, answers
+
+
+def yes_no_shown(values: np.ndarray, answered: np.ndarray) -> np.ndarray:
+    """是 for 1, 否 for 0 where ``answered``; blank (None) elsewhere."""
+    words = np.where(values == 1, "是", np.where(values == 0, "否", None)).astype(object)
+    return np.where(answered, words, None)
 
 
 def one_unit(n: int, i: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
                    condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
                    peer_slips, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts,
-                   score_text)
+                   score_text, yes_no_shown)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -696,6 +696,13 @@ class InfoRule(_RateRule):
 
     def reading(self, points):
         return f"只计算展示，不计分：一个输入时展示其值（或是/否），两个输入时展示{self.rate_reading()[3:]}，分母为0时不显示"
+
+    def shown(self, out):
+        """The value, or 是/否 where one input was answered 是/否 (seed 004's yes/no rows), not 1/0."""
+        answer = out.extra.get("answer")
+        if answer is None or not answer.any():
+            return out.value
+        return np.where(answer, yes_no_shown(out.value, answer), out.value.astype(object))
 
     def shows_percent(self, n_inputs: int) -> bool:
         return self.show == "percent" or (self.show is None and (n_inputs == 2 or self.rate == "change"))
