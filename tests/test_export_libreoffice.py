@@ -138,6 +138,15 @@ GEO_DATA = [["单位", "完成数", "目标数", "次数", "评定"], ["一单�
             ["三单位", 4, 10, 1, 6], ["四单位", None, 10, 0, 5], ["五单位", 5, 10, 2, 10]]
 
 
+# Bonus by level: the highest level in the cell counts; one level per cell is a formula, a cell
+# naming two levels keeps rubricxl's value.
+LEVEL_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+                ["1", "A", "评定", 90, "manual", "评定"],
+                ["2", "加分", "荣誉", 3, "bonus 国家级=3; 省级=2; 市级=1", "荣誉级别"]]
+LEVEL_DATA = [["单位", "评定", "荣誉级别"], ["甲", 80, "省级"], ["乙", 85, "无"], ["丙", 70, "省级、国家级"],
+              ["丁", 60, None], ["戊", 75, "区级"], ["己", 88, 0]]
+
+
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
 # blank too, where a plain formula would give full points (ratio: > 100% → full).
 SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
@@ -180,8 +189,9 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "名次.xlsx", RANK_RUBRIC, RANK_DATA, {})
     write_book(src / "几何.xlsx", GEO_RUBRIC, GEO_DATA, {"汇总": "几何平均"})
     write_book(src / "复核.xlsx", TRUST_RUBRIC, TRUST_DATA, {})
+    write_book(src / "级别.xlsx", LEVEL_RUBRIC, LEVEL_DATA, {})
     made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次", "几何",
-                                              "复核")]
+                                              "复核", "级别")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -292,6 +302,22 @@ def test_geometric_means_recalculate_to_hand_worked_totals(exported):
     assert got == {"一单位": (9, 4, 6, 2), "二单位": (10, 0, 0, 4), "三单位": (6, 6, 6, 2),
                    "四单位": (None, 5, None, None), "五单位": (6.32, 10, 7.95, 1)}
     assert _formula_cells(copy, ["A", "B", "总分"]) == 15
+
+
+def test_bonus_levels_recalculate_and_a_cell_with_two_levels_keeps_its_value(exported):
+    # 甲 省级 +2 → 82; 乙 无 +0 → 85; 丙 names 省级 and 国家级: the highest, +3 → 73 (kept as a value,
+    # a formula cannot split the cell); 丁 blank → blank bonus and total; 戊 区级 is no level: blank
+    # (an 错误 in rubricxl); 己 0 → +0 → 88.
+    copy, again = exported["级别"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    assert {u: (r["2 荣誉"], r["总分"]) for u, r in table.items()} == {
+        "甲": (2, 82), "乙": (0, 85), "丙": (3, 73), "丁": (None, None), "戊": (None, None), "己": (0, 88)}
+    assert _formula_cells(copy, ["2 荣誉"]) == 5                      # all but 丙's
+    sheet = openpyxl.load_workbook(copy)["得分"]
+    head = [c.value for c in sheet[1]]
+    assert "公式版" in sheet.cell(4, head.index("2 荣誉") + 1).comment.text
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:

@@ -26,6 +26,7 @@ import numpy as np
 
 from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
+from engine.rounding import round_decimal_half_up
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
                           RankRule, RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
 from engine.rules.base import NA_WORDS, floor_of
@@ -35,6 +36,8 @@ GUARD = 9                      # decimals kept to remove binary noise before a d
 MAX_LENGTH = 8000              # Excel's limit is 8192 characters per formula
 BOOL_TRUE = tuple(sorted(w for w in TRUE_WORDS if not w.isdigit()))
 BOOL_FALSE = tuple(sorted(w for w in FALSE_WORDS if not w.isdigit()))
+NO_LEVEL = ("没有",)              # a bonus level cell saying there is none, beside the 否 words
+LEVEL_SEPARATORS = re.compile(r"[、,;/\s]+")    # as rubricxl splits a cell naming several levels
 
 
 class NotCompiled(Exception):
@@ -399,10 +402,16 @@ def check(rule: CheckRule, points, inputs, decimals, all_bool: bool = False) -> 
 
 def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
     """加分 per item (count × each) or per step above a target, at most cap (or the row's 分值)."""
-    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate"})
-    if rule.levels:
-        raise NotCompiled("按级别表加分（如 国家级=3; 省级=2）需要拆分单元格中的多个级别，暂无对应公式")
+    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate", "levels"})
     cap = rule.cap_for(points)
+    if rule.levels:                  # one level per cell; cells naming several are kept (formula_misreads)
+        x = inputs[0]
+        chain = f'IF({any_of(x, BOOL_FALSE + NO_LEVEL)},0,"")'
+        for label, got in reversed(rule.levels):
+            got = round_decimal_half_up(got, decimals)
+            chain = f"IF({x}={text_lit(label)},{lit(min(got, cap) if cap is not None else got)},{chain})"
+        return Compiled(f'IF({x}="","",IF(ISNUMBER({x}),IF({x}=0,0,""),{chain}))', ("level_bonus",),
+                        labels=tuple(label for label, _ in rule.levels))
     top = (lambda v: f"MIN({v},{lit(cap)})") if cap is not None else (lambda v: v)
     if rule.per is None:
         c = inputs[0]
@@ -535,6 +544,12 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
             out[i] = True            # a date the engine refuses is a serial number to a formula
             continue
         if not isinstance(v, str) or not v.strip():
+            continue
+        if mode == "level_bonus":             # one level typed exactly as the table names it
+            words = [w for w in LEVEL_SEPARATORS.split(normalize_text(v)) if w]
+            exact = v in labels or v.lower() in BOOL_FALSE + NO_LEVEL
+            out[i] = len(words) > 1 or (not exact and any(w.lower() in lower_labels + list(BOOL_FALSE + NO_LEVEL)
+                                                          for w in words))
             continue
         if col.text(i).lower() in NA_WORDS:      # 不涉及: read as such only when typed exactly
             out[i] = v.lower() not in NA_WORDS
