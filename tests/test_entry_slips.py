@@ -503,3 +503,17 @@ def test_city_growth_merged_down_the_column_and_a_merged_group_block(tmp_path):
     assert [scores[u]["组内排名"] for u in "甲乙丙"] == [1, 2, 1]
     assert messages(issues, "提示", "数据", "D2") == ["D2:D4为合并单元格，其值「0.065」用于第2-4行的每个单位"]
     assert not messages(issues, "提示", "数据", "B2")
+
+
+def test_ticks_and_crosses_typed_for_yes_and_no(tmp_path):
+    """√ and × (and their full-width look-alikes) tick a 是/否 box: 制度健全得满分 (5), 一票否决 on 是."""
+    book = write_book(tmp_path / "ticks.xlsx", {
+        "细则": [HEAD, ["1", "管理", "制度建设", 5, "pass 是", "制度健全", None],
+                 ["2", "否决", "安全生产", None, "veto", "重大事故", None]],
+        "数据": [["单位", "制度健全", "重大事故"], ["甲", "√", "×"], ["乙", "×", "×"], ["丙", "√", "√"]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 0 and not [i for i in issues if i[0] == "错误"]
+    assert [scores[u]["1 制度建设"] for u in "甲乙丙"] == [5, 0, 5]
+    assert [scores[u]["2 安全生产"] for u in "甲乙丙"] == ["否", "否", "是"]
+    assert [scores[u]["总分"] for u in "甲乙丙"] == [5, 0, 0]            # 丙's veto: total 0

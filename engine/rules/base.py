@@ -287,7 +287,7 @@ def floor_of(floor, points) -> Decimal | None:
 RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
 
 
-AMOUNT_NAME = re.compile(r"额|元|数$|量$")      # 增长额, 万元: amounts even where the name says 增长
+AMOUNT_NAME = re.compile(r"额|元|数$|量$|速率|频率|功率")   # 增长额, 万元, 下载速率: not rates despite 增长/率
 #: Two compared rates: a value above this, beside one at or below it, may be a percent typed plainly.
 RATE_SCALE = 1.5
 #: Outcome.extra key: the units blanked for two compared rates on different scales.
