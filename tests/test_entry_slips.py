@@ -517,3 +517,29 @@ def test_ticks_and_crosses_typed_for_yes_and_no(tmp_path):
     assert [scores[u]["1 制度建设"] for u in "甲乙丙"] == [5, 0, 5]
     assert [scores[u]["2 安全生产"] for u in "甲乙丙"] == ["否", "否", "是"]
     assert [scores[u]["总分"] for u in "甲乙丙"] == [5, 0, 0]            # 丙's veto: total 0
+
+
+def test_one_weight_typed_as_0_4_beside_siblings_typed_as_20(tmp_path):
+    """加权平均 with 工作 40%, 质量 20%, 服务 20%, 创新 20% typed as 0.4, 20, 20, 20: read as typed, 工作
+    weighs 1/50 of each sibling (and the total would be 5.8 rather than 9.1); the totals stay blank."""
+    W = ["编号", "一级指标", "二级指标", "分值", "规则", "输入", "权重"]
+    book = write_book(tmp_path / "weights.xlsx", {
+        "细则": [W, ["1", "工作", "工作", 10, "manual", "工作", None], ["2", "质量", "质量", 10, "manual", "质量", None],
+                 ["3", "服务", "服务", 10, "manual", "服务", None], ["4", "创新", "创新", 10, "manual", "创新", None],
+                 [None, "工作", None, None, None, None, 0.4], [None, "质量", None, None, None, None, 20],
+                 [None, "服务", None, None, None, None, 20], [None, "创新", None, None, None, None, 20]],
+        "数据": [["单位", "工作", "质量", "服务", "创新"], ["甲", 10, 8, 8, 8]],
+        "设置": [["项目", "值"], ["汇总", "加权平均"]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert scores["甲"]["1 工作"] == 10 and scores["甲"]["总分"] is None and scores["甲"]["工作"] is None
+    assert messages(issues, "错误", "细则", "G6") == [
+        "同级权重的写法不一致（「工作」0.4、「质量」20、「服务」20、「创新」20）：有的按小数或百分比、有的按百分点填写，"
+        "请统一（如 0.4 与 0.2，或 40 与 20）；汇总结果留空"]
+    # typed alike (40, 20, 20, 20): 10 × 0.4 + 8 × 0.6 = 8.8
+    ws = openpyxl.load_workbook(book)
+    ws["细则"]["G6"] = 40
+    ws.save(book)
+    code, scores, issues = rescore(book)
+    assert code == 0 and scores["甲"]["总分"] == 8.8

@@ -267,11 +267,36 @@ def read_book(host: WorkbookHost) -> Book:
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
     settings = _check_missing(settings, max(len(i.path) for i in indicators), settings_sheet, setting_cells, issues)
+    settings = _check_weight_scales(indicators, nodes, settings, rubric_sheet, book)
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     _check_ambiguous_unread(book)
     issues.extend(Issue(SEVERITY_HINT, sheet, cell, message) for sheet, cell, message in host.hints)
     return book
+
+
+def _check_weight_scales(indicators: list[Indicator], nodes: list[NodeSpec], settings: Settings, sheet: str,
+                         book: Book) -> Settings:
+    """Sibling weights written two ways, as fractions and as percent points (0.4 beside 20, 20,
+    20: 40% read as 0.4 would weigh 1/50 of its siblings), are an 错误, and the aggregates are
+    left blank: the sign is that reading the larger ones as percents makes the weights sum to 100%."""
+    siblings: dict[tuple, list] = {}
+    for item in (*indicators, *nodes):
+        if item.weight is not None and item.groups is None and item.row is not None:
+            siblings.setdefault(item.path[:-1], []).append(item)
+    col = book.rubric_cols.get("weight", 0)
+    for parent, items in siblings.items():
+        if settings.method_for(len(parent) + 1) == "sum":
+            continue
+        small = [i for i in items if i.weight <= 1]
+        big = [i for i in items if i.weight > 1]
+        if small and big and sum(i.weight for i in small) + sum(i.weight for i in big) / 100 == 1:
+            said = "、".join(f"「{i.path[-1]}」{fmt_num(i.weight)}" for i in items)
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(small[0].row - 1, col),
+                                     f"同级权重的写法不一致（{said}）：有的按小数或百分比、有的按百分点填写，"
+                                     f"请统一（如 0.4 与 0.2，或 40 与 20）；汇总结果留空"))
+            settings = settings.model_copy(update={"blank": settings.blank | {"汇总"}})
+    return settings
 
 
 def _check_missing(settings: Settings, depth: int, sheet, cells, issues: list[Issue]) -> Settings:
