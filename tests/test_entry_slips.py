@@ -543,3 +543,21 @@ def test_one_weight_typed_as_0_4_beside_siblings_typed_as_20(tmp_path):
     ws.save(book)
     code, scores, issues = rescore(book)
     assert code == 0 and scores["甲"]["总分"] == 8.8
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("20%", "分值「20%」是百分比：分值应填分数（如 20），已按空白处理"),
+    (-20, "分值「-20」不能为负（扣分项的分值填0，扣分写在规则里，如 deduct each=1 cap=5），已按空白处理"),
+])
+def test_points_typed_as_a_percent_or_negative(tmp_path, typed, said):
+    """分值 20% would score 覆盖 3/4 as 0.15 points, -20 as −15: both are blank with an 错误."""
+    book = write_book(tmp_path / "points.xlsx", {
+        "细则": [HEAD, ["1", "工程", "覆盖", typed, "ratio", "完成数, 总数", None],
+                 ["2", "工程", "质量", 10, "manual", "质量", None]],
+        "数据": [["单位", "完成数", "总数", "质量"], ["甲", 3, 4, 8]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 1
+    assert messages(issues, "错误", "细则", "D2") == [said]
+    assert messages(issues, "错误", "细则", "E2") == ["指标「覆盖」：缺少分值"]
+    assert scores["甲"]["1 覆盖"] is None and scores["甲"]["2 质量"] == 8 and scores["甲"]["总分"] is None

@@ -447,7 +447,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
             if any(not p for p in path):
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, at(levels[0]), "上级指标名称为空，无法确定层级"))
                 continue
-        points = _decimal(get(row, "points"), sheet, at("points"), book, "分值")
+        points = _points(get(row, "points"), sheet, at("points"), book)
         weight = _decimal(get(row, "weight"), sheet, at("weight"), book, "权重")
         if weight is not None and weight < 0:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, at("weight"), f"权重「{fmt_num(weight)}」不能为负，按空白处理"))
@@ -567,6 +567,22 @@ def _decimal(v, sheet, where, book: Book, what: str) -> Decimal | None:
     except ValueError:
         book.issues.append(Issue(SEVERITY_ERROR, sheet, where, f"{what}「{v}」不是数值"))
         return None
+
+
+def _points(v, sheet, where, book: Book) -> Decimal | None:
+    """分值 as full points: a percent (20% is 0.2 points) or a negative number is an 错误 and blank,
+    never a score of 0.19 or −19.2."""
+    points = _decimal(v, sheet, where, book, "分值")
+    if points is None:
+        return None
+    if isinstance(v, str) and re.search(r"[%％‰]", v):
+        said = f"分值「{_text(v)}」是百分比：分值应填分数（如 {fmt_num(points * 100)}），已按空白处理"
+    elif points < 0:
+        said = f"分值「{_text(v)}」不能为负（扣分项的分值填0，扣分写在规则里，如 deduct each=1 cap=5），已按空白处理"
+    else:
+        return points
+    book.issues.append(Issue(SEVERITY_ERROR, sheet, where, said))
+    return None
 
 
 def _read_data(host, sheet: str, book: Book) -> Units:
