@@ -561,3 +561,18 @@ def test_points_typed_as_a_percent_or_negative(tmp_path, typed, said):
     assert messages(issues, "错误", "细则", "D2") == [said]
     assert messages(issues, "错误", "细则", "E2") == ["指标「覆盖」：缺少分值"]
     assert scores["甲"]["1 覆盖"] is None and scores["甲"]["2 质量"] == 8 and scores["甲"]["总分"] is None
+
+
+def test_rule_typed_with_spaces_around_its_equals_signs(tmp_path):
+    """每发现一例延误扣0.5分，最多扣5分 typed as 'deduct each = 0.5 cap = 5' (and 'cap =2' in a bonus,
+    which read 'cap' as a level name): read like each=0.5 cap=5. 3 delays → 10 − 1.5 = 8.5;
+    12 delays → at most 5 off → 5; 5 awards × 0.5 = 2.5, at most 2."""
+    book = write_book(tmp_path / "spaces.xlsx", {
+        "细则": [HEAD, ["1", "时效", "工作时效性", 10, "deduct each = 0.5 cap = 5", "延误事项数", None],
+                 ["2", "加分", "表彰", None, "bonus each=0.5 cap =2", "表彰数", None]],
+        "数据": [["单位", "延误事项数", "表彰数"], ["甲", 3, 5], ["乙", 12, 1]],
+    })
+    code, scores, issues = rescore(book)
+    assert code == 0 and not [i for i in issues if i[0] == "错误"]
+    assert [scores[u]["1 工作时效性"] for u in "甲乙"] == [8.5, 5]
+    assert [scores[u]["2 表彰"] for u in "甲乙"] == [2, 0.5]
