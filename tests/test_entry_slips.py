@@ -576,3 +576,28 @@ def test_rule_typed_with_spaces_around_its_equals_signs(tmp_path):
     assert code == 0 and not [i for i in issues if i[0] == "错误"]
     assert [scores[u]["1 工作时效性"] for u in "甲乙"] == [8.5, 5]
     assert [scores[u]["2 表彰"] for u in "甲乙"] == [2, 0.5]
+
+
+def test_a_formula_error_in_data_is_named_not_called_missing(tmp_path):
+    """#DIV/0! cached by a broken formula was read as a blank ('缺少输入'); #N/A in 单位 made the row
+    one without a name. Both are named as the error values they are."""
+    book = tmp_path / "errors.xlsx"
+    wb = openpyxl.Workbook()
+    rubric = wb.active
+    rubric.title = "细则"
+    rubric.append(HEAD)
+    rubric.append(["1", "工程", "覆盖", 20, "ratio", "完成数, 总数", None])
+    data = wb.create_sheet("数据")
+    data.append(["单位", "完成数", "总数"])
+    data.append(["甲", 3, 4])
+    data.append(["乙", 3, None])
+    data.append([None, 2, 4])
+    data["C3"].value, data["C3"].data_type = "#DIV/0!", "e"     # as Excel caches a failed =B3/0
+    data["A4"].value, data["A4"].data_type = "#N/A", "e"         # a VLOOKUP that found nothing
+    wb.save(book)
+    code, scores, issues = rescore(book)
+    assert code == 1 and set(scores) == {"甲", "乙"}
+    assert scores["甲"]["1 覆盖"] == 15 and scores["乙"]["1 覆盖"] is None          # 20 × 3/4
+    assert messages(issues, "错误", "数据", "C3") == [
+        "「乙」「覆盖」：输入「总数」是错误值「#DIV/0!」（单元格的公式出错）：请先改正该单元格"]
+    assert messages(issues, "错误", "数据", "A4") == ["单位名称是错误值「#N/A」（单元格的公式出错），此行已跳过"]

@@ -21,7 +21,7 @@ from engine.model import (RANK_BASES, RANKINGS, GradeScheme, Imputation, Indicat
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.rank import PreviousRankSettings
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
-from engine.rules.base import UnreadableRule
+from engine.rules.base import EXCEL_ERROR, UnreadableRule
 from engine.score import Units
 from engine.select import SelectionSettings
 from engine.sensitivity import SensitivitySettings
@@ -602,6 +602,9 @@ def _read_data(host, sheet: str, book: Book) -> Units:
         unit = _text(row[uc]) if uc < len(row) else ""
         if not unit:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc), "此行有数据但缺少单位名称，已跳过"))
+        elif EXCEL_ERROR.fullmatch(unit):
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc),
+                                     f"单位名称是错误值「{unit}」（单元格的公式出错），此行已跳过"))
         elif re.sub(r"[\s:：]", "", unit) in SUMMARY_ROWS:
             book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc),
                                      f"「{clip(unit, UNIT_SHOWN)}」行不是被考核单位，已跳过"))

@@ -458,6 +458,9 @@ def yes_no_shown(values: np.ndarray, answered: np.ndarray) -> np.ndarray:
     return np.where(answered, words, None)
 
 
+EXCEL_ERROR = re.compile(r"#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)")
+
+
 def one_unit(n: int, i: int) -> np.ndarray:
     """A mask of n units with only unit i set (to fail one unit)."""
     m = np.zeros(n, dtype=bool)
@@ -469,6 +472,8 @@ def not_a_number(col: InputColumn, i: int) -> str:
     text = col.text(i)
     if text.startswith("="):
         return f"输入「{col.name}」是尚未计算的公式「{text}」：请在 Excel 或 WPS 中打开并保存后再评分"
+    if EXCEL_ERROR.fullmatch(text):
+        return f"输入「{col.name}」是错误值「{text}」（单元格的公式出错）：请先改正该单元格"
     return f"输入「{col.name}」的值「{text}」不是数值"
 
 
