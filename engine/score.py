@@ -219,7 +219,11 @@ def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
 
 def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: int,
                      problems: list[Problem]) -> IndicatorResult:
+    """Every variant row of one indicator over its units, merged per unit (the first row that
+    applies to a unit's group scores it)."""
     n = len(units)
+    if len(rows) == 1 and rows[0].groups is None:
+        return _score_everyone(key, rows[0], units, decimals, problems)
     which = np.full(n, -1, dtype=np.int32)
     applies = [ind.applies_to(units.groups) for ind in rows]
     peers = np.logical_or.reduce(applies) if applies else np.zeros(n, bool)
@@ -248,6 +252,21 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,
                            status=status, value=np.where(assessed, stack("value"), np.nan),
                            points=np.where(assessed, points, np.nan), scored=rows[0].rule.scored)
+
+
+def _score_everyone(key: str, ind: Indicator, units: Units, decimals: int,
+                    problems: list[Problem]) -> IndicatorResult:
+    """One row scoring every unit: the outcome's columns are the indicator's as they are (no
+    merging of variants; the arrays are shared, and nothing writes them after scoring)."""
+    n = len(units)
+    everyone = np.ones(n, dtype=bool)
+    ctx = Ctx(rows=everyone, peers=everyone, groups=units.groups, decimals=decimals, label=ind.label)
+    out = _evaluate(ind, units, ctx, problems)
+    return IndicatorResult(key=key, indicator=ind, variants=[Variant(ind, out, ctx)],
+                           which=np.zeros(n, dtype=np.int32), score=out.score,
+                           status=out.status.astype(np.int8, copy=False), value=out.value,
+                           points=np.full(n, np.nan if ind.points is None else float(ind.points)),
+                           scored=ind.rule.scored)
 
 
 def _normalize(r: IndicatorResult, units: Units, decimals: int, problems: list[Problem]) -> None:

@@ -231,49 +231,60 @@ class BandRule(Rule):
 
     def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
         """Vectorised: check assessor scores against the bands, or turn named levels into scores."""
-        n = ctx.n
-        member = self._membership(scores, points)           # (bands, units) bool
+        member, first, hits = self._membership(scores, points)
         live = ctx.rows & (out.status == OK)
         has_score = live & ~np.isnan(scores)
         named = levels >= 0
-        safe_levels = np.where(named, levels, 0)
-        in_named = member[safe_levels, np.arange(n)]
-        hits = member.sum(axis=0)
+        any_named = bool(named.any())
         with np.errstate(invalid="ignore"):
             outside = has_score & ((scores < 0) | (scores > float(points))) if points is not None \
                 else has_score & (scores < 0)
         out.fail(outside, INVALID, lambda i: f"得分{fmt_num(scores[i])}超出0-{fmt_num(points)}分")
-        out.fail(has_score & named & ~in_named, INVALID, lambda i: (
-            f"得分{fmt_num(scores[i])}不在「{self.bands[levels[i]].label}」档（{self.bands[levels[i]].range_text()}分）内"))
+        if any_named:
+            at = np.flatnonzero(has_score & named)
+            in_named = np.zeros(ctx.n, dtype=bool)
+            in_named[at] = member[levels[at], at]
+            out.fail(has_score & named & ~in_named, INVALID, lambda i: (
+                f"得分{fmt_num(scores[i])}不在「{self.bands[levels[i]].label}」档（{self.bands[levels[i]].range_text()}分）内"))
+        everywhere = self._all_text()
         out.fail(has_score & ~named & (hits == 0), INVALID,
-                 lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{self._all_text()}）")
+                 lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{everywhere}）")
         ok = has_score & (out.status == OK)
-        out.fired = np.where(ok, np.where(named, levels, np.argmax(member, axis=0)), -1).astype(np.int32)
+        fired = np.where(named, levels, first) if any_named else first
+        out.fired = np.where(ok, fired, np.int32(-1))
         out.score = np.where(ok, scores, np.nan)
         for i in np.flatnonzero(ok & ~named & (hits > 1)).tolist():
             out.notes[i] = ("得分" + fmt_num(scores[i]) + "位于"
                             + "、".join(f"「{self.bands[h].label}」" for h in np.flatnonzero(member[:, i])) + "档重叠处")
-        picks = np.array(self._picks(points, ctx.decimals))
-        want = live & ~has_score & named & (out.status == OK)
-        out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
-            "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))
-        want &= out.status == OK
-        out.score = np.where(want, picks[safe_levels], out.score)
-        out.fired = np.where(want, levels, out.fired).astype(np.int32)
+        want = live & ~has_score & named & (out.status == OK) if any_named else named
+        if any_named:
+            safe_levels = np.where(named, levels, 0)
+            picks = np.array(self._picks(points, ctx.decimals))
+            out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
+                "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))
+            want &= out.status == OK
+            out.score = np.where(want, picks[safe_levels], out.score)
+            out.fired = np.where(want, levels, out.fired)
         out.extra["picked"] = want
         out.value = out.score.copy()
 
-    def _membership(self, scores, points) -> np.ndarray:
-        """Which bands each score lies in. Raw scores against written bounds: float order is exact."""
-        rows = []
+    def _membership(self, scores, points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which bands each score lies in (bands × units), the first such band (-1: none) and how
+        many. Raw scores against written bounds: float order is exact."""
+        n = len(scores)
+        member = np.zeros((len(self.bands), n), dtype=bool)
+        first = np.full(n, -1, dtype=np.int32)
+        hits = np.zeros(n, dtype=np.int16)
         with np.errstate(invalid="ignore"):
-            for band in self.bands:
-                lo, lo_open, hi, hi_open = self.bounds(band, points)
-                ok = (scores > float(lo)) if lo_open else (scores >= float(lo))
+            for k in reversed(range(len(self.bands))):
+                lo, lo_open, hi, hi_open = self.bounds(self.bands[k], points)
+                ok = member[k]
+                (np.greater if lo_open else np.greater_equal)(scores, float(lo), out=ok)
                 if hi is not None:
                     ok &= (scores < float(hi)) if hi_open else (scores <= float(hi))
-                rows.append(ok)
-        return np.array(rows, dtype=bool).reshape(len(self.bands), -1)
+                np.copyto(first, np.int32(k), where=ok)
+                hits += ok
+        return member, first, hits
 
     def _evaluate_conditions(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
         """The first band whose condition over the inputs x1 … xk holds; then the score, if given."""
