@@ -263,9 +263,9 @@ def _score_everyone(key: str, ind: Indicator, units: Units, decimals: int,
     ctx = Ctx(rows=everyone, peers=everyone, groups=units.groups, decimals=decimals, label=ind.label)
     out = _evaluate(ind, units, ctx, problems)
     return IndicatorResult(key=key, indicator=ind, variants=[Variant(ind, out, ctx)],
-                           which=np.zeros(n, dtype=np.int32), score=out.score,
+                           which=np.broadcast_to(np.int32(0), (n,)), score=out.score,
                            status=out.status.astype(np.int8, copy=False), value=out.value,
-                           points=np.full(n, np.nan if ind.points is None else float(ind.points)),
+                           points=np.broadcast_to(np.float64(np.nan if ind.points is None else ind.points), (n,)),
                            scored=ind.rule.scored)
 
 

@@ -36,6 +36,10 @@ class InputColumn:
     @cached_property
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """(values, bad): floats (NaN where blank or not a number) and where the text was not a number."""
+        if self.raw.dtype == np.float64:      # the cells themselves, never written through
+            vals = self.raw.view()
+            vals.flags.writeable = False
+            return vals, np.zeros(len(vals), dtype=bool)
         if self.raw.dtype.kind in "fiu":
             vals = self.raw.astype(float)
             return vals, np.zeros(len(vals), dtype=bool)
@@ -129,9 +133,20 @@ class Outcome:
 
     @classmethod
     def empty(cls, n: int) -> "Outcome":
-        nan = np.full(n, np.nan)
-        return cls(score=nan.copy(), status=np.full(n, OK, dtype=np.int8), value=nan.copy(),
-                   fired=np.full(n, -1, dtype=np.int32), deduction=nan.copy())
+        """Every unit OK with blank columns. The blank columns are one shared read-only row
+        (no memory per unit): a rule replaces them, and a write goes through ``writable``."""
+        nan = np.broadcast_to(np.float64(np.nan), (n,))
+        return cls(score=nan, status=np.full(n, OK, dtype=np.int8), value=nan,
+                   fired=np.broadcast_to(np.int32(-1), (n,)), deduction=nan)
+
+    def writable(self, name: str) -> np.ndarray:
+        """The named column ('score', 'value' …), first copied if it is read-only (a blank
+        placeholder or a view of the inputs), so writing it changes nothing else."""
+        values = getattr(self, name)
+        if not values.flags.writeable:
+            values = np.array(values)
+            setattr(self, name, values)
+        return values
 
     def fail(self, mask: np.ndarray, status: int, message) -> None:
         """Blank the score of every unit in mask and record why (message: str or callable(i))."""
@@ -139,7 +154,8 @@ class Outcome:
             return
         idx = np.flatnonzero(mask & (self.status == OK))
         self.status[idx] = status
-        self.score[idx] = np.nan
+        if not np.isnan(self.score[idx]).all():
+            self.writable("score")[idx] = np.nan
         for i in idx.tolist():
             self.messages[i] = message(i) if callable(message) else message
 
@@ -230,16 +246,17 @@ def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx:
                 label=ctx.label)
     out = rule.evaluate(cols, points, inner)
     idx = np.flatnonzero(na)
-    out.status[idx], out.value[idx] = OK, np.nan
+    out.status[idx] = OK
+    out.writable("value")[idx] = np.nan
     for i in idx.tolist():
         out.messages.pop(i, None)
     if rule.na == "exclude":
         out.status[idx] = NOT_ASSESSED
-        out.score[idx] = np.nan
+        out.writable("score")[idx] = np.nan
         for i in idx.tolist():
             out.messages[i] = NA_EXCLUDED_TEXT
     elif rule.na == "full" and points is not None:
-        out.score[idx] = float(points)
+        out.writable("score")[idx] = float(points)
         out.extra["na"] = na
     else:
         out.fail(na, INVALID, "缺少分值，无法按不涉及计满分" if rule.na == "full" else
