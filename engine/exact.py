@@ -233,11 +233,11 @@ def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarra
 
 
 def _own(results, cols: list[np.ndarray], n: int) -> list[np.ndarray]:
-    """The kernel's float results as arrays of n the caller may write: a result that is an input
-    (or another result, or a scalar, or not float) is copied, a fresh one kept as it is."""
+    """The kernel's results as arrays of n the caller may write (float; bool or int32 for a decision):
+    a result that is an input (or another result, or a scalar) is copied, a fresh one kept."""
     out: list[np.ndarray] = []
     for o in results:
-        if not (isinstance(o, np.ndarray) and o.dtype == np.float64 and o.shape == (n,) and o.flags.writeable
+        if not (isinstance(o, np.ndarray) and o.dtype in (np.float64, np.bool_, np.int32) and o.shape == (n,) and o.flags.writeable
                 and not any(np.may_share_memory(o, x) for x in (*cols, *out))):
             o = np.array(np.broadcast_to(np.asarray(o, dtype=float), (n,)), dtype=float)
         out.append(o)

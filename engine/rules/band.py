@@ -16,7 +16,7 @@ from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
 from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
-                   numeric_inputs, one_unit, percent_slips, rate_limit)
+                   numeric_inputs, one_unit, percent_slips, rate_limit, read_only)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -266,7 +266,8 @@ class BandRule(Rule):
             out.score = np.where(want, picks[safe_levels], out.score)
             out.fired = np.where(want, levels, out.fired)
         out.extra["picked"] = want
-        out.value = out.score.copy()
+        out.score = read_only(out.score)
+        out.value = read_only(out.score)
 
     def _membership(self, scores, points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which bands each score lies in (bands × units), the first such band (-1: none) and how

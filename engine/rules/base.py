@@ -264,6 +264,25 @@ def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx:
     return out
 
 
+def read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view: one column shared by several outcome fields without a copy;
+    ``Outcome.writable`` copies it before anything writes it."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+def constant(value: float, n: int) -> np.ndarray:
+    """The same number for every unit, without memory per unit (read-only)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def where_ok(out: "Outcome", values: np.ndarray) -> np.ndarray:
+    """``values`` for the units still OK, NaN for the others (shared, not copied, when all are OK)."""
+    ok = out.status == OK
+    return read_only(values) if ok.all() else np.where(ok, values, np.nan)
+
+
 def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
     """Float columns; blank → MISSING, text that is not a number → INVALID (both on scored rows)."""
     values = []
@@ -465,7 +484,7 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
             fail_negative(v, c, out, ctx)
     if len(vals) == 1:
         percent_slips(cols[0], vals[0], out, ctx, limit)
-        return vals[0], np.ones_like(vals[0])
+        return vals[0], constant(1.0, len(vals[0]))
     num, den = vals
     return (num - den if change else num), den
 
