@@ -16,7 +16,7 @@ from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
 from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
-                   numeric_inputs, one_unit, percent_slips, rate_limit, read_only)
+                   first_match, numeric_inputs, one_unit, percent_slips, rate_limit, read_only)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -274,26 +274,22 @@ class BandRule(Rule):
         many. Raw scores against written bounds: float order is exact."""
         n = len(scores)
         member = np.zeros((len(self.bands), n), dtype=bool)
-        first = np.full(n, -1, dtype=np.int32)
         hits = np.zeros(n, dtype=np.int16)
         with np.errstate(invalid="ignore"):
-            for k in reversed(range(len(self.bands))):
-                lo, lo_open, hi, hi_open = self.bounds(self.bands[k], points)
+            for k, band in enumerate(self.bands):
+                lo, lo_open, hi, hi_open = self.bounds(band, points)
                 ok = member[k]
                 (np.greater if lo_open else np.greater_equal)(scores, float(lo), out=ok)
                 if hi is not None:
                     ok &= (scores < float(hi)) if hi_open else (scores <= float(hi))
-                np.copyto(first, np.int32(k), where=ok)
                 hits += ok
-        return member, first, hits
+        return member, first_match(member, n), hits
 
     def _evaluate_conditions(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
         """The first band whose condition over the inputs x1 … xk holds; then the score, if given."""
         k = self.condition_inputs()
         numbers, answers = condition_inputs([b.when for b in self.bands], cols[:k], out, ctx)
-        chosen = np.full(ctx.n, -1, dtype=np.int32)
-        for b in reversed(range(len(self.bands))):
-            chosen = np.where(conditions.evaluate(self.bands[b].when, numbers, answers), b, chosen)
+        chosen = first_match((conditions.evaluate(b.when, numbers, answers) for b in self.bands), ctx.n)
         out.fail(ctx.rows & (chosen < 0), INVALID, "不满足任何条件")
         scores = np.full(ctx.n, np.nan)
         if len(cols) > k:
@@ -312,16 +308,15 @@ class BandRule(Rule):
             percent_slips(metric_col, metric, out, ctx, rate_limit([x for g in gates for x in (g.lo, g.hi)],
                                                                    open_above=any(g.hi is None for g in gates)))
 
-        chosen = np.full(ctx.n, -1, dtype=np.int32)
-        with np.errstate(invalid="ignore"):
-            for k in reversed(range(len(self.bands))):
-                g = self.bands[k].gate
-                ok = np.ones(ctx.n, dtype=bool)
+        def inside(g):
+            ok = np.ones(ctx.n, dtype=bool)
+            with np.errstate(invalid="ignore"):
                 if g.lo is not None:
                     ok &= (metric > float(g.lo)) if g.lo_open else (metric >= float(g.lo))
                 if g.hi is not None:
                     ok &= (metric < float(g.hi)) if g.hi_open else (metric <= float(g.hi))
-                chosen = np.where(ok, k, chosen)
+            return ok
+        chosen = first_match((inside(b.gate) for b in self.bands), ctx.n)
         out.fail(ctx.rows & ~np.isnan(metric) & (chosen < 0), INVALID,
                  lambda i: f"「{metric_col.name}」={metric_col.text(i)}不满足任何条件")
         out.extra["metric"] = metric

@@ -17,7 +17,7 @@ from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
                    condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
-                   constant, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts,
+                   constant, first_match, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts,
                    score_text, where_ok)
 
 
@@ -467,9 +467,7 @@ class ThresholdRule(_RateRule):
 
         def kernel(ops, n, d):
             v = self._rate(ops, n, d) if two else n
-            fired = np.full(len(n), -1, dtype=np.int32)
-            for k in reversed(range(len(self.clauses))):
-                fired = np.where(in_interval(ops, v, self.clauses[k][0]), np.int32(k), fired)
+            fired = first_match((in_interval(ops, v, iv) for iv, _ in self.clauses), len(n))
             return [fired, v] if two else [fired]
         fired, *rate = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         v = rate[0] if two else num                  # one column: the value as typed
