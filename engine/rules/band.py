@@ -199,7 +199,8 @@ class BandRule(Rule):
             return self._evaluate_gated(cols, points, ctx, out)
         levels = np.full(ctx.n, -1, dtype=np.int32)        # the band an assessor named
         scores, bad = cols[-1].numbers if len(cols) == 2 else cols[0].numbers
-        scores = scores.copy()
+        if len(cols) == 1 and bad.any():                   # '较好 7' in the column: scores written below
+            scores = scores.copy()
         if len(cols) == 2:
             self._read_levels(cols[0], levels, None, out, ctx)
             out.fail(ctx.rows & cols[0].blank & cols[1].blank, MISSING,
@@ -251,7 +252,8 @@ class BandRule(Rule):
                  lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{everywhere}）")
         ok = has_score & (out.status == OK)
         fired = np.where(named, levels, first) if any_named else first
-        out.fired = np.where(ok, fired, np.int32(-1))
+        fired[~ok] = -1
+        out.fired = fired
         out.score = np.where(ok, scores, np.nan)
         for i in np.flatnonzero(ok & ~named & (hits > 1)).tolist():
             out.notes[i] = ("得分" + fmt_num(scores[i]) + "位于"
@@ -295,7 +297,7 @@ class BandRule(Rule):
         if len(cols) > k:
             scores, bad = cols[k].numbers
             out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[k].name}」的值「{cols[k].text(i)}」不是数值")
-        self._score(scores.copy(), chosen, points, ctx, out)
+        self._score(scores, chosen, points, ctx, out)
         return out
 
     def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
@@ -325,7 +327,7 @@ class BandRule(Rule):
             out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[1].name}」的值「{cols[1].text(i)}」不是数值")
         else:
             scores = np.full(ctx.n, np.nan)
-        self._score(scores.copy(), chosen, points, ctx, out)
+        self._score(scores, chosen, points, ctx, out)
         return out
 
     def _all_text(self) -> str:

@@ -288,12 +288,15 @@ def first_match(conditions, n: int) -> np.ndarray:
 
     Counted rather than selected (np.where): with conditions that hold for scattered units,
     a select mispredicts a branch per unit and costs ten times the arithmetic."""
-    fired = np.full(n, -1, dtype=np.int32)
+    conditions = list(conditions)
+    counted = np.zeros(n, dtype=np.int8 if len(conditions) < 127 else np.int32)
     free = np.ones(n, dtype=bool)
     for k, cond in enumerate(conditions):
         take = np.asarray(cond, dtype=bool) & free
-        fired += take * np.int32(k + 1)
+        counted += take * counted.dtype.type(k + 1)
         free ^= take
+    fired = counted.astype(np.int32)
+    fired -= 1
     return fired
 
 
