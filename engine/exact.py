@@ -46,12 +46,15 @@ class FloatOps:
             cand = np.flatnonzero(gap <= EPS * max(1.0, bound))
         if not cand.size:
             return
-        g = gap[cand]
         scale = np.abs(_at(scales[0], cand))
         for s in scales[1:]:
             scale = np.maximum(scale, np.abs(_at(s, cand)))
+        self._hits(cand, gap[cand], scale)
+
+    def _hits(self, cand: np.ndarray, gap: np.ndarray, scale: np.ndarray) -> None:
+        """The per-unit test on the candidate units ``cand``: 0 < gap <= EPS * max(1, |scale|)."""
         with np.errstate(invalid="ignore"):
-            hit = (g <= EPS * np.maximum(1.0, scale)) & (g > 0)
+            hit = (gap <= EPS * np.maximum(1.0, np.abs(scale))) & (gap > 0)
         self.near[cand[hit]] = True
 
     def div(self, a, b):
@@ -77,19 +80,31 @@ class FloatOps:
         return np.floor(x)
 
     def round(self, x, decimals: int):
-        """Half away from zero at ``decimals`` places; flags values within a hair of the .5 tie."""
+        """Half away from zero at ``decimals`` places; flags values within a hair of the .5 tie.
+
+        t = |x|·10^d + 0.5 gives the result (⌊t⌋) and, as its fraction, the distance from the tie
+        (near 0 or 1 at a tie, up to t's own rounding): one pass finds the candidates, the exact
+        test |y − ⌊y⌋ − 0.5| with y = |x|·10^d runs on those few."""
         x = np.asarray(x, dtype=float)
         scale = 10.0 ** decimals
         with np.errstate(invalid="ignore", over="ignore"):
-            y = np.abs(x, out=np.empty_like(x))
-            y *= scale
-            tie = np.floor(y)
-            np.subtract(y, tie, out=tie)
-            tie -= 0.5
-            self._flag(np.abs(tie, out=tie), y)
-            y += 0.5
-            out = np.floor(y, out=y)
-            if x.size and not np.fmin.reduce(x, axis=None) >= 0:    # negatives (or all NaN) keep their sign
+            lo, hi = (np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)) if x.size else (0.0, 0.0)
+            signed = not lo >= 0                 # negatives (or all NaN) keep their sign
+            if signed:
+                t = np.abs(x, out=np.empty_like(x))
+                t *= scale
+            else:
+                t = np.multiply(x, scale, out=np.empty_like(x))
+            t += 0.5
+            out = np.floor(t)
+            frac = np.subtract(t, out, out=t)
+            top = max(abs(float(lo)), abs(float(hi))) * scale
+            slack = EPS * max(1.0, top) + 2.5e-16 * (top + 1.0)
+            cand = np.flatnonzero((frac <= slack) | (frac >= 1.0 - slack))
+            if cand.size:
+                y = np.abs(x[cand]) * scale
+                self._hits(cand, np.abs(y - np.floor(y) - 0.5), y)
+            if signed:
                 out *= np.sign(x)
             out /= scale
         return out
