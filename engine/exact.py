@@ -25,8 +25,19 @@ class FloatOps:
 
     exact = False
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, inputs: Sequence[np.ndarray] = ()):
         self.near = np.zeros(n, dtype=bool)
+        self._inputs = {id(c): c for c in inputs}     # the kernel's columns: their sizes are kept
+        self._sizes: dict[int, float] = {}
+
+    def _size(self, x) -> float:
+        """The largest |x| (see _abs_max), remembered for the kernel's input columns, which
+        several decisions compare (a threshold table's five bounds)."""
+        if id(x) not in self._inputs:
+            return _abs_max(x)
+        if id(x) not in self._sizes:
+            self._sizes[id(x)] = _abs_max(x)
+        return self._sizes[id(x)]
 
     def const(self, d: Decimal | float | int) -> float:
         return float(d)
@@ -41,7 +52,7 @@ class FloatOps:
         test runs on those few only (NaN compares False: never flagged)."""
         if gap.ndim == 0:
             gap = np.broadcast_to(gap, self.near.shape)
-        bound = max(_abs_max(s) for s in scales)
+        bound = max(self._size(s) for s in scales)
         with np.errstate(invalid="ignore", over="ignore"):
             cand = np.flatnonzero(gap <= EPS * max(1.0, bound))
         if not cand.size:
@@ -231,7 +242,7 @@ def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarra
     if 0 < n <= SMALL and valid.all():
         dec = [to_decimal_array(c) for c in cols]
         return [_floats(d, n) for d in kernel(DecimalOps(), *dec)]
-    ops = FloatOps(n)
+    ops = FloatOps(n, cols)
     out = _own(kernel(ops, *cols), cols, n)
     if not ops.near.any():
         return out
