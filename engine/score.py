@@ -46,7 +46,7 @@ def score_rule(rule: Rule, points: Decimal | None, inputs: list[InputColumn], de
     n = len(inputs[0]) if inputs else 0
     everyone = np.ones(n, dtype=bool)
     ctx = Ctx(rows=everyone, peers=everyone, decimals=decimals, label=label,
-              groups=np.asarray(groups if groups is not None else [""] * n, dtype=object))
+              groups=np.asarray(groups, dtype=object) if groups is not None else np.full(n, "", dtype=object))
     out = apply_rule(rule, inputs, points, ctx)
     out.cols = inputs
     return out
