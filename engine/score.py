@@ -285,9 +285,10 @@ def _score_everyone(key: str, ind: Indicator, units: Units, decimals: int,
     everyone = np.ones(n, dtype=bool)
     ctx = Ctx(rows=everyone, peers=everyone, groups=units.groups, decimals=decimals, label=ind.label)
     out = _evaluate(ind, units, ctx, problems)
+    status = out.status.astype(np.int8, copy=False)
+    _left_out_peers([ind], (status == MISSING) | (status == INVALID), units, problems, key)
     return IndicatorResult(key=key, indicator=ind, variants=[Variant(ind, out, ctx)],
-                           which=np.broadcast_to(np.int32(0), (n,)), score=out.score,
-                           status=out.status.astype(np.int8, copy=False), value=out.value,
+                           which=np.broadcast_to(np.int32(0), (n,)), score=out.score, status=status, value=out.value,
                            points=np.broadcast_to(np.float64(np.nan if ind.points is None else ind.points), (n,)),
                            scored=ind.rule.scored)
 
