@@ -25,20 +25,48 @@ class FloatOps:
 
     exact = False
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, inputs: Sequence[np.ndarray] = ()):
         self.near = np.zeros(n, dtype=bool)
+        self._inputs = {id(c): c for c in inputs}     # the kernel's columns: their sizes are kept
+        self._sizes: dict[int, float] = {}
+
+    def _size(self, x) -> float:
+        """The largest |x| (see _abs_max), remembered for the kernel's input columns, which
+        several decisions compare (a threshold table's five bounds)."""
+        if id(x) not in self._inputs:
+            return _abs_max(x)
+        if id(x) not in self._sizes:
+            self._sizes[id(x)] = _abs_max(x)
+        return self._sizes[id(x)]
 
     def const(self, d: Decimal | float | int) -> float:
         return float(d)
 
-    def _flag(self, diff, scale) -> None:
-        # An exact float tie is a decimal tie: values made from short decimals cannot sit within
-        # one ulp of a boundary without being on it. Only near misses need the exact redo.
+    def _flag(self, gap: np.ndarray, *scales) -> None:
+        """Flag units with 0 < gap <= EPS * max(1, |scale|), scale the largest |s| of ``scales``.
+
+        ``gap`` is the absolute distance from the boundary (an array the caller gives away).
+        An exact float tie is a decimal tie: values made from short decimals cannot sit within
+        one ulp of a boundary without being on it. Only near misses need the exact redo.
+        One cheap pass finds the candidates against the column's largest scale; the per-unit
+        test runs on those few only (NaN compares False: never flagged)."""
+        if gap.ndim == 0:
+            gap = np.broadcast_to(gap, self.near.shape)
+        bound = max(self._size(s) for s in scales)
+        with np.errstate(invalid="ignore", over="ignore"):
+            cand = np.flatnonzero(gap <= EPS * max(1.0, bound))
+        if not cand.size:
+            return
+        scale = np.abs(_at(scales[0], cand))
+        for s in scales[1:]:
+            scale = np.maximum(scale, np.abs(_at(s, cand)))
+        self._hits(cand, gap[cand], scale)
+
+    def _hits(self, cand: np.ndarray, gap: np.ndarray, scale: np.ndarray) -> None:
+        """The per-unit test on the candidate units ``cand``: 0 < gap <= EPS * max(1, |scale|)."""
         with np.errstate(invalid="ignore"):
-            gap = np.abs(diff)
-            hit = gap <= EPS * np.maximum(1.0, np.abs(scale))       # NaN compares False: never flagged
-            hit &= gap > 0
-        np.logical_or(self.near, hit, out=self.near)
+            hit = (gap <= EPS * np.maximum(1.0, np.abs(scale))) & (gap > 0)
+        self.near[cand[hit]] = True
 
     def div(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -47,29 +75,50 @@ class FloatOps:
     def cmp(self, a, op: str, b):
         """Compare with op in >=, >, <=, <, = (flags near-equal pairs)."""
         a = np.asarray(a, dtype=float)
-        self._flag(a - b, np.maximum(np.abs(a), np.abs(b)))
         with np.errstate(invalid="ignore"):
+            gap = np.asarray(np.subtract(a, b))
+            self._flag(np.abs(gap, out=gap), a, b)
             return _COMPARE[op](a, b)
 
     def ceil(self, x):
         x = np.asarray(x, dtype=float)
-        with np.errstate(invalid="ignore"):
-            self._flag(x - np.round(x), x)
-            return np.ceil(x)
+        self._flag(_off_whole(x), x)
+        return np.ceil(x)
 
     def floor(self, x):
         x = np.asarray(x, dtype=float)
-        with np.errstate(invalid="ignore"):
-            self._flag(x - np.round(x), x)
-            return np.floor(x)
+        self._flag(_off_whole(x), x)
+        return np.floor(x)
 
     def round(self, x, decimals: int):
+        """Half away from zero at ``decimals`` places; flags values within a hair of the .5 tie.
+
+        t = |x|·10^d + 0.5 gives the result (⌊t⌋) and, as its fraction, the distance from the tie
+        (near 0 or 1 at a tie, up to t's own rounding): one pass finds the candidates, the exact
+        test |y − ⌊y⌋ − 0.5| with y = |x|·10^d runs on those few."""
         x = np.asarray(x, dtype=float)
         scale = 10.0 ** decimals
-        y = np.abs(x) * scale
-        with np.errstate(invalid="ignore"):
-            self._flag(y - np.floor(y) - 0.5, y)
-            return np.sign(x) * np.floor(y + 0.5) / scale
+        with np.errstate(invalid="ignore", over="ignore"):
+            lo, hi = (np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)) if x.size else (0.0, 0.0)
+            signed = not lo >= 0                 # negatives (or all NaN) keep their sign
+            if signed:
+                t = np.abs(x, out=np.empty_like(x))
+                t *= scale
+            else:
+                t = np.multiply(x, scale, out=np.empty_like(x))
+            t += 0.5
+            out = np.floor(t)
+            frac = np.subtract(t, out, out=t)
+            top = max(abs(float(lo)), abs(float(hi))) * scale
+            slack = EPS * max(1.0, top) + 2.5e-16 * (top + 1.0)
+            cand = np.flatnonzero((frac <= slack) | (frac >= 1.0 - slack))
+            if cand.size:
+                y = np.abs(x[cand]) * scale
+                self._hits(cand, np.abs(y - np.floor(y) - 0.5), y)
+            if signed:
+                out *= np.sign(x)
+            out /= scale
+        return out
 
     @staticmethod
     def where(cond, a, b):
@@ -134,6 +183,29 @@ class DecimalOps:
         return _vec(lambda v: abs(v))(x)
 
 
+def _abs_max(x) -> float:
+    """The largest |x| of a column (or a scalar), NaN left out (0 when all are NaN)."""
+    if np.ndim(x) == 0:
+        x = float(x)
+        return abs(x) if x == x else 0.0
+    if not np.size(x):
+        return 0.0
+    hi, lo = np.fmax.reduce(x, axis=None), np.fmin.reduce(x, axis=None)
+    return max(abs(float(hi)), abs(float(lo))) if hi == hi else 0.0
+
+
+def _at(x, idx: np.ndarray):
+    return x[idx] if np.ndim(x) else x
+
+
+def _off_whole(x: np.ndarray) -> np.ndarray:
+    """|x − the nearest whole number| (a new array)."""
+    with np.errstate(invalid="ignore"):
+        d = np.rint(x, out=np.empty_like(x))
+        np.subtract(x, d, out=d)
+        return np.abs(d, out=d)
+
+
 def _safe_cmp(fn, x, y):
     try:
         return fn(x, y)
@@ -170,8 +242,10 @@ def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarra
     if 0 < n <= SMALL and valid.all():
         dec = [to_decimal_array(c) for c in cols]
         return [_floats(d, n) for d in kernel(DecimalOps(), *dec)]
-    ops = FloatOps(n)
-    out = [np.array(o, dtype=float, copy=True) for o in kernel(ops, *cols)]
+    ops = FloatOps(n, cols)
+    out = _own(kernel(ops, *cols), cols, n)
+    if not ops.near.any():
+        return out
     redo = np.flatnonzero(ops.near & valid)
     if redo.size:
         # Kernels are unit by unit: units with bit-identical inputs share one exact redo.
@@ -181,6 +255,18 @@ def run(kernel: Callable[..., Sequence[np.ndarray]], columns: Sequence[np.ndarra
         dec = [to_decimal_array(c[redo[first]]) for c in cols]
         for o, d in zip(out, kernel(DecimalOps(), *dec)):
             o[redo] = _floats(d, first.size)[inverse]
+    return out
+
+
+def _own(results, cols: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """The kernel's results as arrays of n the caller may write (float; bool or int32 for a decision):
+    a result that is an input (or another result, or a scalar) is copied, a fresh one kept."""
+    out: list[np.ndarray] = []
+    for o in results:
+        if not (isinstance(o, np.ndarray) and o.dtype in (np.float64, np.bool_, np.int32) and o.shape == (n,) and o.flags.writeable
+                and not any(np.may_share_memory(o, x) for x in (*cols, *out))):
+            o = np.array(np.broadcast_to(np.asarray(o, dtype=float), (n,)), dtype=float)
+        out.append(o)
     return out
 
 

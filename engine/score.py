@@ -47,7 +47,7 @@ def score_rule(rule: Rule, points: Decimal | None, inputs: list[InputColumn], de
     n = len(inputs[0]) if inputs else 0
     everyone = np.ones(n, dtype=bool)
     ctx = Ctx(rows=everyone, peers=everyone, decimals=decimals, label=label,
-              groups=np.asarray(groups if groups is not None else [""] * n, dtype=object))
+              groups=np.asarray(groups, dtype=object) if groups is not None else np.full(n, "", dtype=object))
     out = apply_rule(rule, inputs, points, ctx)
     out.cols = inputs
     return out
@@ -278,7 +278,11 @@ def _rows_said(a: Indicator, b: Indicator) -> str:
 
 def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: int,
                      problems: list[Problem]) -> IndicatorResult:
+    """Every variant row of one indicator over its units, merged per unit (the first row that
+    applies to a unit's group scores it)."""
     n = len(units)
+    if len(rows) == 1 and rows[0].groups is None:
+        return _score_everyone(key, rows[0], units, decimals, problems)
     which = np.full(n, -1, dtype=np.int32)
     applies = [ind.applies_to(units.groups) for ind in rows]
     peers = np.logical_or.reduce(applies) if applies else np.zeros(n, bool)
@@ -311,6 +315,22 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,
                            status=status, value=np.where(assessed, stack("value"), np.nan),
                            points=np.where(assessed, points, np.nan), scored=rows[0].rule.scored)
+
+
+def _score_everyone(key: str, ind: Indicator, units: Units, decimals: int,
+                    problems: list[Problem]) -> IndicatorResult:
+    """One row scoring every unit: the outcome's columns are the indicator's as they are (no
+    merging of variants; the arrays are shared, and nothing writes them after scoring)."""
+    n = len(units)
+    everyone = np.ones(n, dtype=bool)
+    ctx = Ctx(rows=everyone, peers=everyone, groups=units.groups, decimals=decimals, label=ind.label)
+    out = _evaluate(ind, units, ctx, problems)
+    status = out.status.astype(np.int8, copy=False)
+    _left_out_peers([ind], (status == MISSING) | (status == INVALID), units, problems, key)
+    return IndicatorResult(key=key, indicator=ind, variants=[Variant(ind, out, ctx)],
+                           which=np.broadcast_to(np.int32(0), (n,)), score=out.score, status=status, value=out.value,
+                           points=np.broadcast_to(np.float64(np.nan if ind.points is None else ind.points), (n,)),
+                           scored=ind.rule.scored)
 
 
 def _normalize(r: IndicatorResult, units: Units, decimals: int, problems: list[Problem]) -> None:

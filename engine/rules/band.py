@@ -16,7 +16,7 @@ from ..numbers import fmt_num, fmt_pct, normalize_text, parse_number_text
 from ..phrases import interval_words, score_words
 from ..rounding import round_decimal_half_up
 from .base import (INVALID, MISSING, OK, Ctx, InputColumn, Outcome, Rule, condition_inputs, condition_texts,
-                   numeric_inputs, one_unit, percent_slips, rate_limit)
+                   first_match, numeric_inputs, one_unit, percent_slips, rate_limit, read_only)
 
 PICKS = {"max": "max", "上限": "max", "top": "max", "min": "min", "下限": "min", "mid": "mid", "中值": "mid",
          "中间": "mid"}
@@ -199,7 +199,8 @@ class BandRule(Rule):
             return self._evaluate_gated(cols, points, ctx, out)
         levels = np.full(ctx.n, -1, dtype=np.int32)        # the band an assessor named
         scores, bad = cols[-1].numbers if len(cols) == 2 else cols[0].numbers
-        scores = scores.copy()
+        if len(cols) == 1 and bad.any():                   # '较好 7' in the column: scores written below
+            scores = scores.copy()
         if len(cols) == 2:
             self._read_levels(cols[0], levels, None, out, ctx)
             out.fail(ctx.rows & cols[0].blank & cols[1].blank, MISSING,
@@ -231,63 +232,72 @@ class BandRule(Rule):
 
     def _score(self, scores, levels, points, ctx: Ctx, out: Outcome) -> None:
         """Vectorised: check assessor scores against the bands, or turn named levels into scores."""
-        n = ctx.n
-        member = self._membership(scores, points)           # (bands, units) bool
+        member, first, hits = self._membership(scores, points)
         live = ctx.rows & (out.status == OK)
         has_score = live & ~np.isnan(scores)
         named = levels >= 0
-        safe_levels = np.where(named, levels, 0)
-        in_named = member[safe_levels, np.arange(n)]
-        hits = member.sum(axis=0)
+        any_named = bool(named.any())
         with np.errstate(invalid="ignore"):
             outside = has_score & ((scores < 0) | (scores > float(points))) if points is not None \
                 else has_score & (scores < 0)
         out.fail(outside, INVALID, lambda i: f"得分{fmt_num(scores[i])}超出0-{fmt_num(points)}分")
-        out.fail(has_score & named & ~in_named, INVALID, lambda i: (
-            f"得分{fmt_num(scores[i])}不在「{self.bands[levels[i]].label}」档（{self.bands[levels[i]].range_text()}分）内"))
+        if any_named:
+            at = np.flatnonzero(has_score & named)
+            in_named = np.zeros(ctx.n, dtype=bool)
+            in_named[at] = member[levels[at], at]
+            out.fail(has_score & named & ~in_named, INVALID, lambda i: (
+                f"得分{fmt_num(scores[i])}不在「{self.bands[levels[i]].label}」档（{self.bands[levels[i]].range_text()}分）内"))
+        everywhere = self._all_text()
         out.fail(has_score & ~named & (hits == 0), INVALID,
-                 lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{self._all_text()}）")
+                 lambda i: f"得分{fmt_num(scores[i])}不在任何档次内（{everywhere}）")
         ok = has_score & (out.status == OK)
-        out.fired = np.where(ok, np.where(named, levels, np.argmax(member, axis=0)), -1).astype(np.int32)
+        fired = np.where(named, levels, first) if any_named else first
+        fired[~ok] = -1
+        out.fired = fired
         out.score = np.where(ok, scores, np.nan)
         for i in np.flatnonzero(ok & ~named & (hits > 1)).tolist():
             out.notes[i] = ("得分" + fmt_num(scores[i]) + "位于"
                             + "、".join(f"「{self.bands[h].label}」" for h in np.flatnonzero(member[:, i])) + "档重叠处")
-        picks = np.array(self._picks(points, ctx.decimals))
-        want = live & ~has_score & named & (out.status == OK)
-        out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
-            "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))
-        want &= out.status == OK
-        out.score = np.where(want, picks[safe_levels], out.score)
-        out.fired = np.where(want, levels, out.fired).astype(np.int32)
+        want = live & ~has_score & named & (out.status == OK) if any_named else named
+        if any_named:
+            safe_levels = np.where(named, levels, 0)
+            picks = np.array(self._picks(points, ctx.decimals))
+            out.fail(want & np.isnan(picks[safe_levels]), INVALID, lambda i: (
+                "未设分值，无法取档次上限" if points is None else f"「{self.bands[levels[i]].label}」档内没有可取的分数"))
+            want &= out.status == OK
+            out.score = np.where(want, picks[safe_levels], out.score)
+            out.fired = np.where(want, levels, out.fired)
         out.extra["picked"] = want
-        out.value = out.score.copy()
+        out.score = read_only(out.score)
+        out.value = read_only(out.score)
 
-    def _membership(self, scores, points) -> np.ndarray:
-        """Which bands each score lies in. Raw scores against written bounds: float order is exact."""
-        rows = []
+    def _membership(self, scores, points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which bands each score lies in (bands × units), the first such band (-1: none) and how
+        many. Raw scores against written bounds: float order is exact."""
+        n = len(scores)
+        member = np.zeros((len(self.bands), n), dtype=bool)
+        hits = np.zeros(n, dtype=np.int16)
         with np.errstate(invalid="ignore"):
-            for band in self.bands:
+            for k, band in enumerate(self.bands):
                 lo, lo_open, hi, hi_open = self.bounds(band, points)
-                ok = (scores > float(lo)) if lo_open else (scores >= float(lo))
+                ok = member[k]
+                (np.greater if lo_open else np.greater_equal)(scores, float(lo), out=ok)
                 if hi is not None:
                     ok &= (scores < float(hi)) if hi_open else (scores <= float(hi))
-                rows.append(ok)
-        return np.array(rows, dtype=bool).reshape(len(self.bands), -1)
+                hits += ok
+        return member, first_match(member, n), hits
 
     def _evaluate_conditions(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
         """The first band whose condition over the inputs x1 … xk holds; then the score, if given."""
         k = self.condition_inputs()
         numbers, answers = condition_inputs([b.when for b in self.bands], cols[:k], out, ctx)
-        chosen = np.full(ctx.n, -1, dtype=np.int32)
-        for b in reversed(range(len(self.bands))):
-            chosen = np.where(conditions.evaluate(self.bands[b].when, numbers, answers), b, chosen)
+        chosen = first_match((conditions.evaluate(b.when, numbers, answers) for b in self.bands), ctx.n)
         out.fail(ctx.rows & (chosen < 0), INVALID, "不满足任何条件")
         scores = np.full(ctx.n, np.nan)
         if len(cols) > k:
             scores, bad = cols[k].numbers
             out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[k].name}」的值「{cols[k].text(i)}」不是数值")
-        self._score(scores.copy(), chosen, points, ctx, out)
+        self._score(scores, chosen, points, ctx, out)
         return out
 
     def _evaluate_gated(self, cols, points, ctx: Ctx, out: Outcome) -> Outcome:
@@ -300,16 +310,15 @@ class BandRule(Rule):
             percent_slips(metric_col, metric, out, ctx, rate_limit([x for g in gates for x in (g.lo, g.hi)],
                                                                    open_above=any(g.hi is None for g in gates)))
 
-        chosen = np.full(ctx.n, -1, dtype=np.int32)
-        with np.errstate(invalid="ignore"):
-            for k in reversed(range(len(self.bands))):
-                g = self.bands[k].gate
-                ok = np.ones(ctx.n, dtype=bool)
+        def inside(g):
+            ok = np.ones(ctx.n, dtype=bool)
+            with np.errstate(invalid="ignore"):
                 if g.lo is not None:
                     ok &= (metric > float(g.lo)) if g.lo_open else (metric >= float(g.lo))
                 if g.hi is not None:
                     ok &= (metric < float(g.hi)) if g.hi_open else (metric <= float(g.hi))
-                chosen = np.where(ok, k, chosen)
+            return ok
+        chosen = first_match((inside(b.gate) for b in self.bands), ctx.n)
         out.fail(ctx.rows & ~np.isnan(metric) & (chosen < 0), INVALID,
                  lambda i: f"「{metric_col.name}」={metric_col.text(i)}不满足任何条件")
         out.extra["metric"] = metric
@@ -318,7 +327,7 @@ class BandRule(Rule):
             out.fail(ctx.rows & bad, INVALID, lambda i: f"输入「{cols[1].name}」的值「{cols[1].text(i)}」不是数值")
         else:
             scores = np.full(ctx.n, np.nan)
-        self._score(scores.copy(), chosen, points, ctx, out)
+        self._score(scores, chosen, points, ctx, out)
         return out
 
     def _all_text(self) -> str:

@@ -36,6 +36,10 @@ class InputColumn:
     @cached_property
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """(values, bad): floats (NaN where blank or not a number) and where the text was not a number."""
+        if self.raw.dtype == np.float64:      # the cells themselves, never written through
+            vals = self.raw.view()
+            vals.flags.writeable = False
+            return vals, np.zeros(len(vals), dtype=bool)
         if self.raw.dtype.kind in "fiu":
             vals = self.raw.astype(float)
             return vals, np.zeros(len(vals), dtype=bool)
@@ -130,9 +134,20 @@ class Outcome:
 
     @classmethod
     def empty(cls, n: int) -> "Outcome":
-        nan = np.full(n, np.nan)
-        return cls(score=nan.copy(), status=np.full(n, OK, dtype=np.int8), value=nan.copy(),
-                   fired=np.full(n, -1, dtype=np.int32), deduction=nan.copy())
+        """Every unit OK with blank columns. The blank columns are one shared read-only row
+        (no memory per unit): a rule replaces them, and a write goes through ``writable``."""
+        nan = np.broadcast_to(np.float64(np.nan), (n,))
+        return cls(score=nan, status=np.full(n, OK, dtype=np.int8), value=nan,
+                   fired=np.broadcast_to(np.int32(-1), (n,)), deduction=nan)
+
+    def writable(self, name: str) -> np.ndarray:
+        """The named column ('score', 'value' …), first copied if it is read-only (a blank
+        placeholder or a view of the inputs), so writing it changes nothing else."""
+        values = getattr(self, name)
+        if not values.flags.writeable:
+            values = np.array(values)
+            setattr(self, name, values)
+        return values
 
     def fail(self, mask: np.ndarray, status: int, message, col: "InputColumn | None" = None) -> None:
         """Blank the score of every unit in mask and record why (message: str or callable(i));
@@ -141,7 +156,8 @@ class Outcome:
             return
         idx = np.flatnonzero(mask & (self.status == OK))
         self.status[idx] = status
-        self.score[idx] = np.nan
+        if not np.isnan(self.score[idx]).all():
+            self.writable("score")[idx] = np.nan
         for i in idx.tolist():
             self.messages[i] = message(i) if callable(message) else message
             if col is not None:
@@ -240,21 +256,58 @@ def apply_rule(rule: Rule, cols: list[InputColumn], points: Decimal | None, ctx:
                 label=ctx.label)
     out = rule.evaluate(cols, points, inner)
     idx = np.flatnonzero(na)
-    out.status[idx], out.value[idx] = OK, np.nan
+    out.status[idx] = OK
+    out.writable("value")[idx] = np.nan
     for i in idx.tolist():
         out.messages.pop(i, None)
     if rule.na == "exclude":
         out.status[idx] = NOT_ASSESSED
-        out.score[idx] = np.nan
+        out.writable("score")[idx] = np.nan
         for i in idx.tolist():
             out.messages[i] = NA_EXCLUDED_TEXT
     elif rule.na == "full" and points is not None:
-        out.score[idx] = float(points)
+        out.writable("score")[idx] = float(points)
         out.extra["na"] = na
     else:
         out.fail(na, INVALID, "缺少分值，无法按不涉及计满分" if rule.na == "full" else
                  "输入为「不涉及」，而规则未说明不涉及时如何计分（可在规则后加 na=full 得满分，或 na=exclude 不参与考核）")
     return out
+
+
+def read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view: one column shared by several outcome fields without a copy;
+    ``Outcome.writable`` copies it before anything writes it."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+def constant(value: float, n: int) -> np.ndarray:
+    """The same number for every unit, without memory per unit (read-only)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def where_ok(out: "Outcome", values: np.ndarray) -> np.ndarray:
+    """``values`` for the units still OK, NaN for the others (shared, not copied, when all are OK)."""
+    ok = out.status == OK
+    return read_only(values) if ok.all() else np.where(ok, values, np.nan)
+
+
+def first_match(conditions, n: int) -> np.ndarray:
+    """Per unit, the index of the first of ``conditions`` (bool columns) that holds (-1: none).
+
+    Counted rather than selected (np.where): with conditions that hold for scattered units,
+    a select mispredicts a branch per unit and costs ten times the arithmetic."""
+    conditions = list(conditions)
+    counted = np.zeros(n, dtype=np.int8 if len(conditions) < 127 else np.int32)
+    free = np.ones(n, dtype=bool)
+    for k, cond in enumerate(conditions):
+        take = np.asarray(cond, dtype=bool) & free
+        counted += take * counted.dtype.type(k + 1)
+        free ^= take
+    fired = counted.astype(np.int32)
+    fired -= 1
+    return fired
 
 
 def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.ndarray]:
@@ -526,7 +579,7 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
             fail_negative(v, c, out, ctx)
     if len(vals) == 1:
         percent_slips(cols[0], vals[0], out, ctx, limit)
-        return vals[0], np.ones_like(vals[0])
+        return vals[0], constant(1.0, len(vals[0]))
     num, den = vals
     compared_slips(cols[0], num, cols[1], den, out, ctx)     # a growth rate over the city's
     return (num - den if change else num), den

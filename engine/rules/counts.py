@@ -11,8 +11,8 @@ from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
 from ..phrases import floor_words, input_name, interval_words
-from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval, merged_options,
-                   no_clauses, numeric_inputs, parse_floor, percent_slips, rate_limit)
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, constant, floor_of, in_interval,
+                   merged_options, no_clauses, numeric_inputs, parse_floor, percent_slips, rate_limit, where_ok)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:
@@ -202,7 +202,7 @@ class CheckRule(ColumnWorking, Rule):
         out = Outcome.empty(ctx.n)
         if self.targets:
             met = self._met_targets(cols, out, ctx)
-            given = np.full(ctx.n, np.nan)
+            given = constant(np.nan, ctx.n)
         elif len(cols) == self.n and self.n > 2 or (len(cols) == self.n == 2 and _all_bool(cols)):
             met = np.zeros(ctx.n)
             for col in cols:
@@ -210,23 +210,24 @@ class CheckRule(ColumnWorking, Rule):
                 out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
                 out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
                 met = met + np.nan_to_num(vals)
-            given = np.full(ctx.n, np.nan)
+            given = constant(np.nan, ctx.n)
         else:
             met = numeric_inputs(cols[:1], out, ctx)[0]
             out.fail(ctx.rows & ~np.isnan(met) & (~_whole(met) | (met > self.n)), INVALID,
                      lambda i: f"达成要点数「{cols[0].text(i)}」应为0-{self.n}的整数")
-            given = cols[1].numbers[0] if len(cols) == 2 else np.full(ctx.n, np.nan)
+            given = cols[1].numbers[0] if len(cols) == 2 else constant(np.nan, ctx.n)
         pts, n = points, self.n
         base = exact.run(lambda ops, m: [ops.round(ops.const(pts) * m / ops.const(n), ctx.decimals)],
                          [met], ctx.rows)[0]
         full = float(points)
         has = ~np.isnan(given)
-        with np.errstate(invalid="ignore"):
-            wrong = has & (((met == n) & (given != full)) | ((met < n) & ((given < base) | (given >= full))))
-        out.fail(ctx.rows & wrong, INVALID,
-                 lambda i: f"评定得分{fmt_num(given[i])}与达成{fmt_num(met[i])}/{n}项不符（应在"
-                           f"{fmt_num(base[i])}-{fmt_num(full)}分之间{'，不含满分' if met[i] < n else ''}）")
-        out.score = np.where(out.status == OK, np.where(has, given, base), np.nan)
+        if has.any():
+            with np.errstate(invalid="ignore"):
+                wrong = has & (((met == n) & (given != full)) | ((met < n) & ((given < base) | (given >= full))))
+            out.fail(ctx.rows & wrong, INVALID,
+                     lambda i: f"评定得分{fmt_num(given[i])}与达成{fmt_num(met[i])}/{n}项不符（应在"
+                               f"{fmt_num(base[i])}-{fmt_num(full)}分之间{'，不含满分' if met[i] < n else ''}）")
+        out.score = where_ok(out, np.where(has, given, base) if has.any() else base)
         out.value = met
         out.extra.update(base=base, given=has)
         return out

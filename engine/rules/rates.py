@@ -17,13 +17,18 @@ from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
                    condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
-                   peer_slips, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts,
-                   score_text, yes_no_shown)
+                   constant, first_match, peer_slips, percent_slips, points_or_share, rate_columns, rate_limit,
+                   rate_options, rate_texts, score_text, where_ok, yes_no_shown)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
     """The best peer value for every unit (over all peers, or over the unit's own group)."""
     pick = np.nanmin if lowest else np.nanmax
+    if among != "group" and ctx.peers.all():        # everyone's peer: one reduction, no copies
+        top = (np.fmin if lowest else np.fmax).reduce(values) if values.size else np.nan
+        if ctx.rows.all():
+            return constant(top, ctx.n)
+        return np.where(ctx.rows, top, np.nan)
     best = np.full(ctx.n, np.nan)
     keys = np.unique(ctx.groups[ctx.peers].astype(str)) if among == "group" else [None]
     for key in keys:
@@ -115,12 +120,12 @@ class RatioRule(_RateRule):
             s = ops.where(above, full if self.over == "full" else full * 0, s)
             return [s, r, above]
         s, r, above = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
-        if two:
-            s = np.where(vacuous, float(points), s)
-            r = np.where(vacuous, 1.0, r)
-        out.score = np.where(out.status == OK, s, np.nan)
+        if two and vacuous.any():
+            s[vacuous] = float(points)
+            r[vacuous] = 1.0
+        out.score = where_ok(out, s)
         out.value = r
-        out.extra["above"] = above.astype(bool)
+        out.extra["above"] = above.astype(bool, copy=False)
         if self.over == "error":
             out.fail(ctx.rows & out.extra["above"], INVALID,
                      lambda i: f"「{cols[0].name}」{cols[0].text(i)}大于「{cols[-1].name}」{cols[-1].text(i)}，数据有误")
@@ -301,10 +306,12 @@ class StepRule(_RateRule):
             percent_slips(cols[0], num, out, ctx, self.limit())
             if self.from_ == "best":
                 peer_slips(cols[0], num, out, ctx)
-                values = np.where(ctx.peers & ~np.isnan(num) & (num >= 0) & (out.status == OK), num, np.nan)
+                with np.errstate(invalid="ignore"):
+                    fine = (num >= 0) & (out.status == OK)
+                values = num if fine.all() else np.where(fine, num, np.nan)
                 ref = _best(values, ctx, self.among)
             else:
-                ref = np.full(ctx.n, float(self.from_))
+                ref = constant(self.from_, ctx.n)
             out.fail(ctx.rows & (ref <= 0), INVALID, "最高值为0，无法计算差距")
             den = ref
         pts = points
@@ -328,11 +335,10 @@ class StepRule(_RateRule):
             s = ops.maximum(s, ops.const(floor)) if floor is not None else s
             return [ops.round(s, ctx.decimals), m, steps, full - s, zero]
         s, m, steps, ded, zero = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
-        ok = out.status == OK
-        out.score = np.where(ok, s, np.nan)
+        out.score = where_ok(out, s)
         out.value, out.deduction = m, ded
-        out.extra.update(steps=steps, zero=zero.astype(bool), ref=ref if ref is not None else den,
-                         raw=num, negative=(num < 0) if self.from_ is None else np.zeros(ctx.n, bool))
+        out.extra.update(steps=steps, zero=zero.astype(bool, copy=False), ref=ref if ref is not None else den,
+                         negative=(num < 0) if self.from_ is None else np.broadcast_to(False, (ctx.n,)))
         return out
 
     def _points_text(self, value: Decimal, share: bool, points) -> str:
@@ -461,25 +467,27 @@ class ThresholdRule(_RateRule):
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change", allow_negative=True,
                                 limit=self.limit())
 
+        two = len(cols) == 2
+
         def kernel(ops, n, d):
-            v = self._rate(ops, n, d) if len(cols) == 2 else n
-            fired = np.full(len(n), -1.0)
-            for k in reversed(range(len(self.clauses))):
-                fired = np.where(in_interval(ops, v, self.clauses[k][0]), float(k), fired)
-            return [v, fired]
-        v, fired = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
-        fired = fired.astype(np.int32)
+            v = self._rate(ops, n, d) if two else n
+            fired = first_match((in_interval(ops, v, iv) for iv, _ in self.clauses), len(n))
+            return [fired, v] if two else [fired]
+        fired, *rate = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
+        v = rate[0] if two else num                  # one column: the value as typed
+        fired = fired.astype(np.int32, copy=False)
         if self.share_table():
             with np.errstate(invalid="ignore"):
                 out.fail(ctx.rows & ((v < 0) | (v > 1)), INVALID,
                          lambda i: f"「{ctx.label}」={_show(v[i], True)}超出0-100%")
-        table = np.array([float(p) for _, p in self.clauses] + [np.nan])
-        s = table[np.where(fired >= 0, fired, len(self.clauses))]
-        if self.otherwise is not None:
-            s = np.where(fired < 0, float(self.otherwise), s)
-        out.fail(ctx.rows & (fired < 0) & (self.otherwise is None), INVALID,
-                 lambda i: f"「{ctx.label}」={_show(v[i], self.clauses[0][0].pct)}不满足任何区间")
-        out.score = np.where(out.status == OK, s, np.nan)
+        # fired -1 (no clause) takes the last entry: 其他's points, or blank
+        table = np.array([float(p) for _, p in self.clauses]
+                         + [np.nan if self.otherwise is None else float(self.otherwise)])
+        s = table[fired]
+        if self.otherwise is None:
+            out.fail(ctx.rows & (fired < 0), INVALID,
+                     lambda i: f"「{ctx.label}」={_show(v[i], self.clauses[0][0].pct)}不满足任何区间")
+        out.score = where_ok(out, s)
         out.value, out.fired = v, fired
         return out
 
@@ -557,13 +565,14 @@ class PassRule(_RateRule):
                 v = self._rate(ops, n, d) if len(cols) == 2 else n
                 return [v, in_interval(ops, v, self.condition)]
             v, met = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
-            met = met.astype(bool)
+            met = met.astype(bool, copy=False)
             if len(cols) == 2:          # 0/0: nothing was budgeted and nothing spent → met
                 vacuous = (num == 0) & (den == 0)
-                met, v = met | vacuous, np.where(vacuous, np.nan, v)
+                if vacuous.any():
+                    met, v = met | vacuous, np.where(vacuous, np.nan, v)
             out.value = v
         out.extra["met"] = met
-        out.score = np.where(out.status == OK, np.where(met, float(points), 0.0), np.nan)
+        out.score = where_ok(out, np.where(met, float(points), 0.0))
         return out
 
     def explain_many(self, out, idx, points, ctx):

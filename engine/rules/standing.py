@@ -11,9 +11,8 @@ from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, yes_no_word
 from ..phrases import floor_words, interval_words
 from ..rank import rank
-from .base import (AMONG, INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval,
-                   merged_options, numeric_inputs, parse_floor, peer_slips,
-                   yes_no_shown)
+from .base import (AMONG, INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, first_match, floor_of,
+                   in_interval, merged_options, numeric_inputs, parse_floor, peer_slips, yes_no_shown)
 
 ORDERS = {"desc": "desc", "越大越好": "desc", "高优": "desc", "降序": "desc", "asc": "asc", "越小越好": "asc",
           "低优": "asc", "升序": "asc"}
@@ -124,13 +123,10 @@ class RankRule(ColumnWorking, Rule):
                 return [ops.round(ops.maximum(s, ops.const(floor)) if floor is not None else s, ctx.decimals)]
             s = exact.run(kernel, [r], ctx.rows & (out.status == OK))[0]
         else:
-            fired = np.full(ctx.n, -1.0)
-            for k in reversed(range(len(self.clauses))):
-                fired = np.where(in_interval(exact.FloatOps(ctx.n), r, self.clauses[k][0]), float(k), fired)
+            fired = first_match((in_interval(exact.FloatOps(ctx.n), r, iv) for iv, _ in self.clauses), ctx.n)
             table = np.array([float(p) for _, p in self.clauses] + [np.nan if self.otherwise is None
                                                                      else float(self.otherwise)])
-            fired = fired.astype(np.int32)
-            s = table[np.where(fired >= 0, fired, len(self.clauses))]
+            s = table[fired]            # -1 (no clause): the last entry, 其他's points or blank
             out.fail(ctx.rows & (out.status == OK) & np.isnan(s), INVALID,
                      lambda i: f"第{fmt_num(r[i])}名不在名次表中")
             out.fired = fired
