@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from itertools import chain, compress
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +15,7 @@ from .numbers import fmt_num, fmt_pct
 from .rules import MISSING, NOT_ASSESSED, OK, Ctx, Outcome
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
+_BLOCK = 8192       # units per block of the 评分过程 row stream (bounds its extra memory)
 
 
 @contextmanager
@@ -25,6 +27,18 @@ def _gc_paused():
     finally:
         if was:
             gc.enable()
+
+
+def _cells(values: np.ndarray) -> list:
+    """Values as cells: Python floats or texts, None where blank (NaN)."""
+    if values.dtype.kind == "f":
+        blank = np.isnan(values)
+        if not blank.any():
+            return values.tolist()
+        values = values.astype(object)
+        values[blank] = None
+        return values.tolist()
+    return [None if v is None or v != v else v for v in values.tolist()]
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,13 @@ class IndicatorResult:
         note = v.outcome.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
 
+    def rule_texts(self) -> str | list[str | None]:
+        """The rule text scoring every unit (None where not assessed); one text when one rule scores all."""
+        texts = [v.indicator.rule.text for v in self.variants]
+        if len(texts) == 1 and (self.which == 0).all():
+            return texts[0]
+        return np.array([*texts, None], dtype=object)[self.which].tolist()   # which = -1 takes the None
+
     def all_inputs_text(self) -> list[str]:
         """'名称=值；…' for every unit, built column by column."""
         out = [""] * len(self.which)
@@ -203,18 +224,46 @@ class Result:
         return pd.DataFrame(data)
 
     def working(self):
-        """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
+        """The 评分过程 rows, unit by unit and indicators in order, leaving out units an indicator does
+        not assess: (unit, indicator column, inputs, rule, score, working); the score is a float, a
+        text (a veto's 是/否) or None for a blank.
+
+        Millions of rows: each is assembled from whole columns a block of units at a time with list
+        slicing, ``zip`` and ``compress``, so no Python code runs per row. Lazy like a generator:
+        nothing is worked out before the first row is asked for.
+        """
+        return chain.from_iterable(self._working_blocks())
+
+    def _working_blocks(self):
+        """One iterator of rows per block of units (see ``working``)."""
         with _gc_paused():      # millions of new strings, no cycles: the collector would only rescan them
-            per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
-                    [v.indicator.rule.text for v in ind.variants], ind.shown)
-                   for ind in self.indicators]
-        for i, unit in enumerate(self.units.tolist()):
-            for ind, column, texts, inputs, rules, shown in per:
-                k = ind.which[i]
-                if k < 0:
-                    continue
-                value = shown[i]
-                yield unit, column, inputs[i], rules[k], None if value != value else value, texts[i]
+            per = [(ind.explanations(), ind.all_inputs_text()) for ind in self.indicators]
+        if not per:
+            return
+        n_ind, units = len(per), self.units
+        heads = [ind.column for ind in self.indicators]
+        rules = [ind.rule_texts() for ind in self.indicators]
+        fixed = all(type(r) is str for r in rules)          # one rule per indicator for every unit
+        shown = [ind.shown for ind in self.indicators]
+        floats = all(v.dtype.kind == "f" for v in shown)
+        scores = np.column_stack(shown) if floats else None  # unit-major already: a block is one ravel
+        assessed = np.column_stack([ind.which >= 0 for ind in self.indicators])
+        for a in range(0, len(units), _BLOCK):
+            b = min(a + _BLOCK, len(units))
+            m = b - a
+            inputs, text = [None] * (m * n_ind), [None] * (m * n_ind)
+            rule = rules * m if fixed else [None] * (m * n_ind)
+            score = _cells(scores[a:b].ravel()) if floats else [None] * (m * n_ind)
+            for k, (texts, inputs_k) in enumerate(per):
+                inputs[k::n_ind] = inputs_k[a:b]
+                text[k::n_ind] = texts[a:b]
+                if not fixed:
+                    rule[k::n_ind] = [rules[k]] * m if type(rules[k]) is str else rules[k][a:b]
+                if not floats:
+                    score[k::n_ind] = _cells(shown[k][a:b])
+            rows = zip(np.repeat(units[a:b], n_ind).tolist(), heads * m, inputs, rule, score, text)
+            mask = assessed[a:b]
+            yield rows if mask.all() else compress(rows, mask.ravel().tolist())
 
     def summary(self, i: int, name: str | None = None) -> str:
         """One line per unit for the command line: total, grade, rank (``name``: the unit as shown)."""
