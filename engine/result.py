@@ -13,6 +13,7 @@ from .aggregate import REASONS
 from .model import Indicator, Settings
 from .numbers import fmt_num, fmt_pct
 from .rules import MISSING, NOT_ASSESSED, OK, Ctx, Outcome
+from .rules.base import by_distinct
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
 _BLOCK = 8192       # units per block of the 评分过程 row stream (bounds its extra memory)
@@ -151,21 +152,31 @@ class IndicatorResult:
         return np.array([*texts, None], dtype=object)[self.which].tolist()   # which = -1 takes the None
 
     def all_inputs_text(self) -> list[str]:
-        """'名称=值；…' for every unit, built column by column."""
-        out = [""] * len(self.which)
+        """'名称=值；…' for every unit ('' where no variant with inputs scores it), built column by column."""
+        out = None
         for k, v in enumerate(self.variants):
             cols = v.outcome.cols
             if not cols:
                 continue
-            if len(cols) <= 2:        # the common shapes, one f-string per unit
-                a = cols[0].name
-                joined = ([f"{a}={x or '空'}" for x in cols[0].texts] if len(cols) == 1 else
-                          [f"{a}={x or '空'}；{cols[1].name}={y or '空'}" for x, y in zip(cols[0].texts, cols[1].texts)])
-            else:
-                joined = ["；".join(p) for p in zip(*[[f"{c.name}={t or '空'}" for t in c.texts] for c in cols])]
-            for i in np.flatnonzero(self.which == k).tolist():
-                out[i] = joined[i]
-        return out
+            rows = self.which == k
+            joined = by_distinct([c.raw for c in cols], np.flatnonzero(rows), lambda reps: _inputs_said(cols, reps))
+            if rows.all():
+                return joined
+            if out is None:
+                out = np.full(len(self.which), "", dtype=object)
+            out[rows] = joined
+        return [""] * len(self.which) if out is None else out.tolist()
+
+
+def _inputs_said(cols, idx: list[int]) -> list[str]:
+    """'名称=值；…' of the units idx (blank: 空): one f-string per unit for the common shapes."""
+    texts = [c.texts if len(idx) == len(c) else [c.texts[i] for i in idx] for c in cols]
+    a = cols[0].name
+    if len(cols) == 1:
+        return [f"{a}={x or '空'}" for x in texts[0]]
+    if len(cols) == 2:
+        return [f"{a}={x or '空'}；{cols[1].name}={y or '空'}" for x, y in zip(*texts)]
+    return ["；".join(p) for p in zip(*[[f"{c.name}={t or '空'}" for t in ts] for c, ts in zip(cols, texts)])]
 
 
 @dataclass

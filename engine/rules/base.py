@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import ClassVar, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import conditions
@@ -15,6 +16,30 @@ from ..clauses import Interval, Segment, clause_error, number
 from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
+
+
+def by_distinct(keys: list[np.ndarray], idx, write) -> list[str]:
+    """Texts for the units ``idx`` where units alike in every key array share one text.
+
+    ``write`` gets one representative unit per distinct combination of keys (a list) and returns
+    their texts; every unit then takes its combination's text. A working decided by a few values
+    (a band's level, a count, a threshold's clause) costs a few texts instead of one per unit.
+    Equal keys are equal values (1 and 1.0 alike; NaN is one value).
+    """
+    idx = np.asarray(idx, dtype=np.intp)
+    if not len(idx):
+        return []
+    codes = np.zeros(len(idx), dtype=np.intp)
+    for key in keys:
+        c, distinct = pd.factorize(key[idx], use_na_sentinel=False)
+        if len(distinct) > len(idx) // 2:       # mostly distinct: sharing saves little, the gather costs
+            return write(idx.tolist())
+        codes = pd.factorize(codes * len(distinct) + c)[0]
+    first = np.empty(codes.max() + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)     # the earliest unit of each combination
+    texts = np.empty(len(first), dtype=object)
+    texts[:] = write(idx[first].tolist())
+    return texts[codes].tolist()
 
 
 class InputColumn:
@@ -172,17 +197,8 @@ class Rule(BaseModel):
     def explain_many(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of many scored units; units with the same inputs and score share one text
         (kinds whose working depends on peers or continuous values override this)."""
-        cache: dict = {}
-        raws = [c.raw.tolist() for c in out.cols]
-        scores = out.score.tolist()
-        res = []
-        for i in idx:
-            key = (scores[i], *[r[i] for r in raws])
-            text = cache.get(key)
-            if text is None:
-                text = cache[key] = self.explain(out, i, points, ctx)
-            res.append(text)
-        return res
+        return by_distinct([out.score, *(c.raw for c in out.cols)], idx,
+                           lambda reps: [self.explain(out, i, points, ctx) for i in reps])
 
     def reading(self, points: Decimal | None) -> str:
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""

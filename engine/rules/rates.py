@@ -15,9 +15,9 @@ from ..conditions import Condition, parse_condition
 from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
-from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
-                   condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
-                   percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts, score_text)
+from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, by_distinct,
+                   condition_inputs, condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs,
+                   parse_floor, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts, score_text)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -483,7 +483,8 @@ class ThresholdRule(_RateRule):
         said = [f"满足「{iv.text()}」，{score_text(float(p), None, ctx.decimals)}" for iv, p in self.clauses]
         if self.otherwise is not None:
             said.append(f"满足「其他」，{score_text(float(self.otherwise), None, ctx.decimals)}")
-        return [f"{ctx.label}={values[i]}，{said[fired[i]]}" for i in idx]
+        return by_distinct([out.value, out.fired], idx,
+                           lambda reps: [f"{ctx.label}={values[i]}，{said[fired[i]]}" for i in reps])
 
 
 class PassRule(_RateRule):
