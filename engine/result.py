@@ -114,18 +114,21 @@ class IndicatorResult:
         return self._finish(v, i, v.indicator.rule.working(v.outcome, [i], v.indicator.points, v.ctx)[0])
 
     def explanations(self) -> list[str | None]:
-        """The working for every unit, written a variant (a column) at a time."""
-        texts: list[str | None] = [None] * len(self.which)
+        """The working for every unit (None where not assessed), written a variant (a column) at a time."""
+        texts = np.full(len(self.which), None, dtype=object)
         for k, v in enumerate(self.variants):
             rows = np.flatnonzero(self.which == k)
-            ok = rows[v.outcome.status[rows] == OK].tolist()
+            good = v.outcome.status[rows] == OK
+            ok = rows[good].tolist()
             many = v.indicator.rule.working(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
-            plain = self.raw is None and not v.outcome.notes and not self.treated
-            for i, text in zip(ok, many):
-                texts[i] = text if plain else self._finish(v, i, text)
-            for i in rows[v.outcome.status[rows] != OK].tolist():
+            if self.raw is not None or v.outcome.notes or self.treated:
+                many = [self._finish(v, i, text) for i, text in zip(ok, many)]
+            elif len(ok) == len(texts):         # one variant, every unit scored: the column as written
+                return many
+            texts[ok] = np.fromiter(many, dtype=object, count=len(ok))
+            for i in rows[~good].tolist():
                 texts[i] = self._finish(v, i, self.filled[i]) if i in self.filled else self._failed(v, i)
-        return texts
+        return texts.tolist()
 
     def _failed(self, v: Variant, i: int) -> str:
         """Why a unit has no score; a blank input its parent skips (设置 缺失值=跳过) says so."""
