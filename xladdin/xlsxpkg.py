@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import contextmanager
 from decimal import Decimal
-from itertools import repeat
+from itertools import chain, repeat
 from numbers import Integral, Real
 from pathlib import Path
 from urllib.parse import unquote
@@ -661,6 +661,11 @@ _GRID_KINDS = {"data", "head", "total"}
 _RUN = 32       # data rows in a run from which the run is written column by column (_run_xml)
 
 
+def _tall(heights: dict[int, float]) -> dict:
+    """Each row height → the attributes _row_open gives it ('' for none)."""
+    return {**{h: f' ht="{h:g}" customHeight="1"' for h in set(heights.values()) if h}, None: "", 0: ""}
+
+
 def _row_open(ri: int, heights: dict[int, float]) -> str:
     ht = heights.get(ri)
     return f'<row r="{ri + 1}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{ri + 1}">'
@@ -709,37 +714,61 @@ class _Bodies(dict):
         return body
 
 
+_PROBE = "\ue000"     # joins a column's texts to scan them at once: legal XML, no space, no "_x"
+
+
+def _text_pieces(column: tuple[str, ...], style: str) -> list | None:
+    """The pieces after each cell's reference of a column of texts, escaped a column at a time
+    (C-level replaces); None where a text needs more than & < > escaped or is too long for a cell."""
+    probe = _PROBE.join(column)
+    if "_x" in probe or _ILLEGAL.search(probe) is not None or max(map(len, column)) > 32767:
+        return None
+    n = len(column)
+    escaped = map(str.replace, column, repeat("&", n), repeat("&amp;", n))
+    escaped = map(str.replace, escaped, repeat("<", n), repeat("&lt;", n))
+    escaped = list(map(str.replace, escaped, repeat(">", n), repeat("&gt;", n)))
+    spaced = "\n" in probe or "  " in probe or any(map(str.__ne__, column, map(str.strip, column)))
+    space = [' xml:space="preserve"' if _keeps_space(t) else "" for t in column] if spaced else repeat("", n)
+    return [repeat(f'{style} t="inlineStr"><is><t', n), space, repeat(">", n), escaped, repeat("</t></is></c>", n)]
+
+
 def _run_xml(run: list[list], first: int, styles_row: list[str], grid: bool, heights: dict[int, float],
-             letters: list[str], texts: dict[str, str]) -> str:
-    """Consecutive data rows (the first is 0-based row ``first``) written a column at a time: a
-    column of texts or floats maps each value to its body with C-level calls, its cells are the
-    row references joined to the bodies, and rows are their cells joined: no Python code per cell
-    in the 评分过程 sheet's hundreds of thousands of rows."""
+             letters: list[str], texts: dict[str, str], tall: dict) -> str:
+    """Consecutive data rows (the first is 0-based row ``first``) written a column at a time, the
+    same XML as _row_xml row by row: a column of texts is escaped with C-level replaces, a column
+    of floats maps each value to its body once, and the run is one join of every row's pieces (its
+    opening, then each cell's reference and body). No Python code runs per cell of the 评分过程
+    sheet's hundreds of thousands of rows. ``tall``: row height → its row attributes (see _tall)."""
     n, ncols = len(run), len(letters)
     if set(map(len, run)) != {ncols}:       # a short row has no cells past its end, bordered or not
         run = [[*r, *[math.nan] * (ncols - len(r))] for r in run]
     refs = [f'{r}"' for r in range(first + 1, first + n + 1)]      # '12"' closes the r="A12" of every cell
-    cells = [[_row_open(ri, heights) for ri in range(first, first + n)]]
+    attrs = map(tall.__getitem__, map(heights.get, range(first, first + n)))
+    parts = [repeat('<row r="', n), refs, attrs, repeat(">", n)]       # as _row_open writes them
     for c, column in enumerate(zip(*run)):
         head = f'<c r="{letters[c]}'
-        made = _Bodies(styles_row[c], grid, texts)
         types = set(map(type, column))
+        pieces = _text_pieces(column, styles_row[c]) if types == {str} else None
+        if pieces is not None:
+            parts += [repeat(head, n), refs, *pieces]
+            continue
+        made = _Bodies(styles_row[c], grid, texts)
         if types <= {str, type(None)} or types <= {float, type(None)}:     # no two kinds of equal keys
             bodies = list(map(made.__getitem__, column))
         else:
             bodies = [made.__missing__(v) for v in column]
-        if "" in bodies:
-            cells.append([head + r + b if b else "" for r, b in zip(refs, bodies)])
-        else:
-            cells.append(list(map(str.__add__, map(head.__add__, refs), bodies)))
-    cells.append(repeat("</row>", n))
-    return "".join(map("".join, zip(*cells)))
+        if "" in bodies:            # some cells absent: each cell whole, or nothing
+            parts.append([head + r + b if b else "" for r, b in zip(refs, bodies)])
+        else:                       # every cell present: its pieces go straight into the rows
+            parts += [repeat(head, n), refs, bodies]
+    parts.append(repeat("</row>", n))
+    return "".join(chain.from_iterable(zip(*parts)))
 
 
 def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool,
                notes_rid: str | None = None) -> bytes:
     rows = spec.rows
-    ncols = max((len(r) for r in rows), default=0) or 1
+    ncols = max(map(len, rows), default=0) or 1
     nrows = len(rows)
     letters = [_col_letter(i) for i in range(ncols)]
     kinds = _row_styles(spec, styles, ncols)
@@ -760,10 +789,11 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     out.append("<sheetData>")
     texts: dict[str, str] = {}          # unit names, rule texts repeat: escape each once
     heights = spec.row_heights
+    tall = _tall(heights)
     ri = 0
     for end in sorted({*kind_of, nrows}):            # runs of data rows between rows of other kinds
         if end - ri >= _RUN:
-            out.append(_run_xml(rows[ri:end], ri, kinds["data"], spec.grid, heights, letters, texts))
+            out.append(_run_xml(rows[ri:end], ri, kinds["data"], spec.grid, heights, letters, texts, tall))
         else:
             out.extend(_row_xml(rows[r], r, kinds["data"], spec.grid, heights, letters, texts) for r in range(ri, end))
         if end < nrows:
