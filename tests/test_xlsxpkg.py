@@ -480,20 +480,19 @@ def test_libreoffice_renders_pdf(user_book, tmp_path):
 
 
 def _awkward_rows(n: int) -> list[list]:
-    """n data rows of the values a 评分过程 sheet can hold, awkward ones included: a column of texts
-    that only need & < > escaped (written a column at a time) and one that needs more."""
+    """n data rows of the values a 评分过程 sheet can hold, awkward ones included: texts that only
+    need & < > escaped or spaces kept, texts that need more, numbers, blanks, a short row."""
     plain = ["a < b & c > d", " leading space", "two\nlines", "双  空格", "普通文字"]
     hard = ["_x0041_ stays", "bell\x07rings", "长" * 40_000, "过程"]
     rows = [[f"单位{i % 7}", plain[i % 5], [0.0, -0.0, 2.5, float("nan"), None][i % 5], hard[i % 4],
-             [True, 1.0, "1", 2][i % 4]] for i in range(n)]      # True equals 1.0 as a key, not as a cell
+             [True, 1.0, "1", 2][i % 4]] for i in range(n)]      # True is a yes/no cell, 1.0 a number
     rows[5] = rows[5][:2]                    # a short row: no cells past its end, bordered or not
     return rows
 
 
 @pytest.mark.parametrize("grid", [False, True])
 def test_a_long_owned_sheet_of_awkward_values_reads_back_as_written(tmp_path, grid):
-    """Long runs of rows are written a column at a time (评分过程): the same XML as row by row,
-    and what Excel readers get back is what was written."""
+    """A 评分过程-like sheet of awkward values: what Excel readers get back is what was written."""
     rows = [["单位", "说明", "得分", "评分过程", "其他"]] + _awkward_rows(70)
     dst = tmp_path / "过程.xlsx"
     new_package(dst, [SheetSpec("评分过程", rows, row_heights={2: 33.0, 9: 48.0}, grid=grid)])
@@ -508,7 +507,3 @@ def test_a_long_owned_sheet_of_awkward_values_reads_back_as_written(tmp_path, gr
     assert ('<c r="C6"' in raw) == grid and '<c r="C5"' not in raw and '<c r="C7"' not in raw  # a blank is bordered in
     # a grid, NaN and cells past a short row's end are not written at all
     assert '<t xml:space="preserve"> leading space</t>' in raw and "a &lt; b &amp; c &gt; d" in raw
-    styles = [' s="7"', ' s="8"', ' s="9"', ' s="10"', ""]
-    by_row = "".join(xlsxpkg._row_xml(r, i + 1, styles, grid, {2: 33.0}, list("ABCDE"), {})
-                     for i, r in enumerate(rows[1:]))
-    assert xlsxpkg._run_xml(rows[1:], 1, styles, grid, {2: 33.0}, list("ABCDE"), {}, xlsxpkg._tall({2: 33.0})) == by_row

@@ -8,7 +8,6 @@ owned sheets and their drawings, a patched user sheet, and a calcChain that woul
 from __future__ import annotations
 
 import copy
-import math
 import os
 import posixpath
 import re
@@ -20,7 +19,6 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import contextmanager
 from decimal import Decimal
-from itertools import chain, repeat
 from numbers import Integral, Real
 from pathlib import Path
 from urllib.parse import unquote
@@ -161,8 +159,8 @@ def _inline(text: str) -> str:
     return f"<is><t{space}>{_xml_text(text)}</t></is>"
 
 
-def _formula_body(style: str, v: Formula) -> str:
-    """A formula cell after its reference, with its cached value (a blank result is cached as empty text)."""
+def _formula_xml(ref: str, style: str, v: Formula) -> str:
+    """A formula cell with its cached value (a blank result is cached as empty text)."""
     text = v.text
     if _ILLEGAL.search(text) is None and "_x" not in text:     # the common case: only & < > to escape
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -173,30 +171,23 @@ def _formula_body(style: str, v: Formula) -> str:
     if kind == "inlineStr":
         kind = "str"
     if kind == "n":
-        return f'{style}>{f}<v>{payload}</v></c>'
-    return f'{style} t="{kind}">{f}<v>{_xml_text(payload)}</v></c>'
+        return f'<c r="{ref}"{style}>{f}<v>{payload}</v></c>'
+    return f'<c r="{ref}"{style} t="{kind}">{f}<v>{_xml_text(payload)}</v></c>'
 
 
-def _cell_body(style: str, v) -> str:
-    """A cell's XML after its `<c r="A1"` ('' for no cell): the reference is the caller's, so one
-    body serves every cell of a column holding the same value."""
+def _cell_xml(ref: str, style: str, v) -> str:
     if type(v) is float and v - v == 0.0:  # finite float, the common case: skip _value
-        return f'{style}><v>{v!r}</v></c>'
+        return f'<c r="{ref}"{style}><v>{v!r}</v></c>'
     if type(v) is Formula:
-        return _formula_body(style, v)
+        return _formula_xml(ref, style, v)
     kind, payload = _value(v)
     if kind is None:
         return ""
     if kind == "n":
-        return f'{style}><v>{payload}</v></c>'
+        return f'<c r="{ref}"{style}><v>{payload}</v></c>'
     if kind == "inlineStr":
-        return f'{style} t="inlineStr">{_inline(payload)}</c>'
-    return f'{style} t="{kind}"><v>{payload}</v></c>'
-
-
-def _cell_xml(ref: str, style: str, v) -> str:
-    body = _cell_body(style, v)
-    return f'<c r="{ref}"{body}' if body else ""
+        return f'<c r="{ref}"{style} t="inlineStr">{_inline(payload)}</c>'
+    return f'<c r="{ref}"{style} t="{kind}"><v>{payload}</v></c>'
 
 
 def _col_letter(i: int) -> str:
@@ -658,111 +649,6 @@ def _row_styles(spec: SheetSpec, styles: _Styles, ncols: int) -> dict[str, list[
 
 
 _GRID_KINDS = {"data", "head", "total"}
-_RUN = 32       # data rows in a run from which the run is written column by column (_run_xml)
-
-
-def _tall(heights: dict[int, float]) -> dict:
-    """Each row height → the attributes _row_open gives it ('' for none)."""
-    return {**{h: f' ht="{h:g}" customHeight="1"' for h in set(heights.values()) if h}, None: "", 0: ""}
-
-
-def _row_open(ri: int, heights: dict[int, float]) -> str:
-    ht = heights.get(ri)
-    return f'<row r="{ri + 1}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{ri + 1}">'
-
-
-def _row_xml(row: list, ri: int, styles_row: list[str], grid: bool, heights: dict[int, float],
-             letters: list[str], texts: dict[str, str]) -> str:
-    """One row's XML (0-based ``ri``); ``grid``: empty cells carry the style (a bordered table)."""
-    rn = str(ri + 1)
-    out = [_row_open(ri, heights)]
-    for ci, v in enumerate(row):
-        if type(v) is str and len(v) <= 32767:
-            frag = texts.get(v)
-            if frag is None:
-                frag = texts[v] = _inline(v)
-            out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]} t="inlineStr">{frag}</c>')
-        elif v is not None:
-            out.append(_cell_xml(letters[ci] + rn, styles_row[ci], v))
-        elif grid:
-            out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
-    out.append("</row>")
-    return "".join(out)
-
-
-class _Bodies(dict):
-    """Value → cell body (see _cell_body) for one column of texts or of floats, each distinct
-    value's body made once. Zero is not kept: -0.0 equals 0.0 as a key but not as a cell."""
-
-    def __init__(self, style: str, grid: bool, texts: dict[str, str]):
-        super().__init__()
-        self.style, self.grid, self.texts = style, grid, texts
-
-    def __missing__(self, v) -> str:
-        if v is None:
-            body = f"{self.style}/>" if self.grid else ""
-        elif type(v) is str and len(v) <= 32767:
-            frag = self.texts.get(v)
-            if frag is None:
-                frag = self.texts[v] = _inline(v)
-            body = f'{self.style} t="inlineStr">{frag}</c>'
-        else:
-            body = _cell_body(self.style, v)
-            if v == 0:
-                return body
-        self[v] = body
-        return body
-
-
-_PROBE = "\ue000"     # joins a column's texts to scan them at once: legal XML, no space, no "_x"
-
-
-def _text_pieces(column: tuple[str, ...], style: str) -> list | None:
-    """The pieces after each cell's reference of a column of texts, escaped a column at a time
-    (C-level replaces); None where a text needs more than & < > escaped or is too long for a cell."""
-    probe = _PROBE.join(column)
-    if "_x" in probe or _ILLEGAL.search(probe) is not None or max(map(len, column)) > 32767:
-        return None
-    n = len(column)
-    escaped = map(str.replace, column, repeat("&", n), repeat("&amp;", n))
-    escaped = map(str.replace, escaped, repeat("<", n), repeat("&lt;", n))
-    escaped = list(map(str.replace, escaped, repeat(">", n), repeat("&gt;", n)))
-    spaced = "\n" in probe or "  " in probe or any(map(str.__ne__, column, map(str.strip, column)))
-    space = [' xml:space="preserve"' if _keeps_space(t) else "" for t in column] if spaced else repeat("", n)
-    return [repeat(f'{style} t="inlineStr"><is><t', n), space, repeat(">", n), escaped, repeat("</t></is></c>", n)]
-
-
-def _run_xml(run: list[list], first: int, styles_row: list[str], grid: bool, heights: dict[int, float],
-             letters: list[str], texts: dict[str, str], tall: dict) -> str:
-    """Consecutive data rows (the first is 0-based row ``first``) written a column at a time, the
-    same XML as _row_xml row by row: a column of texts is escaped with C-level replaces, a column
-    of floats maps each value to its body once, and the run is one join of every row's pieces (its
-    opening, then each cell's reference and body). No Python code runs per cell of the 评分过程
-    sheet's hundreds of thousands of rows. ``tall``: row height → its row attributes (see _tall)."""
-    n, ncols = len(run), len(letters)
-    if set(map(len, run)) != {ncols}:       # a short row has no cells past its end, bordered or not
-        run = [[*r, *[math.nan] * (ncols - len(r))] for r in run]
-    refs = [f'{r}"' for r in range(first + 1, first + n + 1)]      # '12"' closes the r="A12" of every cell
-    attrs = map(tall.__getitem__, map(heights.get, range(first, first + n)))
-    parts = [repeat('<row r="', n), refs, attrs, repeat(">", n)]       # as _row_open writes them
-    for c, column in enumerate(zip(*run)):
-        head = f'<c r="{letters[c]}'
-        types = set(map(type, column))
-        pieces = _text_pieces(column, styles_row[c]) if types == {str} else None
-        if pieces is not None:
-            parts += [repeat(head, n), refs, *pieces]
-            continue
-        made = _Bodies(styles_row[c], grid, texts)
-        if types <= {str, type(None)} or types <= {float, type(None)}:     # no two kinds of equal keys
-            bodies = list(map(made.__getitem__, column))
-        else:
-            bodies = [made.__missing__(v) for v in column]
-        if "" in bodies:            # some cells absent: each cell whole, or nothing
-            parts.append([head + r + b if b else "" for r, b in zip(refs, bodies)])
-        else:                       # every cell present: its pieces go straight into the rows
-            parts += [repeat(head, n), refs, bodies]
-    parts.append(repeat("</row>", n))
-    return "".join(chain.from_iterable(zip(*parts)))
 
 
 def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool,
@@ -788,19 +674,27 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
         out.append("</cols>")
     out.append("<sheetData>")
     texts: dict[str, str] = {}          # unit names, rule texts repeat: escape each once
+
     heights = spec.row_heights
-    tall = _tall(heights)
-    ri = 0
-    for end in sorted({*kind_of, nrows}):            # runs of data rows between rows of other kinds
-        if end - ri >= _RUN:
-            out.append(_run_xml(rows[ri:end], ri, kinds["data"], spec.grid, heights, letters, texts, tall))
-        else:
-            out.extend(_row_xml(rows[r], r, kinds["data"], spec.grid, heights, letters, texts) for r in range(ri, end))
-        if end < nrows:
-            kind = kind_of[end]
-            out.append(_row_xml(rows[end], end, kinds[kind], spec.grid and kind in _GRID_KINDS, heights, letters,
-                                texts))
-        ri = end + 1
+    for ri, row in enumerate(rows):
+        rn = str(ri + 1)
+        ht = heights.get(ri)
+        out.append(f'<row r="{rn}" ht="{ht:g}" customHeight="1">' if ht else f'<row r="{rn}">')
+        kind = kind_of.get(ri, "data")
+        styles_row = kinds[kind]
+        grid = spec.grid and kind in _GRID_KINDS   # a bordered table: empty cells carry the border too
+        for ci, v in enumerate(row):
+            t = type(v)
+            if t is str and len(v) <= 32767:
+                frag = texts.get(v)
+                if frag is None:
+                    frag = texts[v] = _inline(v)
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]} t="inlineStr">{frag}</c>')
+            elif v is not None:
+                out.append(_cell_xml(letters[ci] + rn, styles_row[ci], v))
+            elif grid:
+                out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
+        out.append("</row>")
     out.append("</sheetData>")
     if spec.autofilter and nrows:
         out.append(f'<autoFilter ref="{_range_ref(0, 0, nrows - 1, ncols - 1)}"/>')
