@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from itertools import chain, compress
 from dataclasses import dataclass, field
+from itertools import chain, compress
 
 import numpy as np
 import pandas as pd
@@ -176,7 +176,7 @@ class IndicatorResult:
                 return joined
             if out is None:
                 out = np.full(len(self.which), "", dtype=object)
-            out[rows] = joined
+            out[rows] = np.fromiter(joined, dtype=object, count=len(joined))
         return [""] * len(self.which) if out is None else out.tolist()
 
 

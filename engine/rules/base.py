@@ -23,9 +23,9 @@ def by_distinct(keys: list[np.ndarray], idx, write) -> list[str]:
     """Texts for the units ``idx`` where units alike in every key array share one text.
 
     ``write`` gets one representative unit per distinct combination of keys (a list) and returns
-    their texts (or tuples of texts); every unit then takes its combination's. A working decided by a few values
-    (a band's level, a count, a threshold's clause) costs a few texts instead of one per unit.
-    Equal keys are equal values (1 and 1.0 alike; NaN is one value).
+    their texts (or tuples of texts); every unit then takes its combination's. A working decided
+    by a few values (a band's level, a count, a threshold's clause) costs a few texts instead of
+    one per unit. Equal keys are equal values (1 and 1.0 alike; a blank is one value).
     """
     idx = np.asarray(idx, dtype=np.intp)
     if not len(idx):
