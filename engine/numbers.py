@@ -11,6 +11,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -183,12 +184,13 @@ def fmt_nums(values, decimals: int | None = None, pct: bool = False, blank: str 
     # repr of a float below 1e16 and not below 1e-4 has no exponent; a whole one ends in ".0".
     plain = (mag < 1e16) & ((mag >= 1e-4) | (distinct == 0))
     whole = plain & (distinct == np.floor(distinct))
-    texts[whole] = [str(k) for k in distinct[whole].astype(np.int64).tolist()]
+    texts[whole] = list(map(str, distinct[whole].astype(np.int64).tolist()))
     part = plain & ~whole
-    texts[part] = [repr(x) for x in distinct[part].tolist()]
+    texts[part] = list(map(repr, distinct[part].tolist()))
     for k in np.flatnonzero(~plain).tolist():              # NaN, ±inf, exponents: the general rule
         x = float(distinct[k])
         texts[k] = blank if x != x else fmt_num(x)
     if tail:
-        texts[~np.isnan(distinct)] = [t + tail for t in texts[~np.isnan(distinct)].tolist()]
+        shown = ~np.isnan(distinct)
+        texts[shown] = list(map(str.__add__, texts[shown].tolist(), repeat(tail)))
     return texts[where].tolist()

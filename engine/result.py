@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, compress
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,10 @@ from .aggregate import REASONS
 from .model import Indicator, Settings
 from .numbers import fmt_num, fmt_pct
 from .rules import MISSING, NOT_ASSESSED, OK, Ctx, Outcome
+from .rules.base import by_distinct
 
 SEVERITY_ERROR, SEVERITY_HINT = "错误", "提示"
+_BLOCK = 8192       # units per block of the 评分过程 row stream (bounds its extra memory)
 
 
 @contextmanager
@@ -25,6 +28,18 @@ def _gc_paused():
     finally:
         if was:
             gc.enable()
+
+
+def _cells(values: np.ndarray) -> list:
+    """Values as cells: Python floats or texts, None where blank (NaN)."""
+    if values.dtype.kind == "f":
+        blank = np.isnan(values)
+        if not blank.any():
+            return values.tolist()
+        values = values.astype(object)
+        values[blank] = None
+        return values.tolist()
+    return [None if v is None or v != v else v for v in values.tolist()]
 
 
 @dataclass(frozen=True)
@@ -108,18 +123,21 @@ class IndicatorResult:
         return self._finish(v, i, v.indicator.rule.working(v.outcome, [i], v.indicator.points, v.ctx)[0])
 
     def explanations(self) -> list[str | None]:
-        """The working for every unit, written a variant (a column) at a time."""
-        texts: list[str | None] = [None] * len(self.which)
+        """The working for every unit (None where not assessed), written a variant (a column) at a time."""
+        texts = np.full(len(self.which), None, dtype=object)
         for k, v in enumerate(self.variants):
             rows = np.flatnonzero(self.which == k)
-            ok = rows[v.outcome.status[rows] == OK].tolist()
+            good = v.outcome.status[rows] == OK
+            ok = rows[good].tolist()
             many = v.indicator.rule.working(v.outcome, ok, v.indicator.points, v.ctx) if ok else []
-            plain = self.raw is None and not v.outcome.notes and not self.treated
-            for i, text in zip(ok, many):
-                texts[i] = text if plain else self._finish(v, i, text)
-            for i in rows[v.outcome.status[rows] != OK].tolist():
+            if self.raw is not None or v.outcome.notes or self.treated:
+                many = [self._finish(v, i, text) for i, text in zip(ok, many)]
+            elif len(ok) == len(texts):         # one variant, every unit scored: the column as written
+                return many
+            texts[ok] = np.fromiter(many, dtype=object, count=len(ok))
+            for i in rows[~good].tolist():
                 texts[i] = self._finish(v, i, self.filled[i]) if i in self.filled else self._failed(v, i)
-        return texts
+        return texts.tolist()
 
     def _failed(self, v: Variant, i: int) -> str:
         """Why a unit has no score; a blank input its parent skips (设置 缺失值=跳过) says so."""
@@ -138,22 +156,39 @@ class IndicatorResult:
         note = v.outcome.notes.get(i)
         return f"{text}（提示：{note}）" if note and note not in text else text
 
+    def rule_texts(self) -> str | list[str | None]:
+        """The rule text scoring every unit (None where not assessed); one text when one rule scores all."""
+        texts = [v.indicator.rule.text for v in self.variants]
+        if len(texts) == 1 and (self.which == 0).all():
+            return texts[0]
+        return np.array([*texts, None], dtype=object)[self.which].tolist()   # which = -1 takes the None
+
     def all_inputs_text(self) -> list[str]:
-        """'名称=值；…' for every unit, built column by column."""
-        out = [""] * len(self.which)
+        """'名称=值；…' for every unit ('' where no variant with inputs scores it), built column by column."""
+        out = None
         for k, v in enumerate(self.variants):
             cols = v.outcome.cols
             if not cols:
                 continue
-            if len(cols) <= 2:        # the common shapes, one f-string per unit
-                a = cols[0].name
-                joined = ([f"{a}={x or '空'}" for x in cols[0].texts] if len(cols) == 1 else
-                          [f"{a}={x or '空'}；{cols[1].name}={y or '空'}" for x, y in zip(cols[0].texts, cols[1].texts)])
-            else:
-                joined = ["；".join(p) for p in zip(*[[f"{c.name}={t or '空'}" for t in c.texts] for c in cols])]
-            for i in np.flatnonzero(self.which == k).tolist():
-                out[i] = joined[i]
-        return out
+            rows = self.which == k
+            joined = by_distinct([c.raw for c in cols], np.flatnonzero(rows), lambda reps: _inputs_said(cols, reps))
+            if rows.all():
+                return joined
+            if out is None:
+                out = np.full(len(self.which), "", dtype=object)
+            out[rows] = np.fromiter(joined, dtype=object, count=len(joined))
+        return [""] * len(self.which) if out is None else out.tolist()
+
+
+def _inputs_said(cols, idx: list[int]) -> list[str]:
+    """'名称=值；…' of the units idx (blank: 空): one f-string per unit for the common shapes."""
+    texts = [c.texts if len(idx) == len(c) else [c.texts[i] for i in idx] for c in cols]
+    a = cols[0].name
+    if len(cols) == 1:
+        return [f"{a}={x or '空'}" for x in texts[0]]
+    if len(cols) == 2:
+        return [f"{a}={x or '空'}；{cols[1].name}={y or '空'}" for x, y in zip(*texts)]
+    return ["；".join(p) for p in zip(*[[f"{c.name}={t or '空'}" for t in ts] for c, ts in zip(cols, texts)])]
 
 
 @dataclass
@@ -212,18 +247,46 @@ class Result:
         return pd.DataFrame(data)
 
     def working(self):
-        """Yield the 评分过程 rows: (unit, indicator column, inputs, rule, score, working)."""
+        """The 评分过程 rows, unit by unit and indicators in order, leaving out units an indicator does
+        not assess: (unit, indicator column, inputs, rule, score, working); the score is a float, a
+        text (a veto's 是/否) or None for a blank.
+
+        Millions of rows: each is assembled from whole columns a block of units at a time with list
+        slicing, ``zip`` and ``compress``, so no Python code runs per row. Lazy like a generator:
+        nothing is worked out before the first row is asked for.
+        """
+        return chain.from_iterable(self._working_blocks())
+
+    def _working_blocks(self):
+        """One iterator of rows per block of units (see ``working``)."""
         with _gc_paused():      # millions of new strings, no cycles: the collector would only rescan them
-            per = [(ind, ind.column, ind.explanations(), ind.all_inputs_text(),
-                    [v.indicator.rule.text for v in ind.variants], ind.shown)
-                   for ind in self.indicators]
-        for i, unit in enumerate(self.units.tolist()):
-            for ind, column, texts, inputs, rules, shown in per:
-                k = ind.which[i]
-                if k < 0:
-                    continue
-                value = shown[i]
-                yield unit, column, inputs[i], rules[k], None if value != value else value, texts[i]
+            per = [(ind.explanations(), ind.all_inputs_text()) for ind in self.indicators]
+        if not per:
+            return
+        n_ind, units = len(per), self.units
+        heads = [ind.column for ind in self.indicators]
+        rules = [ind.rule_texts() for ind in self.indicators]
+        fixed = all(type(r) is str for r in rules)          # one rule per indicator for every unit
+        shown = [ind.shown for ind in self.indicators]
+        floats = all(v.dtype.kind == "f" for v in shown)
+        scores = np.column_stack(shown) if floats else None  # unit-major already: a block is one ravel
+        assessed = np.column_stack([ind.which >= 0 for ind in self.indicators])
+        for a in range(0, len(units), _BLOCK):
+            b = min(a + _BLOCK, len(units))
+            m = b - a
+            inputs, text = [None] * (m * n_ind), [None] * (m * n_ind)
+            rule = rules * m if fixed else [None] * (m * n_ind)
+            score = _cells(scores[a:b].ravel()) if floats else [None] * (m * n_ind)
+            for k, (texts, inputs_k) in enumerate(per):
+                inputs[k::n_ind] = inputs_k[a:b]
+                text[k::n_ind] = texts[a:b]
+                if not fixed:
+                    rule[k::n_ind] = [rules[k]] * m if type(rules[k]) is str else rules[k][a:b]
+                if not floats:
+                    score[k::n_ind] = _cells(shown[k][a:b])
+            rows = zip(np.repeat(units[a:b], n_ind).tolist(), heads * m, inputs, rule, score, text)
+            mask = assessed[a:b]
+            yield rows if mask.all() else compress(rows, mask.ravel().tolist())
 
     def summary(self, i: int, name: str | None = None) -> str:
         """One line per unit for the command line: total, grade, rank (``name``: the unit as shown)."""

@@ -675,3 +675,13 @@ def test_relative_to_a_benchmark_with_a_zero_denominator_is_an_error_alone_or_in
     for n in (1, 20):
         ind, res = score_one("relative to=24.097", 10, [0.0] * n, [0.0] * n)
         assert all(blank_with_error(ind, res, i) for i in range(n))
+
+
+def test_step_on_a_rate_with_a_zero_denominator_still_explains_every_unit():
+    """A unit whose denominator is 0 gets an 错误 and a blank score; the working of every other
+    unit is still written (a zero used to stop the whole 评分过程 on its infinite step count)."""
+    ind, res = score_one("step per=1% deduct=0.5 cap=2 rate_dp=2", 4, [3.0, 30.0, 0.5], [100.0, 0.0, 100.0])
+    assert_scores(ind.score, [2.5, np.nan, 4])
+    assert [row[5] for row in res.working()] == ["指标=3÷100=3%，每1%扣0.5分，计3档扣1.5分，得2.5分",
+                                                 "「输入2」为0，无法计算比率", "指标=0.5÷100=0.5%，未满一档，得满分"]
+    assert [row[4] for row in res.working()] == [2.5, None, 4.0]

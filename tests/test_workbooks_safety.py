@@ -313,3 +313,15 @@ def test_an_internal_error_is_one_plain_line_and_exit_2(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert "内部错误" in err and "模拟的程序错误" in err and "Traceback" not in err
     assert book.read_bytes() == before
+
+
+def test_a_working_longer_than_an_excel_sheet_keeps_the_first_rows_and_says_so(book, monkeypatch):
+    """评分过程 has one row per unit and indicator; past Excel's row limit (made 5 here) the sheet
+    keeps the first rows, in order, and 问题 says how many were listed."""
+    from xladdin import outputs
+    monkeypatch.setattr(outputs, "EXCEL_ROWS", 5)
+    assert cli.main(["rescore", str(book), "-q"]) == 0
+    rows = sheet_rows(book, "评分过程")
+    assert len(rows) == 4 and [r["单位"] for r in rows] == ["甲"] * 3 + ["乙"]
+    notes = [r["说明"] for r in sheet_rows(book, "问题") if r["工作表"] == "评分过程"]
+    assert len(notes) == 1 and "超过Excel单表5行上限，只列出前4行" in notes[0]

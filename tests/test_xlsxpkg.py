@@ -477,3 +477,33 @@ def test_libreoffice_renders_pdf(user_book, tmp_path):
     pdf = tmp_path / "out.pdf"
     assert pdf.exists() and pdf.stat().st_size > 1000
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _awkward_rows(n: int) -> list[list]:
+    """n data rows of the values a 评分过程 sheet can hold, awkward ones included: texts that only
+    need & < > escaped or spaces kept, texts that need more, numbers, blanks, a short row."""
+    plain = ["a < b & c > d", " leading space", "two\nlines", "双  空格", "普通文字"]
+    hard = ["_x0041_ stays", "bell\x07rings", "长" * 40_000, "过程"]
+    rows = [[f"单位{i % 7}", plain[i % 5], [0.0, -0.0, 2.5, float("nan"), None][i % 5], hard[i % 4],
+             [True, 1.0, "1", 2][i % 4]] for i in range(n)]      # True is a yes/no cell, 1.0 a number
+    rows[5] = rows[5][:2]                    # a short row: no cells past its end, bordered or not
+    return rows
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_a_long_owned_sheet_of_awkward_values_reads_back_as_written(tmp_path, grid):
+    """A 评分过程-like sheet of awkward values: what Excel readers get back is what was written."""
+    rows = [["单位", "说明", "得分", "评分过程", "其他"]] + _awkward_rows(70)
+    dst = tmp_path / "过程.xlsx"
+    new_package(dst, [SheetSpec("评分过程", rows, row_heights={2: 33.0, 9: 48.0}, grid=grid)])
+    got = CalamineWorkbook.from_path(str(dst)).get_sheet_by_name("评分过程").to_python()
+    assert [r[1] for r in got[1:6]] == ["a < b & c > d", " leading space", "two\nlines", "双  空格", "普通文字"]
+    assert [r[3] for r in got[1:5]] == ["_x0041_ stays", "bellrings", "长" * 32_767, "过程"]   # cut to Excel's limit
+    assert got[1][2] == 0.0 and got[3][2] == 2.5 and got[4][2] == "" and got[5][2] == ""
+    assert got[6][2:] == ["", "", ""]                        # the short row
+    assert [r[4] for r in got[1:5]] == [True, 1.0, "1", 2.0]
+    raw = _members(dst)["xl/worksheets/sheet1.xml"].decode()
+    assert re.search(r'<c r="C3"( s="\d+")?><v>-0\.0</v></c>', raw) and '<row r="3" ht="33" customHeight="1">' in raw
+    assert ('<c r="C6"' in raw) == grid and '<c r="C5"' not in raw and '<c r="C7"' not in raw  # a blank is bordered in
+    # a grid, NaN and cells past a short row's end are not written at all
+    assert '<t xml:space="preserve"> leading space</t>' in raw and "a &lt; b &amp; c &gt; d" in raw

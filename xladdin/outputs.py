@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -136,12 +137,11 @@ EXCEL_ROWS = 1_048_576
 def explain_sheet(name: str, result: Result, issues: list[Issue]) -> SheetSpec:
     """One row per unit × indicator; a book too big for one Excel sheet keeps the first rows and says so."""
     rows = [["单位", "指标", "输入", "规则", "得分", "评分过程"]]
-    for u, ind, inputs, rule, s, text in result.working():
-        if len(rows) == EXCEL_ROWS:
-            issues.append(Issue("提示", name, "", f"评分过程共{len(result) * len(result.indicators)}行以内，超过Excel单表"
-                                f"{EXCEL_ROWS}行上限，只列出前{EXCEL_ROWS - 1}行；完整过程可用「说明」按钮逐项查看"))
-            break
-        rows.append([u, ind, inputs, rule, _cell(s), text])
+    stream = result.working()           # its scores are cells already: floats, texts or None
+    rows += map(list, islice(stream, EXCEL_ROWS - 1))
+    if next(stream, None) is not None:
+        issues.append(Issue("提示", name, "", f"评分过程共{len(result) * len(result.indicators)}行以内，超过Excel单表"
+                            f"{EXCEL_ROWS}行上限，只列出前{EXCEL_ROWS - 1}行；完整过程可用「说明」按钮逐项查看"))
     return printable(SheetSpec(name=name, rows=rows, col_formats={4: _score_format(result.settings.decimals)}),
                      title=name, wrap=[1, 2, 3, 5], caps={0: 16, 1: 20, 2: 30, 3: 34, 4: 7, 5: 60})
 

@@ -654,7 +654,7 @@ _GRID_KINDS = {"data", "head", "total"}
 def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, selected: bool,
                notes_rid: str | None = None) -> bytes:
     rows = spec.rows
-    ncols = max((len(r) for r in rows), default=0) or 1
+    ncols = max(map(len, rows), default=0) or 1
     nrows = len(rows)
     letters = [_col_letter(i) for i in range(ncols)]
     kinds = _row_styles(spec, styles, ncols)

@@ -5,9 +5,11 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from itertools import repeat
 from typing import ClassVar, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import conditions
@@ -15,6 +17,35 @@ from ..clauses import Interval, Segment, clause_error, number
 from ..numbers import fmt_num, fmt_nums, fmt_pct, is_blank, parse_bool, to_float
 
 OK, MISSING, INVALID, NOT_ASSESSED = 0, 1, 2, 3
+
+
+def by_distinct(keys: list[np.ndarray], idx, write) -> list[str]:
+    """Texts for the units ``idx`` where units alike in every key array share one text.
+
+    ``write`` gets one representative unit per distinct combination of keys (a list) and returns
+    their texts (or tuples of texts); every unit then takes its combination's. A working decided
+    by a few values (a band's level, a count, a threshold's clause) costs a few texts instead of
+    one per unit. Equal keys are equal values (1 and 1.0 alike; a blank is one value).
+    """
+    idx = np.asarray(idx, dtype=np.intp)
+    if not len(idx):
+        return []
+    codes = np.zeros(len(idx), dtype=np.intp)
+    for key in keys:
+        c, distinct = pd.factorize(key[idx], use_na_sentinel=False)
+        if len(distinct) > len(idx) // 2:       # mostly distinct: sharing saves little, the gather costs
+            return write(idx.tolist())
+        codes = pd.factorize(codes * len(distinct) + c)[0]
+    first = np.empty(codes.max() + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)     # the earliest unit of each combination
+    texts = np.fromiter(write(idx[first].tolist()), dtype=object, count=len(first))
+    return texts[codes].tolist()
+
+
+def at(values: list, idx: list[int]) -> list:
+    """values[i] for the units idx (ascending, as every working passes them): the list itself
+    when idx is every unit."""
+    return values if len(idx) == len(values) else [values[i] for i in idx]
 
 
 class InputColumn:
@@ -192,17 +223,8 @@ class Rule(BaseModel):
     def explain_many(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of many scored units; units with the same inputs and score share one text
         (kinds whose working depends on peers or continuous values override this)."""
-        cache: dict = {}
-        raws = [c.raw.tolist() for c in out.cols]
-        scores = out.score.tolist()
-        res = []
-        for i in idx:
-            key = (scores[i], *[r[i] for r in raws])
-            text = cache.get(key)
-            if text is None:
-                text = cache[key] = self.explain(out, i, points, ctx)
-            res.append(text)
-        return res
+        return by_distinct([out.score, *(c.raw for c in out.cols)], idx,
+                           lambda reps: [self.explain(out, i, points, ctx) for i in reps])
 
     def reading(self, points: Decimal | None) -> str:
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
@@ -585,15 +607,20 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
     return (num - den if change else num), den
 
 
-def rate_texts(out: Outcome, change: bool = False) -> list[str]:
-    """'(a÷b)=94.12%' for amounts, '94.12%' for a given rate, for every unit (the rate is out.value)."""
-    rates = out.shown("value", pct=True)
-    if len(out.cols) != 2:
+def rate_texts(out: Outcome, change: bool = False, idx=None, before: str = "", tails=None) -> list[str]:
+    """'(a÷b)=94.12%' for amounts, '94.12%' for a given rate (the rate is out.value), for the units
+    idx (default: every unit), each between ``before`` and its tail: a whole working in one string."""
+    idx = range(len(out.value)) if idx is None else idx
+    rates = at(out.shown("value", pct=True), idx)
+    if len(out.cols) != 2 and not before and tails is None:
         return rates
-    a, b = out.cols[0].texts, out.cols[1].texts
+    tails = repeat("") if tails is None else tails
+    if len(out.cols) != 2:
+        return [f"{before}{r}{t}" for r, t in zip(rates, tails)]
+    a, b = at(out.cols[0].texts, idx), at(out.cols[1].texts, idx)
     if change:
-        return [f"({x}-{y})÷{y}={r}" for x, y, r in zip(a, b, rates)]
-    return [f"{x}÷{y}={r}" for x, y, r in zip(a, b, rates)]
+        return [f"{before}({x}-{y})÷{y}={r}{t}" for x, y, r, t in zip(a, b, rates, tails)]
+    return [f"{before}{x}÷{y}={r}{t}" for x, y, r, t in zip(a, b, rates, tails)]
 
 
 def score_text(score: float, points: Decimal | None, decimals: int) -> str:

@@ -11,7 +11,7 @@ from .. import exact
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_nums, yes_no_word
 from ..phrases import floor_words, input_name, interval_words
-from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, constant, floor_of, in_interval,
+from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, by_distinct, constant, floor_of, in_interval,
                    merged_options, no_clauses, numeric_inputs, parse_floor, percent_slips, rate_limit, where_ok)
 
 
@@ -257,29 +257,34 @@ class CheckRule(ColumnWorking, Rule):
         return met
 
     def explain_many(self, out, idx, points, ctx):
+        # the count met, the score and whether it was given decide the tail: a few texts per column
+        tails = by_distinct([out.value, out.extra["base"], out.score, out.extra["given"]], idx,
+                            lambda reps: self._tails(out, reps, points, ctx))
+        if not self.targets:
+            return tails
+        return list(map("；".join, zip(*self._points_said(out, idx), tails)))
+
+    def _tails(self, out, idx, points, ctx) -> list[str]:
         n, full = self.n, fmt_num(points)
         met, base = out.shown("value"), out.shown("base", ctx.decimals)
         scores, given = out.shown("score", ctx.decimals), out.extra["given"].tolist()
-        heads = ["；".join(p) + "；" for p in zip(*self._points_said(out))] if self.targets else None
-        res = []
-        for i in idx:
-            head = heads[i] if heads else ""
-            if given[i]:
-                res.append(f"{head}达成{met[i]}/{n}项（应得{base[i]}-{full}分），评定得{scores[i]}分")
-            else:
-                res.append(f"{head}达成{met[i]}/{n}项，得{full}×{met[i]}/{n}={base[i]}分")
-        return res
+        return [f"达成{met[i]}/{n}项（应得{base[i]}-{full}分），评定得{scores[i]}分" if given[i] else
+                f"达成{met[i]}/{n}项，得{full}×{met[i]}/{n}={base[i]}分" for i in idx]
 
-    def _points_said(self, out) -> list[list[str]]:
-        """Per target point, for every unit: '①3.2%（要求>=5%）未达成'."""
+    def _points_said(self, out, idx) -> list[list[str]]:
+        """Per target point, for the units idx: '①3.2%（要求>=5%）未达成' (one text per distinct
+        inputs and outcome of the point)."""
         said, k = [], 0
         for j, conds in enumerate(self.targets):
-            shown = [_shown_column(out.cols[k + c], cond) for c, cond in enumerate(conds)]
+            cols = out.cols[k:k + len(conds)]
             want = "且".join("是" if c == "是" else c.text() for c in conds)
-            flags = out.extra["points_met"][j].tolist()
-            values = shown[0] if len(shown) == 1 else ["、".join(v) for v in zip(*shown)]
-            mark, ask = _circled(j), f"（要求{want}）"
-            said.append([f"{mark}{v}{ask}{'达成' if ok else '未达成'}" for v, ok in zip(values, flags)])
+            flags = out.extra["points_met"][j]
+
+            def write(reps, cols=cols, conds=conds, head=_circled(j), ask=f"（要求{want}）", flags=flags):
+                shown = [_shown_column(col, cond, reps) for col, cond in zip(cols, conds)]
+                values = shown[0] if len(shown) == 1 else list(map("、".join, zip(*shown)))
+                return [f"{head}{v}{ask}{'达成' if ok else '未达成'}" for v, ok in zip(values, flags[reps].tolist())]
+            said.append(by_distinct([flags, *(c.raw for c in cols)], idx, write))
             k += len(conds)
         return said
 
@@ -349,12 +354,14 @@ class ValueRule(Rule):
         return f"取值{fmt_num(out.value[i])}"
 
 
-def _shown_column(col, cond) -> list[str]:
-    """A column as the condition reads it: 3.2% rather than 0.032 where the target is a percent."""
+def _shown_column(col, cond, idx: list[int]) -> list[str]:
+    """The units idx of a column as the condition reads it: 3.2% rather than 0.032 where the target is a percent."""
+    texts = col.texts
     if cond == "是" or not cond.pct:
-        return col.texts
-    pct = fmt_nums(col.numbers[0], pct=True)
-    return [p if isinstance(raw, (float, np.floating)) else t for p, raw, t in zip(pct, col.raw.tolist(), col.texts)]
+        return [texts[i] for i in idx]
+    pct = fmt_nums(col.numbers[0][idx], pct=True)
+    return [p if isinstance(raw, (float, np.floating)) else texts[i]
+            for p, raw, i in zip(pct, col.raw[idx].tolist(), idx)]
 
 
 def _all_bool(cols) -> bool:

@@ -15,10 +15,10 @@ from ..conditions import Condition, parse_condition
 from ..phrases import amount, floor_words, interval_words, points_words, step_words
 from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
-from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
-                   condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
-                   constant, first_match, peer_slips, percent_slips, points_or_share, rate_columns, rate_limit,
-                   rate_options, rate_texts, score_text, where_ok, yes_no_shown)
+from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, at, by_distinct,
+                   condition_inputs, condition_texts, constant, first_match, floor_of, in_interval, merged_options,
+                   no_clauses, numeric_inputs, parse_floor, peer_slips, percent_slips, points_or_share, rate_columns,
+                   rate_limit, rate_options, rate_texts, score_text, where_ok, yes_no_shown)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -132,21 +132,32 @@ class RatioRule(_RateRule):
         return out
 
     def explain_many(self, out, idx, points, ctx):
-        rates = rate_texts(out, self.rate == "change")
+        # the rate as a percent and the score decide what follows the unit's own amounts: shared per distinct
+        vacuous = out.cols[1].numbers[0] == 0 if len(out.cols) == 2 else np.zeros(len(out.value), dtype=bool)
+        pct = np.array(out.shown("value", pct=True), dtype=object)
+        tails = by_distinct([vacuous, out.extra["above"], out.value == 1, pct, out.score], idx,
+                            lambda reps: self._tails(out, reps, points, ctx))
+        res = rate_texts(out, self.rate == "change", idx, f"{ctx.label}=", tails)
+        for k in np.flatnonzero(vacuous[idx]).tolist():     # 0÷0 has no rate: its tail is the whole working
+            res[k] = tails[k]
+        return res
+
+    def _tails(self, out, idx, points, ctx) -> list[str]:
+        """What follows '名称=比率' in the working (for 0÷0, the whole working)."""
         pct, scores = out.shown("value", pct=True), out.shown("score", ctx.decimals)
         dens = out.cols[1].numbers[0].tolist() if len(out.cols) == 2 else None
         above, value, full = out.extra["above"].tolist(), out.value.tolist(), fmt_num(points)
-        tail = "按满分计，得满分" if self.over == "full" else "得0分"
+        over = "按满分计，得满分" if self.over == "full" else "得0分"
         res = []
         for i in idx:
             if dens is not None and dens[i] == 0:
                 res.append(f"{ctx.label}：分母为0且分子为0，视为全部完成，得满分")
             elif above[i]:
-                res.append(f"{ctx.label}={rates[i]}>100%，{tail}")
+                res.append(f">100%，{over}")
             elif value[i] == 1:
-                res.append(f"{ctx.label}={rates[i]}，得满分")
+                res.append("，得满分")
             else:
-                res.append(f"{ctx.label}={rates[i]}<100%，按完成比例得分：{full}×{pct[i]}={scores[i]}分")
+                res.append(f"<100%，按完成比例得分：{full}×{pct[i]}={scores[i]}分")
         return res
 
 
@@ -376,28 +387,47 @@ class StepRule(_RateRule):
     def explain_many(self, out, idx, points, ctx):
         if self.at is not None:
             return self._explain_two_way(out, idx, points, ctx)
-        m, steps, ded = out.value.tolist(), out.extra["steps"].tolist(), out.deduction.tolist()
-        zero = out.extra["zero"].tolist()
+        if self.from_ is not None:
+            own = out.cols[0].texts
+            # the reference, the gap and the outcome decide all but the unit's own value: shared per distinct
+            gaps = np.array(out.shown("value", pct=True), dtype=object)     # as shown: far fewer than the gaps
+            ends = by_distinct([out.extra["ref"], gaps, out.value == 0, out.extra["zero"], out.extra["steps"],
+                                out.deduction, out.score], idx, lambda reps: self._from_ends(out, reps, ctx))
+            before, after = zip(*ends) if ends else ((), ())
+            return [f"{a}{o}{b}" for a, o, b in zip(before, at(own, idx), after)]
+        # the rate itself is the unit's own; what follows it is decided by a few values, shared per distinct
+        tails = by_distinct([out.extra["negative"], out.extra["zero"], out.value > 0, out.extra["steps"],
+                             out.deduction, out.score], idx, lambda reps: self._rate_tails(out, reps, points, ctx))
+        return rate_texts(out, self.rate == "change", idx, f"{ctx.label}=", tails)
+
+    def _from_ends(self, out, idx, ctx) -> list[tuple[str, str]]:
+        """(before, after) the unit's own value in the working of a step from the best (or a benchmark)."""
+        m, steps, zero = out.value.tolist(), out.extra["steps"].tolist(), out.extra["zero"].tolist()
         scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
         zero_at = fmt_pct(self.zero_at) if self.zero_at is not None else ""
-        counted = {k: fmt_pct(Decimal(int(k)) * self.per) for k in set(steps) if k == k}   # steps as a percent
+        word = "最高值" if self.from_ == "best" else "基准值"
+        refs, gaps = out.shown("ref"), out.shown("value", pct=True)
+        counted = {k: fmt_pct(Decimal(int(k)) * self.per) for k in {steps[i] for i in idx} if k == k}   # as a percent
         res = []
-        if self.from_ is not None:
-            word = "最高值" if self.from_ == "best" else "基准值"
-            refs, gaps, own = out.shown("ref"), out.shown("value", pct=True), out.cols[0].texts
-            for i in idx:
-                if m[i] == 0:
-                    res.append(f"{ctx.label}{own[i]}，达到{word}{refs[i]}，得满分")
-                    continue
-                head = f"{word}{refs[i]}，本单位{own[i]}，低于{word}{gaps[i]}"
-                res.append(f"{head}≥{zero_at}，不得分" if zero[i] else
-                           f"{head}，按{counted[steps[i]]}计扣{deds[i]}分，得{scores[i]}分")
-            return res
-        rates, negative = rate_texts(out, self.rate == "change"), out.extra["negative"].tolist()
+        for i in idx:
+            if m[i] == 0:
+                res.append((ctx.label, f"，达到{word}{refs[i]}，得满分"))
+                continue
+            tail = f"≥{zero_at}，不得分" if zero[i] else f"，按{counted[steps[i]]}计扣{deds[i]}分，得{scores[i]}分"
+            res.append((f"{word}{refs[i]}，本单位", f"，低于{word}{gaps[i]}{tail}"))
+        return res
+
+    def _rate_tails(self, out, idx, points, ctx) -> list[str]:
+        """What follows '名称=比率' in the working of a step per whole 1% of a rate."""
+        m, steps, ded = out.value.tolist(), out.extra["steps"].tolist(), out.deduction.tolist()
+        zero, negative = out.extra["zero"].tolist(), out.extra["negative"].tolist()
+        scores, deds = out.shown("score", ctx.decimals), out.shown("deduction", ctx.decimals)
+        zero_at = fmt_pct(self.zero_at) if self.zero_at is not None else ""
         each = f"{fmt_pct(self.deduct)}的权重分" if self.deduct_share else f"{fmt_num(self.deduct)}分"
         per, full = fmt_pct(self.per), float(points)
+        res = []
         for i in idx:
-            head = f"{ctx.label}={rates[i]}" + ("（取绝对值）" if negative[i] else "")
+            head = "（取绝对值）" if negative[i] else ""
             if zero[i]:
                 res.append(f"{head}≥{zero_at}，不得分")
             elif ded[i] == 0:
@@ -496,7 +526,8 @@ class ThresholdRule(_RateRule):
         said = [f"满足「{iv.text()}」，{score_text(float(p), None, ctx.decimals)}" for iv, p in self.clauses]
         if self.otherwise is not None:
             said.append(f"满足「其他」，{score_text(float(self.otherwise), None, ctx.decimals)}")
-        return [f"{ctx.label}={values[i]}，{said[fired[i]]}" for i in idx]
+        return by_distinct([out.value, out.fired], idx,
+                           lambda reps: [f"{ctx.label}={values[i]}，{said[fired[i]]}" for i in reps])
 
 
 class PassRule(_RateRule):
@@ -585,19 +616,20 @@ class PassRule(_RateRule):
         if self.expect is not None:
             own = out.cols[0].texts
             return [f"{ctx.label}：{own[i]}，" + ("得满分" if met[i] else "不得分") for i in idx]
-        shown = rate_texts(out, self.rate == "change") if two else out.shown("value", pct=self.condition.pct)
-        vacuous, infinite = np.isnan(out.value).tolist(), np.isinf(out.value).tolist()
         cond = self.condition.text()
-        yes, no = f"满足「{cond}」，得满分", f"不满足「{cond}」，不得分"
-        res = []
-        for i in idx:
-            if two and vacuous[i]:
-                res.append(f"{ctx.label}：分子分母均为0，视为达标，得满分")
-            elif two and infinite[i]:      # spending against a budget of 0: no rate, but clearly over
-                a, b = out.cols
-                res.append(f"{ctx.label}：「{b.name}」为0而「{a.name}」为{a.texts[i]}，{yes if met[i] else no}")
-            else:
-                res.append(f"{ctx.label}={shown[i]}，{yes if met[i] else no}")
+        said = (f"，不满足「{cond}」，不得分", f"，满足「{cond}」，得满分")
+        tails = [said[m] for m in at(met, idx)]
+        res = rate_texts(out, self.rate == "change", idx, f"{ctx.label}=", tails) if two else \
+            [f"{ctx.label}={v}{t}" for v, t in zip(at(out.shown("value", pct=self.condition.pct), idx), tails)]
+        if two:
+            odd = ~np.isfinite(out.value[idx])
+            for k in np.flatnonzero(odd).tolist():
+                i = idx[k]
+                if np.isnan(out.value[i]):
+                    res[k] = f"{ctx.label}：分子分母均为0，视为达标，得满分"
+                else:              # spending against a budget of 0: no rate, but clearly over
+                    a, b = out.cols
+                    res[k] = f"{ctx.label}：「{b.name}」为0而「{a.name}」为{a.texts[i]}{said[met[i]]}"
         return res
 
 
