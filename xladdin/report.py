@@ -255,9 +255,13 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
     groups = result.groups.astype(str)
     # a group of one unit has nothing to rank (附表3: each zone its own group)
     labels = [g for g in dict.fromkeys(groups.tolist()) if g and (groups == g).sum() > 1]
-    rows: list[list] = []
-    kinds: dict[int, str] = {}
     width = 3 + max(len(m[3]) for m in measures)
+    units = [str(u) for u in result.units]
+    widths = {0: 6.0, 1: float(max(8, min(30, max((len(u) * 2 for u in units), default=8) + 2)))}
+    widths.update({c: 11.0 for c in range(2, width)})
+    # each table: its caption and head (a template used once), then a row per unit (a template of slots)
+    templates: list[RowTemplate] = []
+    order: list[int] = []
     number = 0
     for title, basis, values, beside in measures:
         scopes = [("全部单位", np.ones(len(result), bool))] + [(g, groups == g) for g in labels]
@@ -265,26 +269,31 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
             number += 1
             shown_dp = dp + (2 if basis is not values else 0)      # 得分率 ties as shown, in percent
             ranks = rank(np.where(members, basis, np.nan), method, decimals=shown_dp).rank
-            if rows:
-                rows.append([])
-            kinds[len(rows)] = "caption"
-            rows.append([f"表{number}　{title}排名（{scope}）"])
-            kinds[len(rows)] = "head"
-            rows.append(["排名", "单位", title] + [b for b, _ in beside])
+            head = ["排名", "单位", title] + [b for b, _ in beside]
+            top = [[f"表{number}　{title}排名（{scope}）"], head]
+            kinds = ["caption", "head"] if not templates else ["data", "caption", "head"]
+            top = top if not templates else [[]] + top
+            tall = fit_heights([head], widths, list(range(width))).get(0)
+            templates.append(RowTemplate(rows=top, kinds=kinds, merges=[], values=[],
+                                         heights=[None] * (len(top) - 1) + [tall]))
+            order.append(len(templates) - 1)
             idx = np.flatnonzero(members)
             idx = idx[np.lexsort((idx, np.where(np.isnan(ranks[idx]), np.inf, ranks[idx])))]
-            for i in idx.tolist():
-                rows.append([_num(ranks[i]), str(result.units[i]), _num(values[i])]
-                            + [_num(v[i]) for _, v in beside])
-    widths = {0: 6.0, 1: float(max(8, min(30, max((len(str(u)) * 2 for u in result.units), default=8) + 2)))}
-    widths.update({c: 11.0 for c in range(2, width)})
-    heads = [r for r, k in kinds.items() if k == "head"]
-    heights = {heads[r]: h for r, h in fit_heights([rows[r] for r in heads], widths, list(range(width))).items()}
+            columns = [_nums(ranks[idx]), [units[i] for i in idx.tolist()], _nums(values[idx])] + \
+                [_nums(v[idx]) for _, v in beside]
+            templates.append(RowTemplate(rows=[[Slot(c) for c in range(len(columns))]], kinds=["data"], merges=[],
+                                         values=columns, heights=[None]))
+            order += [len(templates) - 1] * len(idx)
     formats = {0: "0", **{c: _fmt(dp) for c in range(2, width)}, **({3: "0.00%"} if by_share else {})}
-    return SheetSpec(name=name, rows=rows, col_formats=formats,
+    return SheetSpec(name=name, rows=[], col_formats=formats,
                      col_widths=widths, freeze=None, header_bold=False, autofilter=False,
                      page=PageSetup(title=name, landscape=False, repeat_rows=0), wrap_cols=[1],
-                     row_heights=heights, row_styles=kinds, grid=True)
+                     grid=True, repeats=Repeats(templates=templates, order=order))
+
+
+def _nums(values: np.ndarray) -> list:
+    """Numbers as cell values: NaN is a blank cell."""
+    return [None if x != x else x for x in values.astype(float).tolist()]
 
 
 def report_sheets(result: Result) -> list[SheetSpec]:

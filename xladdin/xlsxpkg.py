@@ -113,6 +113,8 @@ def _clean_text(s: str) -> str:
 
 
 def _xml_text(s: str) -> str:
+    if s.isprintable() and "_x" not in s:   # the common case (no control character): only & < > to escape
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if _SPECIAL.search(s) is None:
         return s
     return _clean_text(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -701,7 +703,8 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
                 out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
         out.append("</row>")
     if repeats is not None:
-        out.extend(_repeated_rows(spec, repeats, kinds, letters, texts))
+        for pieces in _repeated_rows(spec, repeats, kinds, letters, texts):
+            out.extend(pieces)
     out.append("</sheetData>")
     if spec.autofilter and nrows:
         out.append(f'<autoFilter ref="{_range_ref(0, 0, nrows - 1, ncols - 1)}"/>')
@@ -711,7 +714,8 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
         out.append(f'<mergeCells count="{merges}">')
         out.extend(f'<mergeCell ref="{_range_ref(*m)}"/>' for m in spec.merges)
         if repeats is not None:
-            out.extend(_repeated_merges(repeats, len(spec.rows)))
+            for pieces in _repeated_merges(repeats, len(spec.rows)):
+                out.extend(pieces)
         out.append("</mergeCells>")
     if nrows > 1:
         for prio, c in enumerate(col for col in spec.color_scale_cols if 0 <= col < ncols):
@@ -749,26 +753,31 @@ class _Pieces:
         self.columns.append(texts)
         self.fixed.append("")
 
-    def each(self) -> Iterable[str]:
-        """The XML of every copy in turn: the fixed text with the copy's pieces slotted in."""
+    def each(self) -> Iterable[list[str]]:
+        """The XML of every copy in turn, as the fixed text with the copy's pieces slotted in (one
+        list, refilled for each copy: extend the output with it, the sheet is joined once)."""
         if not self.columns:
-            yield from [self.fixed[0]] * self.copies
+            yield from [self.fixed] * self.copies
             return
         buf = [""] * (2 * len(self.fixed) - 1)
         buf[0::2] = self.fixed
         for pieces in zip(*self.columns):
             buf[1::2] = pieces
-            yield "".join(buf)
+            yield buf
 
 
 def _slot_tails(column: list, texts: dict[str, str]) -> list[str] | None:
     """What follows `<c r=".." s=".."` for each value of a bordered slot cell, or None when a value
     is neither a finite float, text nor blank (such a column is written a whole cell at a time)."""
     out = []
+    seen: dict[float, str] = {}      # scores repeat; 0.0 is never looked up (it would find -0.0)
     for v in column:
         t = type(v)
         if t is float and v - v == 0.0:
-            out.append(f"><v>{v!r}</v></c>")
+            tail = seen.get(v)
+            if tail is None or not v:
+                tail = seen[v] = f"><v>{v!r}</v></c>"
+            out.append(tail)
         elif v is None:
             out.append("/>")
         elif t is str and len(v) <= 32767:
@@ -840,7 +849,7 @@ def _template_rows(tpl: RowTemplate, starts: list[int], spec: SheetSpec, kinds: 
 
 
 def _repeated_rows(spec: SheetSpec, repeats: Repeats, kinds: dict[str, list[str]], letters: list[str],
-                   texts: dict[str, str]) -> Iterable[str]:
+                   texts: dict[str, str]) -> Iterable[list[str]]:
     """The <row> elements of every copy in sheet order, each template's XML made once."""
     starts = _copy_starts(repeats, len(spec.rows))
     made = [_template_rows(t, at, spec, kinds, letters, texts).each() for t, at in zip(repeats.templates, starts)]
@@ -848,21 +857,21 @@ def _repeated_rows(spec: SheetSpec, repeats: Repeats, kinds: dict[str, list[str]
         yield next(made[t])
 
 
-def _repeated_merges(repeats: Repeats, first: int) -> Iterable[str]:
+def _repeated_merges(repeats: Repeats, first: int) -> Iterable[list[str]]:
     """The <mergeCell> elements of every copy in sheet order."""
     made = []
     for tpl, at in zip(repeats.templates, _copy_starts(repeats, first)):
         xml = _Pieces(len(at))
-        numbers = {}
+        row_numbers = {}
         for r1, c1, r2, c2 in tpl.merges:
             for r in (r1, r2):
-                if r not in numbers:
-                    numbers[r] = [str(s + r + 1) for s in at]
+                if r not in row_numbers:
+                    row_numbers[r] = [str(s + r + 1) for s in at]
             xml.text(f'<mergeCell ref="{_col_letter(c1)}')
-            xml.column(numbers[r1])
+            xml.column(row_numbers[r1])
             if (r1, c1) != (r2, c2):
                 xml.text(f":{_col_letter(c2)}")
-                xml.column(numbers[r2])
+                xml.column(row_numbers[r2])
             xml.text('"/>')
         made.append(xml.each())
     for t in repeats.order:
