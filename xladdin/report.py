@@ -31,10 +31,6 @@ TITLE_POINTS = 26.0
 MAX_BREAKS = 1026                  # Excel keeps at most this many manual page breaks on a sheet
 
 
-def _num(v):
-    return None if v is None or v != v else float(v)
-
-
 def _fmt(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * decimals
 
@@ -72,8 +68,8 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
 
     # every value a card shows, as one list over the units per row and column (the templates' slots)
     which = [ind.which.tolist() for ind in result.indicators]
-    points_of = [[_num(x) for x in ind.points.tolist()] for ind in result.indicators]
-    shown_of = [[_num(x) for x in (ind.score if ind.scored else ind.value).tolist()] for ind in result.indicators]
+    points_of = [_nums(ind.points) for ind in result.indicators]
+    shown_of = [_nums(ind.score if ind.scored else ind.value) for ind in result.indicators]
     texts = [ind.explanations() for ind in result.indicators]
     node_points = {}
     if sums_only:
@@ -84,7 +80,7 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
                     under = [j for j, v in enumerate(ind.variants) if v.indicator.path[:len(p)] == p]
                     total += np.where(np.isin(ind.which, under), np.nan_to_num(ind.points), 0)
             node_points[p] = total.tolist()
-    node_values = [[_num(x) for x in col] for col in result.nodes.T.tolist()]
+    node_values = [_nums(col) for col in result.nodes.T]
     reasons = [[REASONS[c] or None for c in codes] if codes.any() else None
                for codes in result.node_reasons.T.astype(int)]
     sizes = dict(zip(*np.unique(result.groups.astype(str), return_counts=True)))
@@ -92,8 +88,7 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
     groups = [str(g) if g else "" for g in result.groups]
     titles = [f"{u}评分表" for u in unit_names]
     notes = [f"被考核单位：{u}" + (f"　　组别：{g}" if g else "") for u, g in zip(unit_names, groups)]
-    fulls = [_num(x) for x in result.full.tolist()]
-    totals = [_num(x) for x in result.total.tolist()]
+    fulls, totals = _nums(result.full), _nums(result.total)
     grades = [g or None for g in result.grade.tolist()]
     ranks_text = [_rank_text(result, i, grouped, sizes) for i in range(n_units)]
 
