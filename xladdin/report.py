@@ -31,6 +31,11 @@ TITLE_POINTS = 26.0
 MAX_BREAKS = 1026                  # Excel keeps at most this many manual page breaks on a sheet
 
 
+def _num(v):
+    """A number cell, blank for NaN; words a row shows instead of a score (a veto's 是/否) kept."""
+    return None if v is None or v != v else v if isinstance(v, str) else float(v)
+
+
 def _fmt(decimals: int) -> str:
     return "0" if decimals == 0 else "0." + "0" * decimals
 
@@ -69,7 +74,7 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
     # every value a card shows, as one list over the units per row and column (the templates' slots)
     which = [ind.which.tolist() for ind in result.indicators]
     points_of = [_nums(ind.points) for ind in result.indicators]
-    shown_of = [_nums(ind.score if ind.scored else ind.value) for ind in result.indicators]
+    shown_of = [_nums(ind.shown) for ind in result.indicators]
     texts = [ind.explanations() for ind in result.indicators]
     node_points = {}
     if sums_only:
@@ -287,8 +292,10 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
 
 
 def _nums(values: np.ndarray) -> list:
-    """Numbers as cell values: NaN is a blank cell."""
-    return [None if x != x else x for x in values.astype(float).tolist()]
+    """A column's cells as _num makes them, a float column without a call per value."""
+    if values.dtype.kind == "f":
+        return [None if x != x else x for x in values.tolist()]
+    return [_num(x) for x in values.tolist()]
 
 
 def report_sheets(result: Result) -> list[SheetSpec]:
