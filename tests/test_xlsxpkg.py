@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from xladdin import xlsxpkg
-from xladdin.sheetspec import CellPatch, ChartSpec, SheetSpec
+from xladdin.sheetspec import CellPatch, ChartSpec, PageSetup, Repeats, RowTemplate, SheetSpec, Slot
 from xladdin.xlsxpkg import PackageError, new_package, write_package
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -462,6 +462,54 @@ def test_new_package(tmp_path):
     assert wb["得分"]["C17"].value == 30.78 and len(wb["得分"]._charts) == 1
     cal = CalamineWorkbook.from_path(str(dst))
     assert cal.get_sheet_by_name("问题").to_python() == [["严重性", "工作表", "单元格", "信息"]]
+
+
+def _cards() -> SheetSpec:
+    """Two shapes of card, interleaved, below two plain rows: every kind of slot value, blanks in
+    bordered and unbordered rows, fixed and per-copy heights, merges over one and several rows."""
+    long = Slot(2)
+    wide = RowTemplate(
+        rows=[[Slot(0)], ["指标", "分值", "得分", "说明"], ["一、效率", 10, Slot(1), long], [None, 5, Slot(3), None],
+              ["合计", None, Slot(4)]],
+        kinds=["title", "head", "data", "data", "total"],
+        merges=[(0, 0, 0, 3), (2, 0, 3, 0)],
+        values=[["甲评分表", "乙评分表", "丙评分表"], [8.0, -0.0, float("nan")], ["A&B <1>", "_x0041_ 照录", None],
+                [Decimal("2.50"), True, 3], [13.0, float("inf"), None]],
+        heights=[26.0, None, [33.0, None, 48.0], None, None])
+    short = RowTemplate(
+        rows=[[Slot(0), None, None], ["总分", Slot(1), "　前导全角空格"]],
+        kinds=["note", "total"],
+        merges=[(0, 0, 0, 2)],
+        values=[[" 前后空格 ", "多行\n说明"], [0.0, 1e-7]],
+        heights=[None, 20.0])
+    return SheetSpec("评分表", rows=[["标题"], ["单位", "说明"]], col_widths={0: 9.0, 3: 30.0}, freeze=None,
+                     header_bold=False, autofilter=False, wrap_cols=[3], merges=[(0, 0, 0, 1)],
+                     row_styles={0: "title"}, page=PageSetup(title="评分表", breaks=[2, 7]), grid=True,
+                     repeats=Repeats(templates=[wide, short], order=[0, 1, 0, 0, 1]))
+
+
+def test_cards_from_row_templates_write_the_same_sheet_as_their_rows_one_by_one(tmp_path):
+    """A 10 000-unit report writes its score cards from row templates: the sheet must be byte for
+    byte the one the row-by-row writer makes of the same cards written out."""
+    templated, plain = tmp_path / "模板.xlsx", tmp_path / "逐行.xlsx"
+    new_package(templated, [_cards()])
+    new_package(plain, [_cards().expanded()])
+    with zipfile.ZipFile(templated) as a, zipfile.ZipFile(plain) as b:
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")
+    ws = openpyxl.load_workbook(templated)["评分表"]
+    # rows 1-2 plain; cards at rows 3-7 (甲), 8-9, 10-14 (乙), 15-19 (丙), 20-21
+    assert [ws.cell(r, 1).value for r in (3, 8, 10, 15, 20)] == ["甲评分表", " 前后空格 ", "乙评分表", "丙评分表",
+                                                                 "多行\n说明"]
+    assert (ws["C5"].value, ws["D5"].value, ws["C6"].value, ws["C7"].value) == (8, "A&B <1>", 2.5, 13)
+    # stored escaped, as Excel stores a literal _x0041_ (openpyxl does not decode it; Excel shows _x0041_ 照录)
+    assert ws["D12"].value == "_x005F_x0041_ 照录" and ws["C13"].value is True and ws["B21"].value == 1e-7
+    assert ws["C17"].value is None and ws["D17"].value is None       # NaN and a blank text: empty cells
+    assert {"A1:B1", "A3:D3", "A5:A6", "A8:C8", "A10:D10", "A12:A13", "A20:C20"} <= {str(m) for m in ws.merged_cells}
+    assert len(ws.merged_cells.ranges) == 1 + 3 * 2 + 2
+    assert (ws.row_dimensions[3].height, ws.row_dimensions[5].height, ws.row_dimensions[12].height,
+            ws.row_dimensions[17].height, ws.row_dimensions[9].height) == (26, 33, None, 48, 20)
+    assert ws["D6"].border.left.style == "thin" and ws["B8"].border.left.style is None   # bordered blanks only
 
 
 @pytest.mark.libreoffice

@@ -18,7 +18,8 @@ from engine.numbers import fmt_num
 from engine.rank import rank
 from engine.result import Result
 
-from .sheetspec import LINE_POINTS, PageSetup, SheetSpec, fit_heights, width_points
+from .sheetspec import (LINE_POINTS, PageSetup, Repeats, RowTemplate, SheetSpec, Slot, fit_heights,
+                        width_points)
 
 SCORE_CARDS, RANKINGS = "评分表", "排名表"
 NOT_ASSESSED = REASONS[_NOT_ASSESSED]   # an aggregate none of whose indicators applies: no 小计 row
@@ -26,6 +27,7 @@ LEVEL_HEADS = ("一级指标", "二级指标", "三级指标", "四级指标", "
 PORTRAIT_POINTS = (537.0, 745.0)   # A4 portrait less the margins (sheetspec.MARGINS), in points
 LO_CHAR_POINTS = 7.0
 MIN_SCALE = 50                     # a card too long for one page at this scale flows onto the next page
+TITLE_POINTS = 26.0
 MAX_BREAKS = 1026                  # Excel keeps at most this many manual page breaks on a sheet
 
 
@@ -39,7 +41,12 @@ def _fmt(decimals: int) -> str:
 
 
 def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
-    """One score card per unit, a page each, in the rubric's own table layout."""
+    """One score card per unit, a page each, in the rubric's own table layout.
+
+    Units whose cards have the same rows (the same variants apply, the same aggregates are assessed)
+    share one row template; each card is that template filled with the unit's values, so a
+    10 000-card sheet is written without building its 300 000 rows one cell at a time.
+    """
     depth = max(len(v.indicator.path) for ind in result.indicators for v in ind.variants)
     heads = ["指标"] if depth == 1 else [LEVEL_HEADS[d] if d < len(LEVEL_HEADS) else f"{d + 1}级指标"
                                          for d in range(depth)]
@@ -50,67 +57,69 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
     if L > 3:
         widths.update({c_rule: 26.0, c_work: 26.0})
     dp = result.settings.decimals
-    texts = [ind.explanations() for ind in result.indicators]
-    shown = [ind.shown for ind in result.indicators]
+    wrap = list(range(L)) + [c_rule, c_work]
+    fitted = [c for c in wrap if c >= L - 1]          # the columns whose wrapped text sets a row's height
+    n_units = len(result)
     node_index = {p: k for k, p in enumerate(result.node_paths)}
     last_leaf: dict[tuple, int] = {}                 # node path -> position of its last indicator
     for k, ind in enumerate(result.indicators):
         for v in ind.variants:
             for d in range(1, len(v.indicator.path)):
                 last_leaf[v.indicator.path[:d]] = k
+    closing = {k: sorted((p for p, at in last_leaf.items() if at == k and p in node_index), key=len, reverse=True)
+               for k in range(len(result.indicators))}
     sums_only = all(result.settings.method_for(d) == "sum" for d in range(1, depth + 1))
     grouped = any(result.groups.astype(str)) and not np.isnan(result.group_rank).all()
-    n_units = len(result)
 
-    rows: list[list] = []
-    kinds: dict[int, str] = {}
-    merges: list[tuple[int, int, int, int]] = []
-    heights: dict[int, float] = {}
-    breaks: list[int] = []
-    wrap = list(range(L)) + [c_rule, c_work]
-
-    def add(row: list, kind: str = "data", height: float | None = None) -> int:
-        r = len(rows)
-        rows.append(row + [None] * (ncols - len(row)))
-        if kind != "data":
-            kinds[r] = kind
-        if height:
-            heights[r] = height
-        return r
-
-    def span(r: int, c1: int, c2: int) -> None:
-        if c2 > c1:
-            merges.append((r, c1, r, c2))
-
-    # everything per unit read once, as plain lists (a 10 000-card sheet is built in a few seconds)
+    # every value a card shows, as one list over the units per row and column (the templates' slots)
     which = [ind.which.tolist() for ind in result.indicators]
-    points_of = [ind.points.tolist() for ind in result.indicators]
-    shown_of = [v.tolist() for v in shown]
-    closing = {k: sorted((p for p, at in last_leaf.items() if at == k and p in node_index), key=len, reverse=True)
-                for k in range(len(result.indicators))}
+    points_of = [_nums(ind.points) for ind in result.indicators]
+    shown_of = [_nums(ind.shown) for ind in result.indicators]
+    texts = [ind.explanations() for ind in result.indicators]
     node_points = {}
-    for p, node in node_index.items():
-        total = np.zeros(n_units)
-        for ind in result.indicators:
-            if ind.scored:
-                under = [j for j, v in enumerate(ind.variants) if v.indicator.path[:len(p)] == p]
-                total += np.where(np.isin(ind.which, under), np.nan_to_num(ind.points), 0)
-        node_points[p] = total.tolist()
-    node_values = result.nodes.T.tolist()
-    reasons = [[result.node_reason(i, k) for i in range(n_units)] if result.node_reasons[:, k].any() else None
-               for k in range(len(result.node_names))]
+    if sums_only:
+        for p, node in node_index.items():
+            total = np.zeros(n_units)
+            for ind in result.indicators:
+                if ind.scored:
+                    under = [j for j, v in enumerate(ind.variants) if v.indicator.path[:len(p)] == p]
+                    total += np.where(np.isin(ind.which, under), np.nan_to_num(ind.points), 0)
+            node_points[p] = total.tolist()
+    node_values = [_nums(col) for col in result.nodes.T]
+    reasons = [[REASONS[c] or None for c in codes] if codes.any() else None
+               for codes in result.node_reasons.T.astype(int)]
     sizes = dict(zip(*np.unique(result.groups.astype(str), return_counts=True)))
+    unit_names = [str(u) for u in result.units]
+    groups = [str(g) if g else "" for g in result.groups]
+    titles = [f"{u}评分表" for u in unit_names]
+    notes = [f"被考核单位：{u}" + (f"　　组别：{g}" if g else "") for u, g in zip(unit_names, groups)]
+    fulls, totals = _nums(result.full), _nums(result.total)
+    grades = [g or None for g in result.grade.tolist()]
     ranks_text = [_rank_text(result, i, grouped, sizes) for i in range(n_units)]
-    cards: list[tuple[int, int]] = []
 
-    for i in range(n_units):
-        top = len(rows)
-        if top:
-            breaks.append(top)
-        unit = str(result.units[i])
-        span(add([f"{unit}评分表"], "title", 26.0), 0, ncols - 1)
-        group = str(result.groups[i]) if result.groups[i] else ""
-        span(add([f"被考核单位：{unit}" + (f"　　组别：{group}" if group else "")], "note"), 0, ncols - 1)
+    def template(i: int) -> RowTemplate:
+        """The rows of unit i's card with Slots for what differs between units, read from lists
+        over all the units."""
+        rows: list[list] = []
+        kinds: list[str] = []
+        merges: list[tuple[int, int, int, int]] = []
+        columns: list[list] = []
+
+        def slot(column: list) -> Slot:
+            columns.append(column)
+            return Slot(len(columns) - 1)
+
+        def add(row: list, kind: str = "data") -> int:
+            rows.append(row + [None] * (ncols - len(row)))
+            kinds.append(kind)
+            return len(rows) - 1
+
+        def span(r: int, c1: int, c2: int) -> None:
+            if c2 > c1:
+                merges.append((r, c1, r, c2))
+
+        span(add([slot(titles)], "title"), 0, ncols - 1)
+        span(add([slot(notes)], "note"), 0, ncols - 1)
         add(heads + ["分值", "评分标准", "得分", "评分过程"], "head")
         keys: list[list] = []                          # per row: the merge key of each level column
         first = len(rows)
@@ -121,56 +130,92 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
                 path = v.path
                 row = [None] * ncols
                 row[:len(path)] = path
-                row[c_points] = _num(points_of[k][i])
+                row[c_points] = slot(points_of[k])
                 row[c_rule] = v.criteria or v.rule.text
-                row[c_score] = _num(shown_of[k][i])
-                row[c_work] = texts[k][i]
+                row[c_score] = slot(shown_of[k])
+                row[c_work] = slot(texts[k])
                 r = add(row)
                 span(r, len(path) - 1, L - 1)
                 keys.append([path[:d + 1] if d < len(path) - 1 else None for d in range(L)])
             for p in closing[k]:
                 node = node_index[p]
-                reason = reasons[node][i] if reasons[node] is not None else ""
-                if reason == NOT_ASSESSED:
+                if reasons[node] is not None and reasons[node][i] == NOT_ASSESSED:
                     continue
                 row = [None] * ncols
                 row[:len(p) - 1] = p[:-1]
                 row[len(p) - 1] = f"{p[-1]}小计"
-                row[c_points] = node_points[p][i] if sums_only else None
-                row[c_score] = _num(node_values[node][i])
-                row[c_work] = reason or None
+                row[c_points] = slot(node_points[p]) if sums_only else None
+                row[c_score] = slot(node_values[node])
+                row[c_work] = slot(reasons[node]) if reasons[node] is not None else None
                 r = add(row, "total")
                 span(r, len(p) - 1, L - 1)
                 keys.append([p[:d + 1] if d < len(p) - 1 else None for d in range(L)])
         _merge_levels(rows, keys, first, L, merges)
-        r = add(["总分"] + [None] * (L - 1) + [_num(result.full[i]), None, _num(result.total[i])], "total")
+        r = add(["总分"] + [None] * (L - 1) + [slot(fulls), None, slot(totals)], "total")
         span(r, 0, L - 1)
-        r = add(["等级"] + [None] * (L - 1) + [result.grade[i] or None], "total")
-        span(r, 0, L - 1)
-        span(r, L, ncols - 1)
-        r = add(["排名"] + [None] * (L - 1) + [ranks_text[i]], "total")
+        r = add(["等级"] + [None] * (L - 1) + [slot(grades)], "total")
         span(r, 0, L - 1)
         span(r, L, ncols - 1)
-        cards.append((top, len(rows)))
+        r = add(["排名"] + [None] * (L - 1) + [slot(ranks_text)], "total")
+        span(r, 0, L - 1)
+        span(r, L, ncols - 1)
+        fitted_heights = [_row_height(row, kind, columns, widths, fitted) for row, kind in zip(rows, kinds)]
+        return RowTemplate(rows=rows, kinds=kinds, merges=merges, values=columns, heights=fitted_heights)
 
-    fitted = fit_heights(rows, widths, [c for c in wrap if c >= L - 1])
-    heights.update((r, h) for r, h in fitted.items() if kinds.get(r, "data") in ("data", "total"))
-    tall = np.full(len(rows), LINE_POINTS)
-    for r, h in heights.items():
-        tall[r] = h
-    ends = np.concatenate([[0.0], np.cumsum(tall)])
-    card_heights = [ends[b] - ends[a] for a, b in cards]
+    # units with the same variants and the same unassessed aggregates have the same rows
+    marks = np.vstack([np.asarray(which).reshape(len(which), n_units),
+                       (result.node_reasons == _NOT_ASSESSED).T.reshape(-1, n_units)]).T
+    _, first_of, shape_of = np.unique(marks, axis=0, return_index=True, return_inverse=True)
+    shape_of = shape_of.ravel()
+    templates, card_heights = [], [1.0]
+    for t, i in enumerate(first_of.tolist()):
+        tpl = template(i)
+        members = np.flatnonzero(shape_of == t)
+        if len(members) < n_units:      # the template's columns over its own units only
+            tpl.values = [[col[j] for j in members.tolist()] for col in tpl.values]
+            tpl.heights = [[h[j] for j in members.tolist()] if type(h) is list else h for h in tpl.heights]
+        tall = np.zeros(len(members))
+        for h in tpl.heights:
+            tall += np.array([x or LINE_POINTS for x in h]) if type(h) is list else (h or LINE_POINTS)
+        card_heights.append(tall.max())
+        templates.append(tpl)
+    order = shape_of.tolist()
+    breaks, top = [], 0
+    for t in order[:MAX_BREAKS + 1]:
+        if top:
+            breaks.append(top)
+        top += len(templates[t].rows)
 
     # LibreOffice draws a character of the default font about 7 pt wide where Excel uses 5.25 pt:
     # measure with the wider so that the card fits the page width in both
     width = max(sum(width_points(w) for w in widths.values()), sum(widths.values()) * LO_CHAR_POINTS)
-    fit = min(1.0, PORTRAIT_POINTS[0] * 0.95 / width, PORTRAIT_POINTS[1] * 0.95 / max(card_heights, default=1))
+    fit = min(1.0, PORTRAIT_POINTS[0] * 0.95 / width, PORTRAIT_POINTS[1] * 0.95 / max(card_heights))
     page = PageSetup(title=name, landscape=False, fit_width=False, repeat_rows=0, breaks=breaks[:MAX_BREAKS],
                      scale=max(MIN_SCALE, math.floor(fit * 100)))
     formats = {c_points: "General", c_score: _fmt(dp)}
-    return SheetSpec(name=name, rows=rows, col_formats=formats, col_widths=widths, freeze=None, header_bold=False,
-                     autofilter=False, page=page, wrap_cols=wrap, row_heights=heights, merges=merges,
-                     row_styles=kinds, grid=True)
+    return SheetSpec(name=name, rows=[], col_formats=formats, col_widths=widths, freeze=None, header_bold=False,
+                     autofilter=False, page=page, wrap_cols=wrap, row_styles={}, grid=True,
+                     repeats=Repeats(templates=templates, order=order))
+
+
+def _row_height(row: list, kind: str, columns: list[list], widths: dict[int, float], fitted: list[int]):
+    """A card row's height in every card: fixed for the title, fitted to the wrapped text of data
+    and total rows (one height, or a list over the units where a slot's text decides), else None."""
+    if kind == "title":
+        return TITLE_POINTS
+    if kind not in ("data", "total"):
+        return None
+    own = fit_heights([[None if type(v) is Slot else v for v in row]], widths, fitted).get(0)
+    varying = [(c, columns[v]) for c, v in enumerate(row) if type(v) is Slot and c in fitted]
+    if not varying:
+        return own
+    out = [own or 0.0] * len(varying[0][1])
+    for c, column in varying:
+        distinct = list(dict.fromkeys(column))
+        need = fit_heights([[x] for x in distinct], {0: widths[c]}, [0])   # texts repeat: each measured once
+        height = {x: need.get(j, 0.0) for j, x in enumerate(distinct)}
+        out = [max(h, height[x]) for h, x in zip(out, column)]
+    return [h or None for h in out]
 
 
 def _merge_levels(rows: list[list], keys: list[list], first: int, levels: int, merges: list) -> None:
@@ -210,9 +255,13 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
     groups = result.groups.astype(str)
     # a group of one unit has nothing to rank (附表3: each zone its own group)
     labels = [g for g in dict.fromkeys(groups.tolist()) if g and (groups == g).sum() > 1]
-    rows: list[list] = []
-    kinds: dict[int, str] = {}
     width = 3 + max(len(m[3]) for m in measures)
+    units = [str(u) for u in result.units]
+    widths = {0: 6.0, 1: float(max(8, min(30, max((len(u) * 2 for u in units), default=8) + 2)))}
+    widths.update({c: 11.0 for c in range(2, width)})
+    # each table: its caption and head (a template used once), then a row per unit (a template of slots)
+    templates: list[RowTemplate] = []
+    order: list[int] = []
     number = 0
     for title, basis, values, beside in measures:
         scopes = [("全部单位", np.ones(len(result), bool))] + [(g, groups == g) for g in labels]
@@ -220,26 +269,33 @@ def ranking_tables(result: Result, name: str = RANKINGS) -> SheetSpec:
             number += 1
             shown_dp = dp + (2 if basis is not values else 0)      # 得分率 ties as shown, in percent
             ranks = rank(np.where(members, basis, np.nan), method, decimals=shown_dp).rank
-            if rows:
-                rows.append([])
-            kinds[len(rows)] = "caption"
-            rows.append([f"表{number}　{title}排名（{scope}）"])
-            kinds[len(rows)] = "head"
-            rows.append(["排名", "单位", title] + [b for b, _ in beside])
+            head = ["排名", "单位", title] + [b for b, _ in beside]
+            top = [[f"表{number}　{title}排名（{scope}）"], head]
+            kinds = ["caption", "head"] if not templates else ["data", "caption", "head"]
+            top = top if not templates else [[]] + top
+            tall = fit_heights([head], widths, list(range(width))).get(0)
+            templates.append(RowTemplate(rows=top, kinds=kinds, merges=[], values=[],
+                                         heights=[None] * (len(top) - 1) + [tall]))
+            order.append(len(templates) - 1)
             idx = np.flatnonzero(members)
             idx = idx[np.lexsort((idx, np.where(np.isnan(ranks[idx]), np.inf, ranks[idx])))]
-            for i in idx.tolist():
-                rows.append([_num(ranks[i]), str(result.units[i]), _num(values[i])]
-                            + [_num(v[i]) for _, v in beside])
-    widths = {0: 6.0, 1: float(max(8, min(30, max((len(str(u)) * 2 for u in result.units), default=8) + 2)))}
-    widths.update({c: 11.0 for c in range(2, width)})
-    heads = [r for r, k in kinds.items() if k == "head"]
-    heights = {heads[r]: h for r, h in fit_heights([rows[r] for r in heads], widths, list(range(width))).items()}
+            columns = [_nums(ranks[idx]), [units[i] for i in idx.tolist()], _nums(values[idx])] + \
+                [_nums(v[idx]) for _, v in beside]
+            templates.append(RowTemplate(rows=[[Slot(c) for c in range(len(columns))]], kinds=["data"], merges=[],
+                                         values=columns, heights=[None]))
+            order += [len(templates) - 1] * len(idx)
     formats = {0: "0", **{c: _fmt(dp) for c in range(2, width)}, **({3: "0.00%"} if by_share else {})}
-    return SheetSpec(name=name, rows=rows, col_formats=formats,
+    return SheetSpec(name=name, rows=[], col_formats=formats,
                      col_widths=widths, freeze=None, header_bold=False, autofilter=False,
                      page=PageSetup(title=name, landscape=False, repeat_rows=0), wrap_cols=[1],
-                     row_heights=heights, row_styles=kinds, grid=True)
+                     grid=True, repeats=Repeats(templates=templates, order=order))
+
+
+def _nums(values: np.ndarray) -> list:
+    """A column's cells as _num makes them, a float column without a call per value."""
+    if values.dtype.kind == "f":
+        return [None if x != x else x for x in values.tolist()]
+    return [_num(x) for x in values.tolist()]
 
 
 def report_sheets(result: Result) -> list[SheetSpec]:

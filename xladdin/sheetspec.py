@@ -6,7 +6,7 @@ Plain data, no I/O, so every host writes the same thing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -61,6 +61,36 @@ class Formula(NamedTuple):
     cached: object = None
 
 
+class Slot(int):
+    """A template cell filled from each copy's values: the int is the number of its column in
+    RowTemplate.values."""
+
+
+@dataclass
+class RowTemplate:
+    """Rows that repeat once per copy, the same in every copy but for their Slot cells and row
+    heights (a score card per unit: the rubric's rows with each unit's scores and texts)."""
+
+    rows: list[list]        # cell values as in SheetSpec.rows; a Slot marks a value that differs per copy
+    kinds: list[str]        # per row, as SheetSpec.row_styles: data | head | total | title | caption | note
+    merges: list[tuple[int, int, int, int]]     # rows counted from the template's first row
+    values: list[list]      # per Slot, its value in each copy of this template, in sheet order
+    heights: list           # per row, its height in points: one for all copies, a list per copy, or None
+
+
+@dataclass
+class Repeats:
+    """Sheet rows made of copies of row templates, one after the other below SheetSpec.rows.
+
+    The package writer renders each template's XML once and fills in the values of every copy a
+    column at a time, instead of writing hundreds of thousands of cells one by one;
+    ``SheetSpec.expanded`` turns them into plain rows for hosts that write cell by cell.
+    """
+
+    templates: list[RowTemplate]
+    order: list[int]        # the template of each copy, in sheet order
+
+
 @dataclass
 class SheetSpec:
     """An owned sheet, replaced whole on every write.
@@ -85,6 +115,28 @@ class SheetSpec:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based inclusive ranges
     row_styles: dict[int, str] = field(default_factory=dict)  # row -> title | caption | note | head | total
     grid: bool = False  # thin borders round the cells of data, head and total rows
+    repeats: Repeats | None = None  # more rows after `rows`, as copies of row templates
+
+    def expanded(self) -> SheetSpec:
+        """The same sheet with its repeated rows written out as plain rows, merges and heights."""
+        if self.repeats is None:
+            return self
+        rows, merges = list(self.rows), list(self.merges)
+        heights, kinds = dict(self.row_heights), dict(self.row_styles)
+        templates = self.repeats.templates
+        seen = [0] * len(templates)
+        for t in self.repeats.order:
+            tpl, top, j = templates[t], len(rows), seen[t]
+            seen[t] += 1
+            for k, (row, kind, h) in enumerate(zip(tpl.rows, tpl.kinds, tpl.heights)):
+                rows.append([tpl.values[v][j] if type(v) is Slot else v for v in row])
+                if kind != "data":
+                    kinds[top + k] = kind
+                h = h[j] if type(h) is list else h
+                if h:
+                    heights[top + k] = h
+            merges += [(top + r1, c1, top + r2, c2) for r1, c1, r2, c2 in tpl.merges]
+        return replace(self, rows=rows, merges=merges, row_heights=heights, row_styles=kinds, repeats=None)
 
 
 @dataclass

@@ -25,7 +25,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from xladdin.sheetspec import FOOTER, HEADER_FONT, MARGINS, CellPatch, ChartSpec, Formula, PageSetup, SheetSpec
+from xladdin.sheetspec import (FOOTER, HEADER_FONT, MARGINS, CellPatch, ChartSpec, Formula, PageSetup, Repeats,
+                               RowTemplate, SheetSpec, Slot)
 
 __all__ = ["PackageError", "write_package", "new_package", "check_members", "open_package", "package_errors",
            "sheet_parts",
@@ -112,6 +113,8 @@ def _clean_text(s: str) -> str:
 
 
 def _xml_text(s: str) -> str:
+    if s.isprintable() and "_x" not in s:   # the common case (no control character): only & < > to escape
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if _SPECIAL.search(s) is None:
         return s
     return _clean_text(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -656,6 +659,10 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
     rows = spec.rows
     ncols = max(map(len, rows), default=0) or 1
     nrows = len(rows)
+    repeats = spec.repeats
+    if repeats is not None:
+        ncols = max([ncols] + [len(r) for t in repeats.templates for r in t.rows])
+        nrows += sum(len(repeats.templates[t].rows) for t in repeats.order)
     letters = [_col_letter(i) for i in range(ncols)]
     kinds = _row_styles(spec, styles, ncols)
     kind_of = dict(spec.row_styles)
@@ -695,12 +702,20 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
             elif grid:
                 out.append(f'<c r="{letters[ci]}{rn}"{styles_row[ci]}/>')
         out.append("</row>")
+    if repeats is not None:
+        for pieces in _repeated_rows(spec, repeats, kinds, letters, texts):
+            out.extend(pieces)
     out.append("</sheetData>")
     if spec.autofilter and nrows:
         out.append(f'<autoFilter ref="{_range_ref(0, 0, nrows - 1, ncols - 1)}"/>')
-    if spec.merges:
-        out.append(f'<mergeCells count="{len(spec.merges)}">')
+    merges = len(spec.merges) + (sum(len(repeats.templates[t].merges) for t in repeats.order)
+                                 if repeats is not None else 0)
+    if merges:
+        out.append(f'<mergeCells count="{merges}">')
         out.extend(f'<mergeCell ref="{_range_ref(*m)}"/>' for m in spec.merges)
+        if repeats is not None:
+            for pieces in _repeated_merges(repeats, len(spec.rows)):
+                out.extend(pieces)
         out.append("</mergeCells>")
     if nrows > 1:
         for prio, c in enumerate(col for col in spec.color_scale_cols if 0 <= col < ncols):
@@ -720,6 +735,157 @@ def _sheet_xml(spec: SheetSpec, styles: _Styles, drawing_rid: str | None, select
         out.append(f'<legacyDrawing r:id="{notes_rid}"/>')
     out.append("</worksheet>")
     return _DECL + "".join(out).encode("utf-8")
+
+
+class _Pieces:
+    """XML that is the same in every copy of a row template but for some pieces: the fixed text
+    between them, and each piece's text in every copy (a column over the copies)."""
+
+    def __init__(self, copies: int):
+        self.copies = copies
+        self.fixed = [""]
+        self.columns: list[list[str]] = []
+
+    def text(self, xml: str) -> None:
+        self.fixed[-1] += xml
+
+    def column(self, texts: list[str]) -> None:
+        self.columns.append(texts)
+        self.fixed.append("")
+
+    def each(self) -> Iterable[list[str]]:
+        """The XML of every copy in turn, as the fixed text with the copy's pieces slotted in (one
+        list, refilled for each copy: extend the output with it, the sheet is joined once)."""
+        if not self.columns:
+            yield from [self.fixed] * self.copies
+            return
+        buf = [""] * (2 * len(self.fixed) - 1)
+        buf[0::2] = self.fixed
+        for pieces in zip(*self.columns):
+            buf[1::2] = pieces
+            yield buf
+
+
+def _slot_tails(column: list, texts: dict[str, str]) -> list[str] | None:
+    """What follows `<c r=".." s=".."` for each value of a bordered slot cell, or None when a value
+    is neither a finite float, text nor blank (such a column is written a whole cell at a time)."""
+    out = []
+    seen: dict[float, str] = {}      # scores repeat; 0.0 is never looked up (it would find -0.0)
+    for v in column:
+        t = type(v)
+        if t is float and v - v == 0.0:
+            tail = seen.get(v)
+            if tail is None or not v:
+                tail = seen[v] = f"><v>{v!r}</v></c>"
+            out.append(tail)
+        elif v is None:
+            out.append("/>")
+        elif t is str and len(v) <= 32767:
+            frag = texts.get(v)
+            if frag is None:
+                frag = texts[v] = _inline(v)
+            out.append(f' t="inlineStr">{frag}</c>')
+        else:
+            return None
+    return out
+
+
+def _whole_cell(ref: str, style: str, v, grid: bool, texts: dict[str, str]) -> str:
+    """A cell as the row-by-row writer writes it (a blank one only in a bordered row)."""
+    if type(v) is str and len(v) <= 32767:
+        frag = texts.get(v)
+        if frag is None:
+            frag = texts[v] = _inline(v)
+        return f'<c r="{ref}"{style} t="inlineStr">{frag}</c>'
+    if v is None:
+        return f'<c r="{ref}"{style}/>' if grid else ""
+    return _cell_xml(ref, style, v)
+
+
+def _template_rows(tpl: RowTemplate, starts: list[int], spec: SheetSpec, kinds: dict[str, list[str]],
+                   letters: list[str], texts: dict[str, str]) -> _Pieces:
+    """The <row> elements of every copy of one template (its copies start at 0-based ``starts``),
+    byte for byte what writing the expanded rows one cell at a time gives."""
+    xml = _Pieces(len(starts))
+    tall: dict = {}
+
+    def height(h) -> str:
+        if h not in tall:
+            tall[h] = f' ht="{h:g}" customHeight="1"' if h else ""
+        return tall[h]
+
+    for k, (row, kind, h) in enumerate(zip(tpl.rows, tpl.kinds, tpl.heights)):
+        styles_row = kinds[kind]
+        grid = spec.grid and kind in _GRID_KINDS
+        rn = [str(s + k + 1) for s in starts]
+        xml.text('<row r="')
+        xml.column(rn)
+        xml.text('"')
+        if type(h) is list:
+            xml.column([height(x) for x in h])
+        else:
+            xml.text(height(h))
+        xml.text(">")
+        for ci, v in enumerate(row):
+            letter, style = letters[ci], styles_row[ci]
+            if type(v) is Slot:
+                tails = _slot_tails(tpl.values[v], texts) if grid else None
+                if tails is None:
+                    xml.column([_whole_cell(letter + r, style, x, grid, texts) for r, x in zip(rn, tpl.values[v])])
+                    continue
+                xml.text(f'<c r="{letter}')
+                xml.column(rn)
+                xml.text(f'"{style}')
+                xml.column(tails)
+                continue
+            cell = _whole_cell(letter + "\0", style, v, grid, texts)
+            if cell:
+                before, after = cell.split("\0", 1)
+                xml.text(before)
+                xml.column(rn)
+                xml.text(after)
+        xml.text("</row>")
+    return xml
+
+
+def _repeated_rows(spec: SheetSpec, repeats: Repeats, kinds: dict[str, list[str]], letters: list[str],
+                   texts: dict[str, str]) -> Iterable[list[str]]:
+    """The <row> elements of every copy in sheet order, each template's XML made once."""
+    starts = _copy_starts(repeats, len(spec.rows))
+    made = [_template_rows(t, at, spec, kinds, letters, texts).each() for t, at in zip(repeats.templates, starts)]
+    for t in repeats.order:
+        yield next(made[t])
+
+
+def _repeated_merges(repeats: Repeats, first: int) -> Iterable[list[str]]:
+    """The <mergeCell> elements of every copy in sheet order."""
+    made = []
+    for tpl, at in zip(repeats.templates, _copy_starts(repeats, first)):
+        xml = _Pieces(len(at))
+        row_numbers = {}
+        for r1, c1, r2, c2 in tpl.merges:
+            for r in (r1, r2):
+                if r not in row_numbers:
+                    row_numbers[r] = [str(s + r + 1) for s in at]
+            xml.text(f'<mergeCell ref="{_col_letter(c1)}')
+            xml.column(row_numbers[r1])
+            if (r1, c1) != (r2, c2):
+                xml.text(f":{_col_letter(c2)}")
+                xml.column(row_numbers[r2])
+            xml.text('"/>')
+        made.append(xml.each())
+    for t in repeats.order:
+        yield next(made[t])
+
+
+def _copy_starts(repeats: Repeats, first: int) -> list[list[int]]:
+    """The 0-based first row of every copy, per template."""
+    starts: list[list[int]] = [[] for _ in repeats.templates]
+    r = first
+    for t in repeats.order:
+        starts[t].append(r)
+        r += len(repeats.templates[t].rows)
+    return starts
 
 
 def _page_xml(page: PageSetup) -> str:

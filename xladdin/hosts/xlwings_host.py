@@ -172,7 +172,7 @@ class XlwingsHost:
                 ws.clear()
                 for chart in reversed(list(ws.charts)):  # last first: deleting renumbers the rest
                     chart.delete()
-            self._fill(ws, spec)
+            self._fill(ws, spec.expanded())    # score cards come as row templates
         for patch in patches:
             ws = self.book.sheets[patch.sheet]
             for (r, c), value in patch.cells.items():
