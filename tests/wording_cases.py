@@ -320,15 +320,17 @@ OTHER = [
     # the floor keeps its minus: 2 points, 5 errors → 2 - 2.5 = -0.5; 20 errors → -8, floored at -4.
     ("最低得负4分", 2, "每发现一处错误扣0.5分，本项最低得-4分", "deduct", True,
      [((0,), 2), ((5,), -0.5), ((12,), -4), ((20,), -4)]),
-    # a ratio has no cut-off: 不足60%不得分 cannot be written, so the proposal must not be sure.
-    ("不足60不得分按比例", 10, "完成率不足60%的不得分，60%以上按完成比例得分", None, False, []),
+    # a ratio with a cut-off (min=60%): below 60% nothing; from 60% on points × rate, not rescaled from 60%:
+    # 59% → 0; 60% → 6; 85% → 8.5; above 100% → 10.
+    ("不足60不得分按比例", 10, "完成率不足60%的不得分，60%以上按完成比例得分", "ratio", True,
+     [((0.59,), 0), ((0.6,), 6), ((0.85,), 8.5), ((1.2,), 10)]),
     # relative to a benchmark input: 5 × 12 ÷ 15 = 4; at or above the provincial average full points.
     ("高于全省平均按比例", 5, "人均办案数高于全省平均水平的得满分，低于的按比例得分", "ratio", True,
      [((12, 15), 4), ((15, 15), 5), ((18, 15), 5), ((3, 15), 1)]),
-    # per article at each level with a cap: a bonus by level counts one level once, so never sure;
-    # the cap is kept (国家级 once is 1, never above 2).
-    ("逐篇按级别加分封顶", 2, "信息报送被省级采用1篇加0.5分，被国家级采用1篇加1分，最多加2分", "bonus", False,
-     [(("省级",), 0.5), (("国家级",), 1)]),
+    # per article at each level (by=count), inputs the 省级 and 国家级 counts in the order written:
+    # 1 省级 → 0.5; 1 国家级 → 1; 2 + 1 → 2; 3 + 1 → 2.5, capped at 2.
+    ("逐篇按级别加分封顶", 2, "信息报送被省级采用1篇加0.5分，被国家级采用1篇加1分，最多加2分", "bonus", True,
+     [((1, 0), 0.5), ((0, 1), 1), ((2, 1), 2), ((3, 1), 2)]),
     ("完成未完成是否", 3, "完成目标任务的得满分，未完成的不得分", "pass", True, [(("是",), 3), (("否",), 0)]),
     ("完成未完成不涉及", 3, "完成目标任务的得满分，未完成的不得分，不涉及的得满分", "pass", True,
      [(("是",), 3), (("否",), 0), (("不涉及",), 3)]),

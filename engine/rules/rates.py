@@ -69,13 +69,16 @@ class _RateRule(ColumnWorking, Rule):
 
 
 class RatioRule(_RateRule):
-    """points × numerator / denominator; above 100%: full points (or 0 with over=0)."""
+    """points × numerator / denominator; above 100%: full points (or 0 with over=0); below a
+    cut-off (min=60%: 不足60%不得分), 0."""
 
     KIND: ClassVar[str] = "ratio"
     NAMES: ClassVar[tuple[str, ...]] = ("比例", "比率", "完成比例")
-    OPTIONS: ClassVar[dict[str, str]] = {"over": "over", "超出": "over", **RATE_OPTIONS}
+    OPTIONS: ClassVar[dict[str, str]] = {"over": "over", "超出": "over", "min": "min", "门槛": "min",
+                                         "起评": "min", **RATE_OPTIONS}
 
     over: Literal["full", "0", "error"] = "full"
+    min: Decimal | None = None          # a rate below this scores 0; at or above it, points × rate
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RatioRule":
@@ -84,7 +87,15 @@ class RatioRule(_RateRule):
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
             raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
-        return cls(text=text, over=over.get(opts.get("over", "full")), **rate_options(text, segments, opts))
+        cut = None
+        if "min" in opts:
+            try:
+                cut = number(opts["min"], "门槛")
+            except ValueError as exc:
+                raise clause_error(text, segments[0], str(exc)) from None
+            if not 0 < cut <= 1:
+                raise clause_error(text, segments[0], f"min（门槛）应在0到100%之间（不含0），而不是「{opts['min']}」")
+        return cls(text=text, over=over.get(opts.get("over", "full")), min=cut, **rate_options(text, segments, opts))
 
     def rate_bounds(self):
         return (Interval(lo=Decimal(1), pct=True),)     # above 100%: full points (over=)
@@ -94,7 +105,9 @@ class RatioRule(_RateRule):
                 "error": "超过100%视为数据有误"}[self.over]
         full = fmt_num(points) if points is not None else "分值"
         zero = "；分子分母均为0视为全部完成，得满分" if self.over != "0" else "；分母为0视为数据有误"
-        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{zero}"
+        cut = (f"；比率低于{fmt_pct(self.min)}不得分（达到{fmt_pct(self.min)}起按比率×分值计，不从门槛起折算）"
+               if self.min is not None else "")
+        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{cut}{zero}"
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
@@ -112,6 +125,8 @@ class RatioRule(_RateRule):
             full = ops.const(pts)
             s = ops.round(r * full, ctx.decimals)
             s = ops.where(above, full if self.over == "full" else full * 0, s)
+            if self.min is not None:
+                s = ops.where(ops.cmp(r, "<", ops.const(self.min)), full * 0, s)
             return [s, r, above]
         s, r, above = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         if two:
@@ -139,6 +154,8 @@ class RatioRule(_RateRule):
                 res.append(f"{ctx.label}={rates[i]}>100%，{tail}")
             elif value[i] == 1:
                 res.append(f"{ctx.label}={rates[i]}，得满分")
+            elif self.min is not None and value[i] < float(self.min):
+                res.append(f"{ctx.label}={rates[i]}，低于门槛{fmt_pct(self.min)}，不得分")
             else:
                 res.append(f"{ctx.label}={rates[i]}<100%，按完成比例得分：{full}×{pct[i]}={scores[i]}分")
         return res
@@ -440,9 +457,12 @@ class ThresholdRule(_RateRule):
         return f"按第1个输入（两个输入时为{two}）依次判断，取第一个满足的区间：{'；'.join(parts)}{tail}"
 
     def share_table(self) -> bool:
-        """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%."""
+        """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%.
+        A clause on values below 0 (负增长 → <0%) says the value is a growth rate, not a share."""
         bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
-        return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds)
+        negative = any(iv.lo is None and iv.hi is not None and iv.hi <= 0 for iv, _ in self.clauses)
+        return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds) \
+            and not negative
 
     def rate_bounds(self):
         return tuple(iv for iv, _ in self.clauses) if any(iv.pct for iv, _ in self.clauses) else None
