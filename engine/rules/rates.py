@@ -617,6 +617,7 @@ class RelativeRule(_RateRule):
 
     to: Literal["max", "min"] | Decimal = "max"
     among: Literal["all", "group"] = "all"
+    to_pct: bool = False                # to=28%: a rate benchmark, shown as a percent
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RelativeRule":
@@ -630,12 +631,13 @@ class RelativeRule(_RateRule):
         among = AMONG.get(opts.get("among", "all"))
         if among is None:
             raise clause_error(text, segments[0], f"among（比较范围）应为 all/group（全部/组内），而不是「{opts.get('among')}」")
-        return cls(text=text, to=to, among=among, **rate_options(text, segments, opts))
+        return cls(text=text, to=to, among=among, to_pct="%" in opts.get("to", ""), **rate_options(text, segments, opts))
 
     def reading(self, points):
         where = "本组" if self.among == "group" else "所有被考核单位中"
         if isinstance(self.to, Decimal):
-            ref, expr = f"基准值{fmt_num(self.to)}", f"本单位值÷基准值{fmt_num(self.to)}"
+            to = fmt_pct(self.to) if self.to_pct else fmt_num(self.to)
+            ref, expr = f"基准值{to}", f"本单位值÷基准值{to}"
         elif self.to == "min":
             ref, expr = f"{where}的最低值", f"{where}的最低值÷本单位值"
         else:
@@ -670,7 +672,8 @@ class RelativeRule(_RateRule):
         return out
 
     def explain_many(self, out, idx, points, ctx):
-        values, bests, scores = out.shown("value"), out.shown("best"), out.shown("score", ctx.decimals)
+        values, bests = out.shown("value", pct=self.to_pct), out.shown("best", pct=self.to_pct)
+        scores = out.shown("score", ctx.decimals)
         capped = (out.extra["share"] > 1).tolist()
         word = "基准值" if isinstance(self.to, Decimal) else ("最低值" if self.to == "min" else "最高值")
         full = fmt_num(points)

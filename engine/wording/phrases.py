@@ -126,6 +126,10 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
         elif ty in ("sym", "cmp"):
             pend_op = tok.value
         elif ty == "num":
+            if step is not None and step.per is None and step.iv is None and nxt is not None and nxt.type == "num" \
+                    and nxt.pct and tok.pct:
+                step.iv = _iv(">=" if step.value == "below" else "<=", tok.value, True)   # 每低于100%一个百分点
+                continue
             if step is not None and step.per is None:
                 step.per = tok
                 continue
@@ -335,7 +339,7 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
                 out.arms.append(Arm("outcome", cond, f))
                 cond = None
             elif f.kind == "step":
-                step = replace(f, iv=cond.iv if cond is not None and cond.kind == "cond" else None)
+                step = replace(f, iv=cond.iv if cond is not None and cond.kind == "cond" else f.iv)
             elif f.kind == "each":
                 each = f
             elif f.kind == "amount":

@@ -343,12 +343,15 @@ def build_step(w: Wording) -> Draft | None:
         return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
     if any(a.cond.iv.lo is not None and a.cond.iv.hi is not None and a.cond.iv.lo != a.cond.iv.hi for a in full_arms):
         return None                   # full within 95%-105%: a deviation both ways, not one step
-    if not full_arms and any(a.cond is not None and a.cond.kind in ("label", "neg") for a in w.outcomes("full")):
-        return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
-    if not full_arms and step.iv is not None and step.iv.hi is None and step.iv.lo is not None \
-            and not step.iv.lo_open and step.value == "below":
-        full_arms = [Arm("outcome", Fact("cond", iv=step.iv), Fact("outcome", value="full"))]   # 不低于98%，每下降…
     counted = not step.per.pct and step.per.unit not in ("", "分")
+    if not counted and not full_arms and any(a.cond is not None and a.cond.kind in ("label", "neg")
+                                             for a in w.outcomes("full")):
+        return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
+    start = _step_start(step)
+    if not full_arms and start is not None:
+        full_arms = [Arm("outcome", Fact("cond", iv=start), Fact("outcome", value="full"))]   # 不低于98%，每下降…
+    if not step.per.pct and not step.per.unit and any(a.cond.iv.pct for a in full_arms + zero_arms):
+        return None                   # 每少办结1件 against a rate target: the step is not in the target's units
     if counted and full_arms and not any(a.cond.iv.pct for a in full_arms + zero_arms) and not zero_arms:
         # 达到10家以上的得满分，每少1家扣0.5分: steps below (or above) a target count
         unit = step.per.unit
@@ -368,8 +371,10 @@ def build_step(w: Wording) -> Draft | None:
             return None
         # 每少1人扣1分: a count of the shortfall, each one off (no reference value to measure from)
         what = ("缺少" if step.value == "below" else "超出") + step.per.unit + "数"
-        return Draft(f"deduct each={fmt_num(each_pts)}", [(what, "个数")],
-                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，扣完为止"])
+        capped = f" cap={fmt_num(cap)}" if cap is not None and cap < P else ""
+        return Draft(f"deduct each={fmt_num(each_pts)}{capped}", [(what, "个数")],
+                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，"
+                      + (f"最多扣{fmt_num(cap)}分" if capped else "扣完为止")])
     if counted:
         return None                   # a count step (每少1人) against a rate target: not one measure
     if step.value == "below":
@@ -391,8 +396,6 @@ def build_step(w: Wording) -> Draft | None:
             [said + (f"，最多扣{fmt_num(cap)}分" if cap is not None else "")])]
         return newer + _staircase(w, "below", target, per, each_pts, cap, rnd, zero_arms, said)
     # above: the metric grows bad (调整率, 结余率)
-    if not full_arms and step.iv is not None and step.iv.lo is None and step.iv.hi is not None:
-        full_arms = [Arm("outcome", Fact("cond", iv=step.iv), Fact("outcome", value="full"))]   # 控制在5%以内，每超过…
     target = _full_at(full_arms, low=False) if full_arms else Decimal(0)
     if target is None:
         return None
@@ -418,6 +421,25 @@ def build_step(w: Wording) -> Draft | None:
     if w.rate:
         reading.insert(0, w.rate.text())
     return Draft(rule, w.rate_inputs(), reading, doubts)
+
+
+def _step_start(step: Fact) -> Interval | None:
+    """Where a step starts when only the condition before it says so: 不低于98%，每下降… (≥98%),
+    低于95%的，每低… (≥95%), 控制在5%以内，每超过… (≤5%), 超过3%的，每超过… (≤3%)."""
+    iv = step.iv
+    if iv is None or (iv.lo is None) == (iv.hi is None):
+        return None
+    if step.value == "below":
+        if iv.lo is not None and not iv.lo_open:
+            return iv
+        if iv.hi is not None and iv.hi_open:
+            return Interval(lo=iv.hi, pct=iv.pct)
+    if step.value == "above":
+        if iv.hi is not None and not iv.hi_open:
+            return iv
+        if iv.lo is not None and iv.lo_open:
+            return Interval(hi=iv.lo, pct=iv.pct)
+    return None
 
 
 def _num_rule(v: Decimal, pct: bool) -> str:
@@ -725,6 +747,12 @@ def build_table(w: Wording) -> Draft | None:
         return None
     other = [a for a in w.arms if a.kind == "outcome" and a not in arms and a.cond is not None
              and a.cond.kind not in ("else",)]
+    doubts = []
+    if len(other) == 1 and other[0].cond.kind == "neg" and score_of(other[0], w.points) == 0 \
+            and not any(a.cond is not None and a.cond.kind == "else" for a in w.arms):
+        # 不少于2次的得满分，1次的得1分，未召开的不得分: the 未… case is read as every other value
+        doubts.append(f"「{other[0].cond.text}」按其余情况（不在以上各档的值）不得分理解")
+        other = []
     if other:
         return None
     P = w.points
@@ -745,9 +773,8 @@ def build_table(w: Wording) -> Draft | None:
         return Draft("rank " + "; ".join(clauses) + " by=rank", [("名次", "数值")],
                      ["按名次得分（输入填名次）：" + "，".join(words)])
     otherwise = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
-                      and a.cond.kind == "else"), None)
+                      and a.cond.kind in ("else", "neg")), None)
     metric = w.metric()
-    doubts = []
     settled = _settle_shared([a.cond for a in arms])
     arms = [replace(a, cond=replace(a.cond, iv=iv)) for a, iv in zip(arms, settled)]
     fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
@@ -842,7 +869,10 @@ def build_manual(w: Wording) -> Draft | None:
     if any(a.kind in ("step", "each") for a in w.arms):
         return None
     reading = ["符合要求得满分，否则由评分人酌情扣分（输入评分，须在0到分值之间）"]
-    return Draft("manual", [(w.name or "评分", "评分")], reading)
+    amounts = [a for a in w.arms if a.kind == "amount"]
+    ranged = bool(amounts) and all(a.result.iv.lo != a.result.iv.hi for a in amounts)   # 视情扣1—3分: the range is the assessor's
+    return Draft("manual", [(w.name or "评分", "评分")], reading,
+                 uses=frozenset({"outcome", "amount"}) if ranged else None)
 
 
 def _unnegated(text: str) -> str:
@@ -1142,7 +1172,7 @@ def build(w: Wording) -> Draft | None:
 
 
 # Which arms each kind of rule accounts for: any other arm is wording the rule leaves out.
-_USES = {"threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
+_USES = {"manual": {"outcome"}, "threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
          "ratio": {"outcome"}, "deduct": {"each", "amount", "outcome", "step"}, "bonus": {"each", "amount", "outcome"},
          "rank": {"step", "outcome"}}
 

@@ -256,6 +256,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                     toks.append(Tok("incl", incl1, t[j:j2]))
                     i = j2 + len(post)
             continue
+        if ch in V.NUMERALS and t.startswith(("个百分点", "百分点"), i + 1):
+            flush()                               # 一个百分点: a step of 1 percentage point
+            word = "个百分点" if t.startswith("个百分点", i + 1) else "百分点"
+            toks.append(Tok("num", Decimal(V.NUMERALS[ch]) / 100, t[i:i + 1 + len(word)], word))
+            i += 1 + len(word)
+            continue
         if ch in V.NUMERALS and i + 1 < len(t) and t[i + 1] in V.MEASURES:
             flush()
             toks.append(Tok("num", Decimal(V.NUMERALS[ch]), t[i:i + 2], t[i + 1]))

@@ -74,13 +74,14 @@ GROUP = ("组内", "本组", "同组")
 NOT_APPLICABLE = ("不涉及", "不适用", "无此项", "无该项")
 NA_EXCLUDE = ("不参与考核", "不纳入考核", "不考核", "不计入", "不参与评分", "不参加考核")
 # Levels of a bonus table (国家级3分、省级2分), highest first.
-HONOUR_LEVELS = ("国家级", "部级", "省级", "市级", "区级", "县级")
+HONOUR_LEVELS = ("国家级", "全国", "部级", "省级", "市级", "区级", "县级")
 
 # A started step counts in full: 不足5%的按5%计算.
 # Rates rounded before use: 先四舍五入到0.01% → 2 decimals of a percent.
 RATE_ROUNDING = re.compile(r"(?:先)?(?:四舍五入|保留)(?:到|至)?(0\.(0*)1|1)%")
 # 按满意率×分值计分 and the like: points in proportion to a rate.
-PROPORTION = re.compile(r"按[^,;。]{0,12}?(?:率|比例|比率|比值|/目标值)\*?(?:分值|权重分?|满分)?(?:计分|得分|计算得分)")
+PROPORTION = re.compile(r"按[^,;。]{0,12}?(?:率|比例|比率|比值|/目标值)(?:\*|乘以)?(?:本项|该项)?(?:分值|权重分?|满分)?"
+                        r"(?:计分|得分|计算得分)")
 # Restatements in brackets that add nothing to the reading: (含90%), (不含6分), (含两端), (0.1分).
 RESTATED = re.compile(r"\((?:不)?含(?:两端|本数|\d+(?:\.\d+)?(?:%|分|个百分点)?)\)|\(\d+(?:\.\d+)?分\)")
 STARTED = re.compile(r"[(]?不足(\d+(?:\.\d+)?)(%|个百分点|百分点)?(?:的部分|的)?[,]?按(?:\1(?:%|个百分点|百分点)?|一档)计(?:算)?[)]?")
@@ -91,7 +92,7 @@ SUBPOINT = re.compile(r"(?:^|(?<=[。；;,，\s]))(?:[(（]\d{1,2}[)）]|\d{1,2}
 # Ordinary words that contain an action character (加 in 增加值, 得 in 获得, 计 in 统计): plain text.
 PLAIN = ("增加值", "附加值", "加强", "加快", "加大", "加速", "参加", "增加", "更加", "追加", "添加", "叠加", "加工",
          "取得", "获得", "得到", "赢得", "计划", "统计", "设计", "会计", "审计", "合计", "累计", "共计", "计算",
-         "计量", "预计", "总计", "估计", "减少", "减排", "减量", "减免", "减税", "核减", "递减", "扣留",
+         "计量", "预计", "总计", "估计", "减少", "减排", "减量", "减免", "减税", "核减", "递减", "扣留", "超期", "超时", "超标", "超量",
          "扣分项", "加分项", "扣分事项", "加分事项")
 
 # Band adjectives: the level name is the one ending nearest the end of its phrase (ties: longest).
@@ -104,7 +105,7 @@ LEVELS = ("优秀", "优", "良好", "良", "中等", "中", "合格", "不合�
 
 # What an input is, from the words of its name (first match wins).
 INPUT_KINDS = (
-    (("率", "比重", "占比", "比例", "增速", "增幅", "幅度", "满意度"), "比率"),
+    (("率", "比重", "占比", "比例", "增速", "增幅", "增长", "幅度", "满意度"), "比率"),
     (("速率", "速度", "网速", "带宽"), "数值"),
     (("金额", "总额", "余额", "资金", "经费", "预算", "支出", "收入", "投资", "产值", "营收", "税收", "费用", "元"), "金额"),
     (("数量", "个数", "家数", "户数", "人数", "次数", "项数", "数", "量"), "个数"),
@@ -112,9 +113,9 @@ INPUT_KINDS = (
 # Chinese numerals in 一例/两处 (incident wording).
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 MEASURES = "例处次项个起条名家篇件单人户份"
-UNITS = ("个百分点", "百分点", "%", "‰", "分", "万元", "亿元", "元", "家", "个", "项", "次", "人", "户", "级", "倍", "P")
+UNITS = ("个百分点", "百分点", "%", "‰", "分", "万元", "亿元", "元", "家", "个", "项", "次", "人", "户", "件", "篇", "起", "例", "处", "个工作日", "工作日", "天", "级", "倍", "P")
 # Words that state a condition on the value by themselves (负增长的不得分: growth below 0).
-STATES = {"负增长": "<0", "零增长": "=0", "正增长": ">0"}
+STATES = {"负增长": "<0", "零增长": "=0", "正增长": ">0", "未增长": "<=0"}
 # A number right after Latin letters is part of a name (PM2.5, PM10), not a quantity.
 NAMED_NUMBER = re.compile(r"(?<=[A-Za-z])\d+(?:\.\d+)?")
 # Places in a ranking: 前3名 (≤3), 第4—6名 (4–6), 10名以后 (>10), 10名及以后 (≥10); the input is the rank.
