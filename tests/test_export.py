@@ -38,26 +38,6 @@ def test_export_of_the_template_writes_formulas_with_rubricxls_scores_cached(tmp
     assert openpyxl.load_workbook(book).sheetnames == ["细则", "数据", "设置"]      # the source is untouched
 
 
-def test_geometric_mean_keeps_rubricxls_totals_with_a_note_on_each_cell(tmp_path):
-    book, copy = tmp_path / "几何.xlsx", tmp_path / "公式版.xlsx"
-    write_book(book, [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
-                      ["1", "A", "甲项", 10, "ratio", "完成数, 目标数"], ["2", "A", "乙项", 10, "deduct each=1", "次数"]],
-               [["单位", "完成数", "目标数", "次数"], ["一单位", 9, 10, 1], ["二单位", 10, 10, 0]],
-               {"汇总": "几何平均"})
-    assert cli.main(["export", str(book), "-o", str(copy), "-q"]) == 0
-    sheet = openpyxl.load_workbook(copy)["得分"]
-    head = [c.value for c in sheet[1]]
-    for heading in ("A", "总分"):
-        cell = sheet.cell(2, head.index(heading) + 1)
-        assert isinstance(cell.value, float) and "几何平均" in cell.comment.text
-    # 一单位: 9/10 of 10 = 9 and 10 − 1 = 9; the geometric mean of 9 and 9 is 9: kept as a value.
-    assert sheet.cell(2, head.index("总分") + 1).value == pytest.approx(9)
-    assert str(sheet.cell(2, head.index("1 甲项") + 1).value).startswith("=")
-    assert str(sheet.cell(2, head.index("排名") + 1).value).startswith("=")   # ranks still follow the kept totals
-    issues = [r[3] for r in _cells(copy, "问题")[1:]]
-    assert any("几何平均汇总暂无对应公式" in i for i in issues)
-
-
 def test_ribbon_export_writes_the_copy_beside_the_saved_workbook(tmp_path):
     book = tmp_path / "考核.xlsx"
     assert cli.main(["new", str(book)]) == 0

@@ -92,15 +92,58 @@ FEATURES_SETTINGS = {"汇总": "加权平均", "系数": "系数", "排名": "de
 
 
 # Rows added to the rule language later: bonus points per item and per step above a target,
-# 总分上限 = the unit's full points, 一票否决 (总分 and 等级 kept, with notes).
+# 总分上限 = the unit's full points, 一票否决 on the total (total=59) and on the grade (不得评为优,
+# 定为差 on a count: 2 or more 通报 fire it).
 BONUS_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
                 ["1", "A", "评定", 100, "manual", "评定"],
                 ["2", "加分", "创新", None, "bonus each=1 cap=5", "创新项数"],
                 ["3", "加分", "超额", None, "bonus per=1% at=100% each=0.5 cap=2", "完成率"]]
 VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "安全生产", None, "veto total=59", "重大事故"]]
+GRADE_VETO_RUBRIC = BONUS_RUBRIC + [["4", "否决", "信访", None, "veto below=优", "信访问题"],
+                                    ["5", "否决", "通报", None, "veto >=2 grade=差", "通报次数"]]
 BONUS_DATA = [["单位", "评定", "创新项数", "完成率", "重大事故"], ["甲", 98, 3, 1.035, "否"], ["乙", 90, 2, 1.1, "是"],
               ["丙", 50, 1, 0.98, "是"], ["丁", 80, 0, 1.01, None]]
+GRADE_VETO_DATA = [["单位", "评定", "创新项数", "完成率", "信访问题", "通报次数"],
+                   ["甲", 98, 3, 1.035, "是", 0], ["乙", 90, 2, 1.1, "无", 2], ["丙", 85, 1, 0.98, "有", 1],
+                   ["丁", 80, 0, 1.01, "否", None]]
 BONUS_SETTINGS = {"总分上限": "满分", "等级": "优>=90%; 良>=80%; 差"}
+
+
+# 不涉及: na=full scores full points, na=exclude takes the row out of the unit's sums and full points.
+NA_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+             ["1", "A", "执行率", 40, "ratio na=exclude", "执行数, 预算数"],
+             ["2", "A", "公开", 10, "pass 是 na=full", "公开"],
+             ["3", "B", "满意度", 50, "threshold >=90%: 50; >=80%: 30; else: 0 na=exclude", "满意度"]]
+NA_DATA = [["单位", "执行数", "预算数", "公开", "满意度"],
+           ["甲", 95, 100, "是", 0.92], ["乙", "不涉及", 100, "不涉及", 0.85],
+           ["丙", 50, 100, "否", "不适用"], ["丁", "不涉及", "不涉及", "N/A", "无此项"]]
+
+
+# 名次计分: ranks among every unit (ties 1,1,3), within 组别 (smaller is better), and a rank typed in.
+RANK_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+               ["1", "A", "亩均税收", 10, "rank deduct=0.5", "亩均税收"],
+               ["2", "A", "投诉", 5, "rank order=asc among=group 1: 5; 2-3: 3; else: 1", "投诉数"],
+               ["3", "A", "名次", 8, "rank by=rank deduct=1 floor=6", "名次"]]
+RANK_DATA = [["单位", "组别", "亩均税收", "投诉数", "名次"],
+             ["甲", "一组", 30, 2, 1], ["乙", "一组", 25, 2, 2], ["丙", "一组", 30, 5, 3],
+             ["丁", "二组", 10, 0, 4], ["戊", "二组", 20, 1, 9], ["己", None, 5, 3, 2.5]]
+
+
+# 几何平均 at every level (weights 1): A over two rows, B over one, the total over A and B.
+GEO_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+              ["1", "A", "甲项", 10, "ratio", "完成数, 目标数"], ["2", "A", "乙项", 10, "deduct each=1", "次数"],
+              ["3", "B", "丙项", 10, "manual", "评定"]]
+GEO_DATA = [["单位", "完成数", "目标数", "次数", "评定"], ["一单位", 9, 10, 1, 4], ["二单位", 10, 10, 0, 0],
+            ["三单位", 4, 10, 1, 6], ["四单位", None, 10, 0, 5], ["五单位", 5, 10, 2, 10]]
+
+
+# Bonus by level: the highest level in the cell counts; one level per cell is a formula, a cell
+# naming two levels keeps rubricxl's value.
+LEVEL_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+                ["1", "A", "评定", 90, "manual", "评定"],
+                ["2", "加分", "荣誉", 3, "bonus 国家级=3; 省级=2; 市级=1", "荣誉级别"]]
+LEVEL_DATA = [["单位", "评定", "荣誉级别"], ["甲", 80, "省级"], ["乙", 85, "无"], ["丙", 70, "省级、国家级"],
+              ["丁", 60, None], ["戊", 75, "区级"], ["己", 88, 0]]
 
 
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
@@ -123,7 +166,13 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "加分.xlsx", BONUS_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "否决.xlsx", VETO_RUBRIC, BONUS_DATA, BONUS_SETTINGS)
     write_book(src / "笔误.xlsx", SLIP_RUBRIC, SLIP_DATA, {})
-    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误")]
+    write_book(src / "等级否决.xlsx", GRADE_VETO_RUBRIC, GRADE_VETO_DATA, BONUS_SETTINGS)
+    write_book(src / "不涉及.xlsx", NA_RUBRIC, NA_DATA, {})
+    write_book(src / "名次.xlsx", RANK_RUBRIC, RANK_DATA, {})
+    write_book(src / "几何.xlsx", GEO_RUBRIC, GEO_DATA, {"汇总": "几何平均"})
+    write_book(src / "级别.xlsx", LEVEL_RUBRIC, LEVEL_DATA, {})
+    made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次", "几何",
+                                                "级别")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -164,7 +213,7 @@ def test_group_bests_variants_weights_and_dense_ranks_recalculate_to_rubricxls_s
     assert kept == [] and result.cells > 100          # every cell of this workbook is a formula
 
 
-def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(exported):
+def test_bonus_rows_the_total_cap_and_vetoes_recalculate_to_hand_worked_totals_and_grades(exported):
     copy, again = exported["加分"]
     assert compare(copy, again).mismatches == []
     totals = {u: r["总分"] for u, r in _table(again, "得分", "单位").items()}
@@ -172,13 +221,92 @@ def test_bonus_rows_and_the_total_cap_recalculate_and_a_veto_keeps_the_totals(ex
     # at 2; 98% none; 101% exactly one step (floating point: 1.0000000000000009) = 0.5.
     # 甲 98 + 3 + 1.5 = 102.5, capped at the full 100 points; 乙 90 + 2 + 2; 丙 50 + 1; 丁 80 + 0.5.
     assert totals == {"甲": 100, "乙": 94, "丙": 51, "丁": 80.5}
+    # total=59: 乙 fired, 94 → 59; 丙 fired but 51 is already below 59; 丁's blank answer blanks its
+    # total (never read as 否). Grades on the share of 100 points: 甲 优, 乙 and 丙 差.
     copy, again = exported["否决"]
-    assert compare(copy, again).mismatches == []
+    result = compare(copy, again)
+    assert result.mismatches == [] and result.cells > 30
+    table = _table(again, "得分", "单位")
+    assert {u: (r["4 安全生产"], r["总分"], r["等级"], r["排名"]) for u, r in table.items()} == {
+        "甲": ("否", 100, "优", 1), "乙": ("是", 59, "差", 2), "丙": ("是", 51, "差", 3), "丁": (None, None, None, None)}
+    assert _formula_cells(copy, ["4 安全生产", "总分", "等级"]) == 12      # every cell a formula, no note
+    # Grade vetoes leave the totals: 甲 100 would be 优, its 信访 veto makes it 良; 乙 94 优 with 2
+    # 通报 is set to 差; 丙 85+1 = 86 良 stays 良 (不得评为优 does not lower a 良); 丁 has a blank
+    # 通报次数: its total is blank.
+    copy, again = exported["等级否决"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    assert {u: (r["总分"], r["等级"]) for u, r in table.items()} == {
+        "甲": (100, "良"), "乙": (94, "差"), "丙": (86, "良"), "丁": (None, None)}
+    assert _formula_cells(copy, ["总分", "等级"]) == 8
+
+
+def test_not_applicable_rows_recalculate_to_hand_worked_sums_and_full_points(exported):
+    # 甲 40×95% = 38, 10, 50: 98 of 100. 乙 takes 执行率 out (a 不涉及 in one of its two cells), 公开
+    # 不涉及 = full 10, 满意度 85% → 30: A = 10, B = 30, 40 of 60. 丙 20 + 0 and no 满意度: B is not
+    # assessed (blank), 20 of 50. 丁: only 公开 (N/A → 10) is left: 10 of 10.
+    copy, again = exported["不涉及"]
+    result = compare(copy, again)
+    assert result.mismatches == [] and result.cells > 30
+    table = _table(again, "得分", "单位")
+    got = {u: (r["1 执行率"], r["2 公开"], r["3 满意度"], r["A"], r["B"], r["总分"], r["满分"], r["排名"])
+           for u, r in table.items()}
+    assert got == {"甲": (38, 10, 50, 48, 50, 98, 100, 1), "乙": (None, 10, 30, 10, 30, 40, 60, 2),
+                   "丙": (20, 0, None, 20, None, 20, 50, 3), "丁": (None, 10, None, 10, None, 10, 10, 4)}
+    assert _formula_cells(copy, ["1 执行率", "2 公开", "3 满意度", "A", "B", "总分", "满分"]) == 28
+
+
+def test_rank_points_recalculate_to_hand_worked_scores(exported):
+    # 亩均税收 30, 25, 30, 10, 20, 5: ranks 1, 3, 1, 5, 4, 6 → 10 − 0.5 per place: 10, 9, 10, 8, 8.5, 7.5.
+    # 投诉 within 组别, fewer is better: 一组 2, 2, 5 → 1, 1, 3 → 5, 5, 3; 二组 0, 1 → 5, 3; 己 has no
+    # 组别: blank. 名次 typed: 1, 2, 3, 4, 9 → 8, 7, 6, then the floor 6, 6; 2.5 is no rank: blank.
+    copy, again = exported["名次"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    got = {u: (r["1 亩均税收"], r["2 投诉"], r["3 名次"], r["总分"], r["排名"]) for u, r in table.items()}
+    assert got == {"甲": (10, 5, 8, 23, 1), "乙": (9, 5, 7, 21, 2), "丙": (10, 3, 6, 19, 3), "丁": (8, 5, 6, 19, 3),
+                   "戊": (8.5, 3, 6, 17.5, 5), "己": (7.5, None, None, None, None)}
+    assert _formula_cells(copy, ["1 亩均税收", "2 投诉", "3 名次", "总分"]) == 24
+
+
+def test_geometric_means_recalculate_to_hand_worked_totals(exported):
+    # 一单位: 9/10 of 10 = 9 and 10 − 1 = 9 → A = √(9×9) = 9; B = 4; total √(9×4) = 6. 二单位: A = 10,
+    # B = 0 → total 0 (a zero child). 三单位: √(4×9) = 6 and 6 → 6. 四单位: a blank 完成数 blanks 甲项,
+    # A and the total. 五单位: √(5×8) = 6.3246 → 6.32 (rounded at each level), √(6.32×10) = 7.9498 → 7.95.
+    copy, again = exported["几何"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    got = {u: (r["A"], r["B"], r["总分"], r["排名"]) for u, r in table.items()}
+    assert got == {"一单位": (9, 4, 6, 2), "二单位": (10, 0, 0, 4), "三单位": (6, 6, 6, 2),
+                   "四单位": (None, 5, None, None), "五单位": (6.32, 10, 7.95, 1)}
+    assert _formula_cells(copy, ["A", "B", "总分"]) == 15
+
+
+def test_bonus_levels_recalculate_and_a_cell_with_two_levels_keeps_its_value(exported):
+    # 甲 省级 +2 → 82; 乙 无 +0 → 85; 丙 names 省级 and 国家级: the highest, +3 → 73 (kept as a value,
+    # a formula cannot split the cell); 丁 blank → blank bonus and total; 戊 区级 is no level: blank
+    # (an 错误 in rubricxl); 己 0 → +0 → 88.
+    copy, again = exported["级别"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    assert {u: (r["2 荣誉"], r["总分"]) for u, r in table.items()} == {
+        "甲": (2, 82), "乙": (0, 85), "丙": (3, 73), "丁": (None, None), "戊": (None, None), "己": (0, 88)}
+    assert _formula_cells(copy, ["2 荣誉"]) == 5                      # all but 丙's
     sheet = openpyxl.load_workbook(copy)["得分"]
     head = [c.value for c in sheet[1]]
-    cell = sheet.cell(3, head.index("总分") + 1)                   # 乙: vetoed, 94 → 59
-    assert cell.value == 59 and "一票否决" in cell.comment.text
-    assert str(sheet.cell(3, head.index("排名") + 1).value).startswith("=")
+    assert "公式版" in sheet.cell(4, head.index("2 荣誉") + 1).comment.text
+
+
+def _formula_cells(path: Path, headings: list[str]) -> int:
+    """Formula cells without a 公式版 note in the given columns of 得分."""
+    sheet = openpyxl.load_workbook(path)["得分"]
+    head = [c.value for c in sheet[1]]
+    cells = [sheet.cell(r, head.index(h) + 1) for h in headings for r in range(2, sheet.max_row + 1)]
+    return sum(1 for c in cells if str(c.value).startswith("=") and c.comment is None)
 
 
 def test_libreoffice_recalculates_fuzzed_workbooks_to_rubricxls_scores(exported):

@@ -18,7 +18,8 @@ from engine.rules import CheckRule, InputColumn, VetoRule
 from engine.score import build_tree
 
 from . import outputs
-from .formulas import Compiled, NotCompiled, Summary, compile_rule, formula_misreads, lit, rounded, text_lit
+from .formulas import (Compiled, NotCompiled, Summary, compile_rule, formula_misreads, lit, not_applicable, rounded,
+                       text_lit)
 from .layout import Book, Issue, cell_ref
 from .sheetspec import Formula, SheetSpec
 
@@ -107,6 +108,21 @@ class _Copy:
         c = col_letter(self.book.data_cols[name])
         return f"{self.data}!${c}${self.book.data_rows[0] + 1}:${c}${self.book.data_rows[-1] + 1}"
 
+    def assessed_cond(self, ind) -> str | None:
+        """The condition 'this unit is assessed on the indicator' (None: every unit): its 组别 has a
+        row of the indicator, and, under na=exclude, no input of that row says 不涉及."""
+        if not any(v.indicator.rule.na == "exclude" for v in ind.variants):
+            return self.group_cond(None if any(v.indicator.groups is None for v in ind.variants)
+                                   else set().union(*(v.indicator.groups for v in ind.variants)))
+        chain = "FALSE"
+        for v in reversed(ind.variants):
+            spec = v.indicator
+            here = "TRUE" if spec.rule.na != "exclude" else \
+                f"NOT({not_applicable([self.input_ref(n) for n in spec.inputs])})"
+            cond = self.group_cond(spec.groups)
+            chain = here if cond is None else f"IF({cond},{here},{chain})"
+        return chain
+
     def group_cond(self, groups) -> str | None:
         """The condition 'this unit's 组别 is one of groups' (None: every unit)."""
         if groups is None:
@@ -124,6 +140,10 @@ class _Copy:
             text = compiled.text
             if compiled.best is not None:
                 text = text.replace("{best}", self.best(ind, v, compiled.best))
+            if compiled.ranked is not None:
+                text = text.replace("{rank}", self.rank_among_peers(ind, v, compiled.ranked))
+                if spec.rule.among == "group":             # no 组别: no rank within it (blank)
+                    text = f'IF({self.g}="","",{text})'
             for k, name in enumerate(spec.inputs):
                 text = text.replace(f"{{{k}}}", self.input_ref(name))
             if spec.normalize is not None:
@@ -179,6 +199,26 @@ class _Copy:
         cond = "+".join(f"({groups}={text_lit(g)})" for g in sorted(peers))
         return self.param(f"{ind.column}：最高值", f"SUMPRODUCT(MAX(({cond})*{rng}))", self.engine_best(variant),
                           f"组别为{'、'.join(sorted(peers))}的单位中「{name}」的最高值")
+
+    def rank_among_peers(self, ind, variant, order: str) -> str:
+        """The unit's competition rank (1 + peers strictly better; 并列 1,1,3) by its input, among
+        every unit or within its 组别 (among=group). Text cells (不涉及) are not counted, as rubricxl
+        leaves them out of the field."""
+        name = variant.indicator.inputs[0]
+        col = InputColumn(name, self.book.units.columns[name])
+        if any(v.indicator.groups is not None for v in ind.variants):
+            raise NotCompiled("按组别分行的名次计分暂无对应公式")
+        if self.book.single:
+            raise NotCompiled("单表布局中名次计分需要整列数据，暂无对应公式")
+        if formula_misreads(col, "num").any():
+            raise NotCompiled(f"「{name}」列中有以文本填写的数值，名次无法用公式取得")
+        x, rng, better = self.input_ref(name), self.input_range(name), ">" if order == "desc" else "<"
+        if getattr(variant.indicator.rule, "among", "all") != "group":
+            return f'(COUNTIF({rng},"{better}"&{x})+1)'
+        if "组别" not in self.col or any(_CRITERIA_SPECIAL & set(g) for g in self.result.groups.tolist()):
+            raise NotCompiled("组内名次需要「得分」表的组别列（组别名称不含条件符号）")
+        groups = f"{self.sname}!{self.score_range('组别')}"
+        return f'(COUNTIFS({groups},{self.g},{rng},"{better}"&{x})+1)'
 
     @staticmethod
     def engine_best(variant):
@@ -287,14 +327,7 @@ class _Copy:
                 return                       # the sheet does not show every node: leave the values
             heads.append(header[at])
         heads.append("总分")
-        conds: list[str | None] = []
-        for r in scored:
-            conds.append(self.group_cond(None if any(v.indicator.groups is None for v in r.variants)
-                                         else set().union(*(v.indicator.groups for v in r.variants))))
-        excluded = [r.column for r in scored if any(getattr(v.indicator.rule, "na", None) == "exclude"
-                                                    for v in r.variants)]
-        vetoes = [r.column for r in result.indicators if any(isinstance(v.indicator.rule, VetoRule)
-                                                             for v in r.variants)]
+        conds: list[str | None] = [self.assessed_cond(r) for r in scored]
         vectors = []
         for mask, w in weights:
             rw = resolve_weights(tree, w)
@@ -311,12 +344,10 @@ class _Copy:
                     raise NotCompiled("设置「缺失值」为跳过（或按比例折算）的汇总暂无对应公式")
                 if "汇总" in settings.blank or (settings.coefficient and settings.coefficient not in book.units.columns):
                     raise NotCompiled("设置「汇总」或「系数」有误，合计按 rubricxl 留空")
-                if excluded:
-                    raise NotCompiled(f"「{'」「'.join(excluded)}」的不涉及单位不计入汇总（na=exclude），汇总暂无对应公式")
-                if p == root and vetoes:
-                    raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）作用于总分，暂无对应公式")
                 template = self.node_template(tree, p, kids, kid_conds, [heads[k] for k in kids], vectors,
                                               p == root, settings)
+                if p == root:
+                    template = self.vetoed_total(template)
             except NotCompiled as exc:
                 self.keep_column(heading, c, str(exc))
                 continue
@@ -339,8 +370,16 @@ class _Copy:
             den = "+".join(w if cond is None else f"IF({cond},{w},0)" for w, cond in zip(ws, kid_conds))
             core = f"({num})/({den})"
             guards.append(f"({den})<=0")
-        else:
-            raise NotCompiled("几何平均汇总暂无对应公式")
+        else:                                   # weighted geometric mean: 0 if a weighted child is 0
+            ws = [self.weight(c, vectors) for c in kids]
+            on = [(w, x) if cond is None else (f"IF({cond},{w},0)", f"IF({cond},{x},1)")
+                  for w, x, cond in zip(ws, refs, kid_conds)]
+            den = "+".join(w for w, _ in on)
+            logs = "+".join(f"IF({w}>0,{w}*LN({x}),0)" for w, x in on)
+            zero = ",".join(f"AND({w}>0,{x}=0)" for w, x in on)
+            core = f"IF(OR({zero}),0,EXP(({logs})/({den})))"
+            guards.append(f"({den})<=0")
+            guards += [f"{x}<0" if cond is None else f"AND({cond},{x}<0)" for x, cond in zip(refs, kid_conds)]
         coefficient = settings.coefficient
         if is_root and coefficient and not self.book.single and coefficient in self.book.data_cols:
             coef = self.input_ref(coefficient)
@@ -354,6 +393,36 @@ class _Copy:
         if any(k is None for k in kid_conds):
             return text
         return f'IF(NOT(OR({",".join(kid_conds)})),"",{text})'
+
+    def vetoes(self) -> list[tuple[VetoRule, str, str | None]]:
+        """(rule, the 得分 cell showing 是/否, the condition that the unit is assessed on it) for
+        every 一票否决 row; one rule per indicator (variants with different vetoes: NotCompiled)."""
+        out = []
+        for ind in self.result.indicators:
+            rules = {v.indicator.rule for v in ind.variants if isinstance(v.indicator.rule, VetoRule)}
+            if not rules:
+                continue
+            if len(rules) > 1 or len(rules) < len(ind.variants):
+                raise NotCompiled(f"「{ind.column}」各组别的一票否决规则不同，暂无对应公式")
+            if ind.column not in self.col:
+                raise NotCompiled(f"「得分」表中没有一票否决列「{ind.column}」")
+            groups = None if any(v.indicator.groups is None for v in ind.variants) else \
+                set().union(*(v.indicator.groups for v in ind.variants))
+            out.append((rules.pop(), f"${self.score_col(ind.column)}{S}", self.group_cond(groups)))
+        return out
+
+    def vetoed_total(self, template: str) -> str:
+        """一票否决 on the total, as rubricxl applies it after the sum: a blank answer of a unit
+        the veto applies to blanks the total; a fired veto with total=N caps it at N."""
+        vetoes = self.vetoes()
+        if not vetoes:
+            return template
+        value = template
+        for rule, cell, _ in vetoes:
+            if rule.total is not None:
+                value = f'IF({cell}="是",IF({value}="","",MIN({value},{lit(rule.total)})),{value})'
+        blanks = [f'{cell}=""' if cond is None else f'AND({cond},{cell}="")' for _, cell, cond in vetoes]
+        return f'IF(OR({",".join(blanks)}),"",{value})'
 
     def weight(self, child: int, vectors) -> str:
         values = [float(rw[child]) for _, rw in vectors]
@@ -379,10 +448,7 @@ class _Copy:
             self.params.append([g.label, None if g.bound is None else float(g.bound), cond])
             rows.append(len(self.params))
         try:
-            vetoes = [r.column for r in self.result.indicators
-                      if any(isinstance(v.indicator.rule, VetoRule) for v in r.variants)]
-            if vetoes:
-                raise NotCompiled(f"一票否决（「{'」「'.join(vetoes)}」）可改变等级，暂无对应公式")
+            vetoes = self.vetoes()
             if "等级" in self.result.settings.blank:
                 raise NotCompiled("设置「等级」有误，等级按 rubricxl 留空")
             full = self.full_points() if any(g.share for g in scheme.grades) else None
@@ -399,6 +465,16 @@ class _Copy:
             if g.share:
                 bound = f"ROUND({bound}*({full}),9)"
             chain = f"IF({t}{g.op}{bound},{label},{chain})"
+        labels = [g.label for g in scheme.grades]
+        listed = "{" + ",".join(text_lit(x) for x in labels) + "}"
+        for rule, cell, _ in vetoes:          # 不得评为X: X or above becomes the grade below X
+            if rule.below in labels[:-1]:
+                j = labels.index(rule.below)
+                chain = (f'IF(AND({cell}="是",MATCH({chain},{listed},0)<={j + 1}),'
+                         f'{text_lit(labels[j + 1])},{chain})')
+        for rule, cell, _ in vetoes:          # 定为X: the grade is X, whatever the total
+            if rule.grade is not None:
+                chain = f'IF({cell}="是",{text_lit(rule.grade)},{chain})'
         template = f'IF({t}="","",{chain})'
         c = self.col["等级"]
         for i in range(len(self.result)):
@@ -410,14 +486,15 @@ class _Copy:
         for ind in self.result.indicators:
             if not ind.scored or getattr(ind.indicator.rule, "bonus", False):
                 continue
-            if any(getattr(v.indicator.rule, "na", None) == "exclude" for v in ind.variants):
-                raise NotCompiled(f"「{ind.column}」的不涉及单位不计满分（na=exclude），满分暂无对应公式")
             chain = "0"
             for v in reversed(ind.variants):
                 if v.indicator.points is None:
                     raise NotCompiled("有指标缺少分值，按满分比例的等级无法计算")
+                got = lit(v.indicator.points)
+                if v.indicator.rule.na == "exclude":          # a 不涉及 unit's full points leave this row
+                    got = f"IF({not_applicable([self.input_ref(n) for n in v.indicator.inputs])},0,{got})"
                 cond = self.group_cond(v.indicator.groups)
-                chain = lit(v.indicator.points) if cond is None else f"IF({cond},{lit(v.indicator.points)},{chain})"
+                chain = got if cond is None else f"IF({cond},{got},{chain})"
             parts.append(chain)
         return "+".join(parts) or "0"
 

@@ -25,14 +25,18 @@ import numpy as np
 
 from engine.clauses import Interval
 from engine.numbers import FALSE_WORDS, TRUE_WORDS, normalize_text, parse_bool
+from engine.rounding import round_decimal_half_up
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
-                          RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule)
+                          RankRule, RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
+from engine.rules.base import NA_WORDS, floor_of
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
 MAX_LENGTH = 8000              # Excel's limit is 8192 characters per formula
 BOOL_TRUE = tuple(sorted(w for w in TRUE_WORDS if not w.isdigit()))
 BOOL_FALSE = tuple(sorted(w for w in FALSE_WORDS if not w.isdigit()))
+NO_LEVEL = ("没有",)              # a bonus level cell saying there is none, beside the 否 words
+LEVEL_SEPARATORS = re.compile(r"[、,;/\s]+")    # as rubricxl splits a cell naming several levels
 
 
 class NotCompiled(Exception):
@@ -50,6 +54,7 @@ class Compiled:
     modes: tuple[str, ...]
     labels: tuple[str, ...] = ()           # band level names, for the level modes
     best: str | None = None                # 'max' or 'min': {best} is the best peer's value
+    ranked: str | None = None              # 'desc' or 'asc': {rank} is the unit's rank among its peers
 
 
 # ------------------------------------------------------------------------ literals and pieces
@@ -100,7 +105,7 @@ def not_numbers(xs: list[str]) -> str:
 def _known(rule: Rule, fields: set[str]) -> None:
     """Refuse a rule that sets an option this compiler does not know (a kind added later)."""
     for name, info in type(rule).model_fields.items():
-        if name in fields or name == "text":
+        if name in fields or name in ("text", "na"):       # na= is compiled around every kind
             continue
         if getattr(rule, name) != info.default:
             raise NotCompiled(f"规则选项 {name} 暂无对应公式")
@@ -396,10 +401,16 @@ def check(rule: CheckRule, points, inputs, decimals, all_bool: bool = False) -> 
 
 def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
     """加分 per item (count × each) or per step above a target, at most cap (or the row's 分值)."""
-    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate"})
-    if rule.levels:
-        raise NotCompiled("按级别表加分（如 国家级=3; 省级=2）需要拆分单元格中的多个级别，暂无对应公式")
+    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate", "levels"})
     cap = rule.cap_for(points)
+    if rule.levels:                  # one level per cell; cells naming several are kept (formula_misreads)
+        x = inputs[0]
+        chain = f'IF({any_of(x, BOOL_FALSE + NO_LEVEL)},0,"")'
+        for label, got in reversed(rule.levels):
+            got = round_decimal_half_up(got, decimals)
+            chain = f"IF({x}={text_lit(label)},{lit(min(got, cap) if cap is not None else got)},{chain})"
+        return Compiled(f'IF({x}="","",IF(ISNUMBER({x}),IF({x}=0,0,""),{chain}))', ("level_bonus",),
+                        labels=tuple(label for label, _ in rule.levels))
     top = (lambda v: f"MIN({v},{lit(cap)})") if cap is not None else (lambda v: v)
     if rule.per is None:
         c = inputs[0]
@@ -416,9 +427,44 @@ def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
     return Compiled(f'IF({not_numbers(inputs)},"",{core})', ("num",) * len(inputs))
 
 
+def veto(rule: VetoRule, points, inputs, decimals) -> Compiled:
+    """一票否决 shown as 得分 shows it: 是 where it fires, 否 where not, blank for a blank or
+    impossible answer. The total and the grade read this cell (see formula_book)."""
+    _known(rule, {"condition", "total", "grade", "below"})
+    if rule.na is not None:
+        raise NotCompiled("一票否决的 na= 选项暂无对应公式")
+    x = inputs[0]
+    if rule.condition is None:
+        text = (f'IF(ISNUMBER({x}),IF({x}=1,"是",IF({x}=0,"否","")),'
+                f'IF({any_of(x, BOOL_TRUE)},"是",IF({any_of(x, BOOL_FALSE)},"否","")))')
+        return Compiled(text, ("bool",))
+    return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({inside(x, rule.condition)},"是","否"))', ("num",))
+
+
+def rank_points(rule: RankRule, points, inputs, decimals) -> Compiled:
+    """名次计分: the unit's competition rank ({rank}, filled from the column of its peers; or the
+    rank typed in, by=rank) turned into points: 分值 − (名次 − 1) × deduct down to the floor, or
+    the first rank clause that holds (no clause and no else: blank, as rubricxl)."""
+    _known(rule, {"deduct", "clauses", "otherwise", "order", "among", "by", "floor"})
+    x = inputs[0]
+    r = x if rule.by == "rank" else "{rank}"
+    if rule.deduct is not None:
+        floor = floor_of(rule.floor, points)
+        s = f"{lit(points)}-({r}-1)*{lit(rule.deduct)}"
+        core = rounded(f"MAX({s},{lit(floor)})" if floor is not None else s, decimals)
+    else:
+        core = '""' if rule.otherwise is None else lit(rule.otherwise)
+        for iv, got in reversed(rule.clauses):
+            core = f"IF({inside(r, iv)},{lit(got)},{core})"
+    bad = f"OR({x}<1,{x}<>INT({x}))" if rule.by == "rank" else "FALSE"
+    return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({bad},"",{core}))', ("num",),
+                    ranked=None if rule.by == "rank" else rule.order)
+
+
 COMPILERS = {BandRule: band, RatioRule: ratio, StepRule: step, ThresholdRule: threshold, PassRule: pass_,
              RelativeRule: relative, InfoRule: info, DeductRule: deduct, CheckRule: check, ManualRule: manual,
-             ValueRule: value, BonusRule: bonus}
+             ValueRule: value, BonusRule: bonus, VetoRule: veto,
+             RankRule: rank_points}
 
 
 def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: int,
@@ -437,10 +483,29 @@ def compile_rule(rule: Rule, points: Decimal | None, n_inputs: int, decimals: in
         raise NotCompiled("输入个数与规则不符")
     inputs = [f"{{{k}}}" for k in range(n_inputs)]
     if fn is check:
-        return check(rule, points, inputs, decimals, all_bool)
-    if fn is band:
-        return band(rule, points, inputs, decimals, pairs)
-    return _slips_blank(rule, n_inputs, fn(rule, points, inputs, decimals))
+        compiled = check(rule, points, inputs, decimals, all_bool)
+    elif fn is band:
+        compiled = band(rule, points, inputs, decimals, pairs)
+    else:
+        compiled = _slips_blank(rule, n_inputs, fn(rule, points, inputs, decimals))
+    return _not_applicable(rule, points, inputs, compiled)
+
+
+def not_applicable(inputs: list[str]) -> str:
+    """Some input cell says 不涉及 (不适用, 无此项 …), the words rubricxl's na= reads."""
+    return f"OR({','.join(any_of(x, sorted(NA_WORDS)) for x in inputs)})"
+
+
+def _not_applicable(rule: Rule, points, inputs: list[str], compiled: Compiled) -> Compiled:
+    """na=full scores a 不涉及 unit full points, na=exclude leaves its cell blank (the aggregates
+    then leave the row out: formula_book's assessed conditions). Outermost, as rubricxl takes
+    those units out before reading any number."""
+    if rule.na is None:
+        return compiled
+    if rule.na == "full" and points is None:
+        raise NotCompiled("缺少分值，无法按不涉及计满分")
+    got = lit(points) if rule.na == "full" else '""'
+    return replace(compiled, text=f"IF({not_applicable(inputs)},{got},{compiled.text})")
 
 
 def _slips_blank(rule: Rule, n_inputs: int, compiled: Compiled) -> Compiled:
@@ -475,6 +540,15 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
     lower_labels = [label.lower() for label in labels]
     for i, v in enumerate(raw.tolist()):
         if not isinstance(v, str) or not v.strip():
+            continue
+        if mode == "level_bonus":             # one level typed exactly as the table names it
+            words = [w for w in LEVEL_SEPARATORS.split(normalize_text(v)) if w]
+            exact = v in labels or v.lower() in BOOL_FALSE + NO_LEVEL
+            out[i] = len(words) > 1 or (not exact and any(w.lower() in lower_labels + list(BOOL_FALSE + NO_LEVEL)
+                                                          for w in words))
+            continue
+        if col.text(i).lower() in NA_WORDS:      # 不涉及: read as such only when typed exactly
+            out[i] = v.lower() not in NA_WORDS
             continue
         number = not np.isnan(vals[i])
         if number and text_numbers and PLAIN_NUMBER.fullmatch(v.strip()):
