@@ -219,7 +219,9 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             if act == "score" or (mode is None and step is None):
                 label_before(k)
         elif ty in ("full", "zero", "prop", "disc"):
-            if ty in ("full", "zero") and pend_op is not None and not any(f.kind in ("cond", "bare") for f in facts):
+            between = [t for t in toks[:k] if t.type not in ("text",) or t.value.strip("的")]
+            if ty in ("full", "zero") and pend_op is not None and not any(f.kind in ("cond", "bare") for f in facts) \
+                    and between and between[-1].type in ("cmp", "sym"):
                 add(Fact("else"))             # 未达到的不得分, 低于的不得分: a comparator with no number is "the rest"
                 pend_op = None
             label_before(k)
@@ -294,7 +296,9 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
         elif ty == "post":
             subject.append(tok.text)
     if not facts and subject and "".join(subject).endswith("的"):
-        add(Fact("label", text="".join(subject).rstrip("的")))
+        # 低于全省平均水平的，按…: the comparator belongs to the label
+        add(Fact("label", text="".join(t.text for t in toks if t.type in ("text", "cmp", "neg", "ok", "post"))
+                 .rstrip("的")))
     return facts
 
 

@@ -523,6 +523,17 @@ def build_ratio(w: Wording) -> Draft | None:
         target = num_text(iv.lo, iv.pct)
         return Draft(f"relative to={_num_rule(iv.lo, iv.pct)}", [(metric, "比率" if iv.pct else input_kind(metric))],
                      [f"{metric}达到{target}得满分，未达到的得分=分值×{metric}÷{target}"])
+    if len(full) == 1 and len(prop) == 1 and len(w.arms) == 2 and prop[0].cond is not None \
+            and prop[0].cond.kind == "cond" and not re.search(r"(?:\*|×|乘以)(?:本项|该项)?(?:分值|权重分|满分)",
+                                                              normalize_text(w.text)):
+        iv, below = full[0].cond.iv, prop[0].cond.iv
+        if iv.lo is not None and iv.hi is None and not iv.lo_open and below.lo is None and below.hi == iv.lo \
+                and below.hi_open and iv.lo != 1:
+            # 提高5个百分点以上的得满分，不足5个百分点的按比例得分: in proportion to the target, unsure
+            metric, target = w.metric(), num_text(iv.lo, iv.pct)
+            return Draft(f"relative to={_num_rule(iv.lo, iv.pct)}", [(metric, "比率" if iv.pct else input_kind(metric))],
+                         [f"{metric}达到{target}得满分，不足{target}的得分=分值×{metric}÷{target}"],
+                         [f"「按比例」按{metric}÷{target}计（另一种理解：分值×{metric}）"])
     for a in full:
         if a.cond.iv.lo is not None and 0 < a.cond.iv.lo < 1:
             return None               # ≥90%得满分 and a proportion below it: not a plain ratio
@@ -600,8 +611,8 @@ def build_deduct(w: Wording) -> Draft | None:
         return None                      # the rule itself needs no points: deduct each=0.5 works on any row
     arm = arms[0]
     amount = arm.result
-    if amount.value != "deduct":
-        return None
+    if amount.value != "deduct" or re.search(r"\d(?:%|个?百分点)", arm.step.text or ""):
+        return None                      # 每落后1个百分点: a step on a rate, not incidents
     doubts = []
     capd = w.first("capd")
     noun = _noun(arm)
@@ -626,6 +637,16 @@ def build_deduct(w: Wording) -> Draft | None:
     floor_opt = "" if floor is None else " floor=none" if floor == "none" else f" floor={fmt_num(floor)}"
     return Draft(f"deduct each={each}" + floor_opt, inputs,
                  reading, doubts)
+
+
+def _each_condition(arm: Arm) -> list[str]:
+    """A bonus per item written under a numeric condition (排名前10名的，每进1位加…): the rule counts
+    items and leaves the condition out, so it says so. A condition saying which months or times
+    count (月度排名进入前5名的，每个月加…) defines the items and is kept silently."""
+    if arm.cond is not None and arm.cond.kind in ("cond", "multi") \
+            and not re.fullmatch(r"[一二两三四五六七八九十\d]*[个]?(?:月|季度|次|年|期)", arm.step.text or ""):
+        return [f"「{arm.cond.text or ''}{iv_words(arm.cond.iv) if arm.cond.iv is not None else ''}」这一条件未写进规则"]
+    return []
 
 
 def _count_table(w: Wording, name: str, each: Decimal, most: Decimal, said: str) -> Draft | None:
@@ -748,12 +769,14 @@ def build_table(w: Wording) -> Draft | None:
     other = [a for a in w.arms if a.kind == "outcome" and a not in arms and a.cond is not None
              and a.cond.kind not in ("else",)]
     doubts = []
-    if len(other) == 1 and other[0].cond.kind == "neg" and score_of(other[0], w.points) == 0 \
+    if len(other) == 1 and (other[0].cond.kind == "neg" or re.match(r"(低于|不足|未达到|达不到|少于)\D", other[0].cond.text or "")) \
+            and score_of(other[0], w.points) == 0 \
             and not any(a.cond is not None and a.cond.kind == "else" for a in w.arms):
         # 不少于2次的得满分，1次的得1分，未召开的不得分: the 未… case is read as every other value
         doubts.append(f"「{other[0].cond.text}」按其余情况（不在以上各档的值）不得分理解")
-        other = []
-    if other:
+        other = [None]
+    rest_zero = other == [None]
+    if other and not rest_zero:
         return None
     P = w.points
     if any(score_of(a, P) is None for a in arms):
@@ -773,7 +796,7 @@ def build_table(w: Wording) -> Draft | None:
         return Draft("rank " + "; ".join(clauses) + " by=rank", [("名次", "数值")],
                      ["按名次得分（输入填名次）：" + "，".join(words)])
     otherwise = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
-                      and a.cond.kind in ("else", "neg")), None)
+                      and a.cond.kind == "else"), Decimal(0) if rest_zero else None)
     metric = w.metric()
     settled = _settle_shared([a.cond for a in arms])
     arms = [replace(a, cond=replace(a.cond, iv=iv)) for a, iv in zip(arms, settled)]
@@ -871,7 +894,10 @@ def build_manual(w: Wording) -> Draft | None:
     reading = ["符合要求得满分，否则由评分人酌情扣分（输入评分，须在0到分值之间）"]
     amounts = [a for a in w.arms if a.kind == "amount"]
     ranged = bool(amounts) and all(a.result.iv.lo != a.result.iv.hi for a in amounts)   # 视情扣1—3分: the range is the assessor's
-    return Draft("manual", [(w.name or "评分", "评分")], reading,
+    fixed = [a for a in w.outcomes("zero", "scores") if a.cond is not None and a.cond.kind not in ("ok", "else")]
+    doubts = [f"「{a.cond.text}」{'不得分' if a.result.value == 'zero' else '的得分'}未写进规则，由评分人按原文评分"
+              for a in fixed]
+    return Draft("manual", [(w.name or "评分", "评分")], reading, doubts,
                  uses=frozenset({"outcome", "amount"}) if ranged else None)
 
 
@@ -914,6 +940,14 @@ def build_pass_yes(w: Wording) -> Draft | None:
         question = _question(q.text)
         reading = [f"{question}：是得满分，否不得分"]
         return Draft("pass 是", [(question, "是否")], reading, ["原文只有「是否」问句，未写得分办法：按是得满分、否不得分"])
+    if q is None and w.points is not None and len(w.arms) == 1 == len(full) and full[0].result.value == "full" \
+            and full[0].cond is not None and full[0].cond.kind in ("neg", "label") \
+            and re.search("|".join(V.NEGATIVE), full[0].cond.text or ""):
+        # 全年未发生较大事故的得满分: asked the positive way, 是否发生…; 是 costs the points
+        text = full[0].cond.text
+        at = re.search("|".join(V.NEGATIVE), text)
+        question = "是否" + _clean_name(text[:at.start()] + _unnegated(text[at.start():]))
+        return Draft("pass 否", [(question, "是否")], [f"{text}的得满分，否则不得分"])
     if q is None and w.points is not None and len(w.arms) == 1 == len(zero) and zero[0].cond is not None \
             and zero[0].cond.kind == "label" and not zero[0].cond.text.endswith(level_name(zero[0].cond.text)):
         # 发生重大突发环境事件的，本项不得分: a yes/no question whose 是 costs the points
@@ -1012,7 +1046,7 @@ def build_bonus_step(w: Wording) -> Draft | None:
     return Draft(rule, w.rate_inputs(), [said, "加分计入总分"], uses=frozenset({"step", "outcome"}))
 
 
-_VERSUS_PASS = re.compile(r"^(.+?)(控制在|不超过|不高于|低于|高于|超过|达到|不低于|不少于)(.+?)(以内|以下|以上)?$")
+_VERSUS_PASS = re.compile(r"^(.*?)(控制在|不超过|不高于|低于|高于|超过|达到|不低于|不少于)(.+?)(以内|以下|以上)?$")
 _VERSUS_OPS = {"控制在": "<=", "不超过": "<=", "不高于": "<=", "低于": "<", "高于": ">", "超过": ">", "达到": ">=",
                "不低于": ">=", "不少于": ">="}
 
@@ -1028,11 +1062,17 @@ def build_pass_versus(w: Wording) -> Draft | None:
     if m is None or re.search(r"[\d()]", full[0].cond.text) or (m.group(2) == "控制在") != (m.group(4) == "以内"):
         return None
     mine, bench = _clean_name(m.group(1)), _clean_name(m.group(3))
+    other = _VERSUS_PASS.match(zero[0].cond.text or "") if zero[0].cond.kind == "label" else None
+    if not mine and other is not None and _clean_name(other.group(3)) == bench:
+        mine = _clean_name(other.group(1))          # 增速低于全省平均水平的不得分，高于…的得满分: said once
     if not mine or not bench:
         return None
     op = _VERSUS_OPS[m.group(2)]
+    doubts = []
+    if other is not None and {op, _VERSUS_OPS[other.group(2)]} not in ({">", "<="}, {">=", "<"}):
+        doubts.append(f"{mine}与{bench}相等时如何得分未写明：按{'得满分' if '=' in op else '不得分'}计")
     return Draft(f"pass x1{op}x2", [(mine, input_kind(mine)), (bench, input_kind(bench))],
-                 [f"{mine}{m.group(2)}{bench}{m.group(4) or ''}得满分，否则不得分（第2个输入填{bench}）"])
+                 [f"{mine}{m.group(2)}{bench}{m.group(4) or ''}得满分，否则不得分（第2个输入填{bench}）"], doubts)
 
 
 def build_pass_multi(w: Wording) -> Draft | None:
@@ -1083,7 +1123,8 @@ def build_bonus(w: Wording) -> Draft | None:
     cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
     noun = _noun(arms[0])
     said = f"每一项{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
-    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"])
+    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"],
+                 _each_condition(arms[0]))
 
 
 def build_bonus_levels(w: Wording) -> Draft | None:
@@ -1092,6 +1133,8 @@ def build_bonus_levels(w: Wording) -> Draft | None:
     table = []
     for a in arms:
         level = next((lv for lv in V.HONOUR_LEVELS if lv in (a.cond.text or "")), None)
+        if level is None and a.kind == "amount" and a.cond.kind == "label" and _is_level(a.cond.text):
+            level = level_name(a.cond.text)             # 被评为优秀等次的加2分
         r = a.result
         if level is None or r.iv is None or r.iv.lo != r.iv.hi or (a.kind == "amount" and r.value != "add"):
             return None
