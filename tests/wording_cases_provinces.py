@@ -447,6 +447,43 @@ HELD_OUT_2 = [
      [((0.985,), 2), ((0.98,), 1.6), ((0.975,), 1.2), ((0.97,), 0.8), ((0.965,), 0.4), ((0.96,), 0), ((0.959,), 0)]),
 ]
 
+# Traps: wording written to lure a confident wrong reading from the forms added above (names with
+# digits, 分 in conditions, ranks in words, counts with their own cut-offs), run before any change.
+TRAPS = [
+    ("得分率", 2, "考核得分率达到90%以上的得满分，每低1个百分点扣0.1分", "step", True,
+     [((0.9,), 2), ((0.89,), 1.9), ((0.8,), 1)]),
+    ("一半分值", 4, "考核得分在80分以上的，本项得满分；60-80分的，得一半分值；60分以下的不得分", None, None,
+     [((80,), 4), ((70,), 2), ((60,), 2), ((59,), 0)]),
+    ("前三名汉字", 5, "全省排名前三名的得满分，其余不得分", None, None, [((1,), 5), ((3,), 5), ((4,), 0)]),
+    ("季度平均分", 10, "每季度考核1次，全年4次考核平均分作为本项得分", None, False, []),
+    # an increase: target 2 points, 0.5 per whole 0.5 point short: 1.5 → 2.5; 1 → 2; 0 → 1.
+    ("每少提高", 3, "较上年提高2个百分点的得满分，每少提高0.5个百分点扣0.5分", None, True,
+     [((0.02,), 3), ((0.015,), 2.5), ((0.01,), 2), ((0,), 1)]),
+    # a count table: 0 → 5; 1 → 4; 2 → 2; 3 or more → 0.
+    ("出现几起分档", 5, "出现1起扣1分，出现2起扣3分，出现3起及以上不得分", None, None,
+     [((0,), 5), ((1,), 4), ((2,), 2), ((3,), 0), ((4,), 0)]),
+    ("成效明显一般", 3, "工作成效明显的得3分，工作成效一般的得1分", "band", True, [(("明显",), 3), (("一般",), 1)]),
+    # above the city's average by 1 point: a difference of two values, not the growth itself.
+    ("高于平均1个百分点", 2, "收入增幅高于全市平均1个百分点以上的得满分", None, False, []),
+    ("每缺1项", 1, "报送材料每缺1项扣0.2分", "deduct", True, [((0,), 1), ((2,), 0.6), ((6,), 0)]),
+    # a score below 85 points: 0.1 per whole point: 84 → 1.9; 80 → 1.5; 60 → 0.
+    ("得分低于85每低1分", 2, "满意度测评得分低于85分的，每低1分扣0.1分", None, None,
+     [((85,), 2), ((84,), 1.9), ((80,), 1.5), ((60,), 0)]),
+    ("信用A级B级", 5, "信用评价为A级的得满分，B级得60%分值，C级及以下不得分", None, None, []),
+    ("无基准每提高", None, "项目入库率＝入库项目数÷申报项目数×100%，入库率每提高10个百分点加0.5分，最多加2分", None, False, []),
+    ("万人每少1件", 4, "万人发明专利拥有量达到10件的得满分，每少1件扣0.5分", "step", True,
+     [((10,), 4), ((9,), 3.5), ((5,), 1.5)]),
+    ("未发生每发生1件", 2, "年度内未发生信访积案的得满分，每发生1件扣0.5分", "deduct", True, [((0,), 2), ((1,), 1.5), ((5,), 0)]),
+    ("其余按比例为负", 3, "全年空气质量综合指数改善幅度≥5%的得满分，改善幅度为负的不得分，其余按比例得分", None, False, []),
+    # 1 each, nothing from 3 on (of 5): 2 → 3; 3 → 0.
+    ("每处且3处以上不得分", 5, "每发现1处“僵尸”网站扣1分，发现3处及以上的本项不得分", None, None,
+     [((0,), 5), ((1,), 4), ((2,), 3), ((3,), 0), ((4,), 0)]),
+    ("人均GDP", 5, "人均GDP增速达到7%的得满分，每低1个百分点扣1分", "step", True,
+     [((0.07,), 5), ((0.06,), 4), ((0.055,), 4), ((0.02,), 0)]),
+    ("5G完成率", 2, "5G基站建设完成率100%得满分", None, None, [((1,), 2)]),
+    ("加权公式", 10, "综合得分=自评得分×40%+考核组评分×60%", None, False, []),
+]
+
 
 # Cases the reader does not read yet, and why. Each must get nothing or an unsure proposal (never a
 # sure one); a reader that learns one should move it out of here and let its examples decide.
@@ -460,6 +497,9 @@ NOT_READ = {
     "每项得满分3分": "points per item done up to the full points (a checklist of 6) is not inferred from 满分3分",
     "有1个有2个及以上": "a table on a count (有1个…，有2个及以上…) beside a 100% rate is not read as one measure",
     "完成预算以上以下": "完成年度预算 (a target in words) beside percent bands is not read as ≥100%",
+    "出现几起分档": "a table of deductions by count (1起扣1分，2起扣3分) is not read; the 3起 cut-off alone is proposed, unsure",
+    "信用A级B级": "grades named by letters (A级, B级, C级及以下) are not band levels the reader knows",
+    "每处且3处以上不得分": "a count cut-off beside a per-item deduction (3处及以上不得分) is not in the rule; proposed unsure",
 }
 
 

@@ -90,7 +90,11 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
     weighted = False
 
     def outcome_ahead(k: int) -> bool:
-        """A score follows in this phrase (90分以上得满分): a number in 分 before it is a condition."""
+        """A score follows in this phrase (90分以上得满分), or the phrase is a clause that ends in 的
+        before its score (得分在80分以上的，本项得满分): a number in 分 there is a condition."""
+        rest = [t for t in toks[k + 1:] if t.type not in ("post", "incl")]
+        if rest and all(t.type == "text" for t in rest) and "".join(t.text for t in rest).endswith("的"):
+            return True
         return any(t.type in ("full", "zero", "prop") or (t.type == "act" and t.value == "score")
                    for t in toks[k + 1:])
 
@@ -100,6 +104,8 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
         return f
 
     def label_before(upto: int):
+        if "".join(subject).rstrip("的,") in V.ITEM_WORDS:
+            return                            # 本项得满分: the row, not a level
         if subject and not any(f.kind in ("cond", "bare", "label", "neg", "yesno", "ok", "else") for f in facts):
             head = list(toks[:upto])
             while head and head[-1].type in ("cmp", "sym", "act"):     # 一般低于6分: the level is 一般
@@ -187,6 +193,8 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             if op is None:
                 add(Fact("bare", iv=_iv("=", tok.value, tok.pct), text="".join(subject).rstrip("的"),
                          value=tok))
+            elif pend_op is not None and tok.unit != "倍" and _margin(toks, k):
+                add(Fact("margin", text="".join(t.text for t in toks)))    # 高于全市平均1个百分点以上
             else:
                 iv = _iv(op, tok.value, tok.pct)
                 if lower is not None:
@@ -302,6 +310,17 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
     return facts
 
 
+def _margin(toks: tuple[Tok, ...], k: int) -> bool:
+    """The words between the comparator and the number k name a benchmark (高于全市平均1个百分点):
+    the number is a margin over that benchmark, not a bound on the value."""
+    between = []
+    for t in reversed(toks[:k]):
+        if t.type in ("cmp", "sym"):
+            break
+        between.append(t.text)
+    return any(b in "".join(between) for b in V.BENCHMARKS)
+
+
 @lru_cache(maxsize=8192)
 def phrase_facts(phrase: str) -> tuple[Fact, ...]:
     """The facts of a phrase, read once (wording repeats a lot down a rubric); callers copy them."""
@@ -323,6 +342,9 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
         for f in facts:
             if f.kind == "join":
                 join = f
+                continue
+            if f.kind == "margin":
+                out.unread.append(p)
                 continue
             if join is not None and f.kind == "cond" and cond is not None and cond.kind in ("cond", "multi"):
                 parts = cond.value if cond.kind == "multi" else [(cond.text, cond.iv)]

@@ -95,11 +95,14 @@ class Wording:
         if f is not None:
             return [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))]
         name = self.metric()
-        return [(name, input_kind(name) if input_kind(name) != "数值" else "比率")]
+        kind = input_kind(name)
+        pct = any(f.iv is not None and f.iv.pct for f in self.facts if f.kind in ("cond", "bare"))
+        return [(name, "比率" if kind == "数值" and (pct or not self.facts) else kind)]
 
 
 def _clean_name(text: str) -> str:
     t = re.sub(r"^(?:其中|对|若|如|当|年度|全年|本年度)", "", text)
+    t = re.sub(r"(?:在|为|是)$", "", t.strip("的"))          # 考核得分在80分以上: the name is 考核得分
     return t.strip("的") or text
 
 
@@ -343,13 +346,14 @@ def build_step(w: Wording) -> Draft | None:
         return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
     if any(a.cond.iv.lo is not None and a.cond.iv.hi is not None and a.cond.iv.lo != a.cond.iv.hi for a in full_arms):
         return None                   # full within 95%-105%: a deviation both ways, not one step
-    counted = not step.per.pct and step.per.unit not in ("", "分")
-    if not counted and not full_arms and any(a.cond is not None and a.cond.kind in ("label", "neg")
-                                             for a in w.outcomes("full")):
-        return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
+    named = any(a.cond is not None and a.cond.kind in ("label", "neg") for a in w.outcomes("full"))
     start = _step_start(step)
     if not full_arms and start is not None:
         full_arms = [Arm("outcome", Fact("cond", iv=start), Fact("outcome", value="full"))]   # 不低于98%，每下降…
+    counted = not step.per.pct and (step.per.unit not in ("", "分") or (
+        step.per.unit == "分" and bool(full_arms) and not any(a.cond.iv.pct for a in full_arms)))   # 每低1分 below 85分
+    if not counted and not full_arms and named:
+        return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
     if not step.per.pct and not step.per.unit and any(a.cond.iv.pct for a in full_arms + zero_arms):
         return None                   # 每少办结1件 against a rate target: the step is not in the target's units
     if counted and full_arms and not any(a.cond.iv.pct for a in full_arms + zero_arms) and not zero_arms:
@@ -375,8 +379,8 @@ def build_step(w: Wording) -> Draft | None:
         return Draft(f"deduct each={fmt_num(each_pts)}{capped}", [(what, "个数")],
                      [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，"
                       + (f"最多扣{fmt_num(cap)}分" if capped else "扣完为止")])
-    if counted:
-        return None                   # a count step (每少1人) against a rate target: not one measure
+    if counted or (not step.per.pct and step.per.unit):
+        return None                   # a count step (每少1人) against a rate target, or units that do not agree
     if step.value == "below":
         target = _full_at(full_arms, low=True) if full_arms else None
         if target is None:
@@ -970,8 +974,8 @@ def _question(text: str) -> str:
 
 
 def build_info(w: Wording) -> Draft | None:
-    if w.points is not None:
-        return None
+    if w.points is not None or any(a.kind in ("step", "each", "amount") for a in w.arms):
+        return None                   # 每提高10个百分点加0.5分 beside a formula: a score, not a shown value
     f = w.rate or (w.formulas[0] if w.formulas else None)
     if f is not None:
         return Draft("info", [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))],

@@ -84,6 +84,16 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _SCORE_NOUN = re.compile(r"得分(?=[<>=]|\d|在|达到|不低于|高于|低于|不足|超过)|(?<=[<>=])得分")
 
 
+def place(word: str) -> Decimal:
+    """A rank written in digits or Chinese numerals up to 99 (三 → 3, 十二 → 12, 二十 → 20)."""
+    if word.isdigit():
+        return Decimal(word)
+    if "十" in word:
+        tens, _, ones = word.partition("十")
+        return Decimal(V.NUMERALS.get(tens, 1) * 10 + (V.NUMERALS.get(ones, 0) if ones else 0))
+    return Decimal(V.NUMERALS[word])
+
+
 def cut(text: str) -> Text:
     """Split wording into sub-points and sentences (on 。；; and line breaks)."""
     raw = str(text or "")
@@ -190,11 +200,11 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             text.append(t[i:end + 1])
             i = end + 1
             continue
-        special = ch.isdigit() or ch in "前第排名得"    # only these can start a rank, a date or 得分 as a noun
+        special = ch.isdigit() or ch in "前第排名得" or ch in V.NUMERALS    # only these can start a rank, a date or 得分 as a noun
         m = V.RANK_RANGE.match(t, i) if special else None
         if m:
             flush()
-            lo, hi = sorted((Decimal(m.group(1)), Decimal(m.group(2))))
+            lo, hi = sorted((place(m.group(1)), place(m.group(2))))
             toks.append(Tok("range", (lo, hi, None, None), m.group(), "名"))
             i = m.end()
             continue
@@ -203,7 +213,7 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             flush()
             after = m.re is V.RANK_AFTER
             toks.append(Tok("sym", (">=" if m.group(2) == "及以后" else ">") if after else "<=", ""))
-            toks.append(Tok("num", Decimal(m.group(1)), m.group(), "名"))
+            toks.append(Tok("num", place(m.group(1)), m.group(), "名"))
             i = m.end()
             continue
         m = (V.NAMED_NUMBER.match(t, i) or V.DATE.match(t, i) or _SCORE_NOUN.match(t, i)) if special else None
@@ -255,6 +265,13 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                     toks.append(Tok("post", V.AFTER[post], post))
                     toks.append(Tok("incl", incl1, t[j:j2]))
                     i = j2 + len(post)
+            continue
+        word = next((w for w in V.WORD_NUMBERS if t.startswith(w, i)), None)
+        if word:
+            flush()
+            value, unit = V.WORD_NUMBERS[word]
+            toks.append(Tok("num", Decimal(value), word, unit))
+            i += len(word)
             continue
         if ch in V.NUMERALS and t.startswith(("个百分点", "百分点"), i + 1):
             flush()                               # 一个百分点: a step of 1 percentage point

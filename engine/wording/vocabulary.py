@@ -89,11 +89,13 @@ STARTED = re.compile(r"[(]?不足(\d+(?:\.\d+)?)(%|个百分点|百分点)?(?:�
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 SUBPOINT = re.compile(r"(?:^|(?<=[。；;,，\s]))(?:[(（]\d{1,2}[)）]|\d{1,2}[.、](?!\d))")
 
+# The row itself as a subject (本项得满分): not a level or a condition.
+ITEM_WORDS = ("本项", "该项", "此项", "本指标", "该指标")
 # Ordinary words that contain an action character (加 in 增加值, 得 in 获得, 计 in 统计): plain text.
 PLAIN = ("增加值", "附加值", "加强", "加快", "加大", "加速", "参加", "增加", "更加", "追加", "添加", "叠加", "加工",
          "取得", "获得", "得到", "赢得", "计划", "统计", "设计", "会计", "审计", "合计", "累计", "共计", "计算",
          "计量", "预计", "总计", "估计", "减少", "减排", "减量", "减免", "减税", "核减", "递减", "扣留", "超期", "超时", "超标", "超量",
-         "扣分项", "加分项", "扣分事项", "加分事项")
+         "扣分项", "加分项", "扣分事项", "加分事项", "得分率")
 
 # Band adjectives: the level name is the one ending nearest the end of its phrase (ties: longest).
 LEVELS = ("优秀", "优", "良好", "良", "中等", "中", "合格", "不合格", "基本合格", "较好", "好", "一般", "较差", "差",
@@ -105,6 +107,8 @@ LEVELS = ("优秀", "优", "良好", "良", "中等", "中", "合格", "不合�
 
 # What an input is, from the words of its name (first match wins).
 INPUT_KINDS = (
+    (("得分率",), "比率"),
+    (("得分", "评分", "分数"), "数值"),
     (("率", "比重", "占比", "比例", "增速", "增幅", "增长", "幅度", "满意度"), "比率"),
     (("速率", "速度", "网速", "带宽"), "数值"),
     (("金额", "总额", "余额", "资金", "经费", "预算", "支出", "收入", "投资", "产值", "营收", "税收", "费用", "元"), "金额"),
@@ -119,9 +123,15 @@ STATES = {"负增长": "<0", "零增长": "=0", "正增长": ">0", "未增长": 
 # A number right after Latin letters is part of a name (PM2.5, PM10), not a quantity.
 NAMED_NUMBER = re.compile(r"(?<=[A-Za-z])\d+(?:\.\d+)?")
 # Places in a ranking: 前3名 (≤3), 第4—6名 (4–6), 10名以后 (>10), 10名及以后 (≥10); the input is the rank.
-RANK_TOP = re.compile(r"(?:排名|名次)?前(\d+)(?:名|位)")
-RANK_RANGE = re.compile(r"第(\d+)(?:名|位)?[-~至到]第?(\d+)(?:名|位)")
-RANK_AFTER = re.compile(r"(?:第)?(\d+)(?:名|位)(及以后|以后|之后|以外|以下)")
+_PLACE = r"(\d+|[一二两三四五六七八九十]{1,3})"
+RANK_TOP = re.compile(r"(?:排名|名次)?前" + _PLACE + r"(?:名|位)")
+RANK_RANGE = re.compile(r"第" + _PLACE + r"(?:名|位)?[-~至到]第?" + _PLACE + r"(?:名|位)")
+RANK_AFTER = re.compile(r"(?:第)?" + _PLACE + r"(?:名|位)(及以后|以后|之后|以外|以下)")
+# Words between a comparator and its number that make the number a margin over a benchmark
+# (高于全市平均1个百分点): the condition is on a difference the reader does not compute.
+BENCHMARKS = ("平均", "上年", "同期", "全省", "全市", "全国", "全区")
+# Words for numbers: 得一半分值 is 50% of the points.
+WORD_NUMBERS = {"一半": ("0.5", "%")}
 # The target written in a remark (达到省定目标（28%）): the number is the target.
 TARGET_REMARK = re.compile(r"(目标(?:值|任务)?)\((\d+(?:\.\d+)?(?:%|万元|亿元|元|个|家|人|项|次)?)\)")
 # Dates are not bounds: 1月31日, 6月底, 3日.
