@@ -8,9 +8,10 @@ import pytest
 from engine.language import parse_rule
 from engine.wording import read_wording
 from tests.test_engine_rules import assert_scores, score_one
-from tests.wording_cases_provinces import HELD_OUT, HELD_OUT_2, NOT_READ, PROVINCES, TRAPS, check_province_case, classify
+from tests.wording_cases_provinces import (HELD_OUT, HELD_OUT_2, HELD_OUT_3, NOT_READ, PROVINCES, TRAPS,
+                                           check_province_case, classify)
 
-CASES = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS
+CASES = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] not in NOT_READ], ids=lambda c: c[0])

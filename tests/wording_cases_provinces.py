@@ -484,6 +484,45 @@ TRAPS = [
     ("加权公式", 10, "综合得分=自评得分×40%+考核组评分×60%", None, False, []),
 ]
 
+# A fourth batch, run before any change for it.
+HELD_OUT_3 = [
+    ("每人次扣0.2", 1, "按时足额缴纳党费的得满分，未按时缴纳的每人次扣0.2分", "deduct", True, [((0,), 1), ((2,), 0.6), ((9,), 0)]),
+    ("债务率以内", 3, "政府债务率控制在120%以内的得满分，超过120%的不得分", "pass", True, [((1.2,), 3), ((1.21,), 0)]),
+    ("颜色等级", 3, "债务风险等级为绿色的得满分，黄色得2分，橙色得1分，红色不得分", None, None, []),
+    # target 95 %, 0.5 per whole point, nothing below 80 %: 94 → 4.5; 90 → 2.5; 86 → 0.5; 85 → 0.
+    ("低于95每低低于80", 5, "重点项目开工率达到95%以上的得满分，低于95%的每低1个百分点扣0.5分，低于80%的不得分", None, True,
+     [((0.95,), 5), ((0.94,), 4.5), ((0.9,), 2.5), ((0.86,), 0.5), ((0.85,), 0), ((0.79,), 0)]),
+    # this row's points only, not a veto of the total: a count (or yes/no) → 5 or 0.
+    ("引号一票否决事项", 5, "每出现一次“一票否决”事项，本项不得分", None, None, [((0,), 5), ((1,), 0)]),
+    ("单级优秀加分", None, "耕地保护责任目标考核为优秀等次的，加1分", None, None, []),
+    # ≤3 days → 2; (3, 5] → 1; >5 → 0.
+    ("工作日三档", 2, "平均办件时长≤3个工作日的得满分，3-5个工作日的得1分，超过5个工作日的不得分", "threshold", True,
+     [((3,), 2), ((4,), 1), ((5,), 1), ((5.5,), 0)]),
+    ("未办结每件最多扣2", 3, "投诉举报件办结率达到100%，未办结的每件扣0.5分，最多扣2分", "deduct", True,
+     [((0,), 3), ((1,), 2.5), ((10,), 1)]),
+    ("分值的120%", 5, "年度考核结果为“优秀”的，按本项分值的120%计分", None, False, []),
+    # cumulative targets, below 90 % not scored by the wording: 100 → 4; 97 → 3; 90 → 2.
+    ("达到累进无下档", 4, "政务服务网上可办率达到90%得2分，达到95%得3分，达到100%得满分", "threshold", True,
+     [((1,), 4), ((0.97,), 3), ((0.9,), 2)]),
+    ("千分号以内", 2, "森林火灾受害率控制在0.9‰以内的得满分，超出的不得分", "pass", True, [((0.0009,), 2), ((0.001,), 0)]),
+    ("约谈通报两种", 3, "考核期内因工作失职被上级部门约谈的，每次扣1分；被通报的，每次扣2分", None, False, []),
+    # target 85 %, 1 per whole 5 points, nothing below 60 %: 81 → 5; 80 → 1 step → 4; 70 → 3 steps → 2;
+    # 60 → 5 steps → 0.
+    ("每低5%低于60", 5, "残疾人基本康复服务覆盖率≥85%的得满分，每低5%扣1分，低于60%不得分", None, True,
+     [((0.85,), 5), ((0.81,), 5), ((0.8,), 4), ((0.7,), 2), ((0.6,), 0), ((0.59,), 0)]),
+    ("不少于4次每少1次", 2, "开展“双随机”抽查次数不少于4次的得满分，每少1次扣0.5分，扣完为止", "step", True,
+     [((4,), 2), ((3,), 1.5), ((0,), 0)]),
+    ("无舆情发生一起", 3, "全年无重大舆情事件发生的得满分，发生一起扣1分", "deduct", True, [((0,), 3), ((2,), 1), ((5,), 0)]),
+    ("得分等于最高值", 5, "对标全省第一名，得分=分值×本地区值/全省最高值", None, True, [((100,), 5), ((80,), 4)]),
+    ("持平高于低于", 5, "经济增长速度与全省平均水平持平的得3分，高于全省平均水平的得满分，低于的不得分", None, False, []),
+    ("达到省定目标是否", 2, "农村生活污水治理率达到省定目标的得满分，未达到的不得分", None, None,
+     {1: [(("是",), 2), (("否",), 0)], 2: [((0.8, 0.7), 2), ((0.6, 0.7), 0)]}),
+    ("不少于2次每少1次", 2, "每年组织应急演练不少于2次，每少1次扣1分", "step", True, [((2,), 2), ((1,), 1), ((0,), 0)]),
+    # two points, half each: (90 %, 100 %) → 4; (85 %, 100 %) → 2; (80 %, 90 %) → 0.
+    ("各占50%两项", 4, "两项指标各占50%：①开工率≥90%；②投资完成率≥100%", "check", True,
+     [((0.9, 1), 4), ((0.85, 1), 2), ((0.8, 0.9), 0)]),
+]
+
 
 # Cases the reader does not read yet, and why. Each must get nothing or an unsure proposal (never a
 # sure one); a reader that learns one should move it out of here and let its examples decide.
@@ -500,6 +539,9 @@ NOT_READ = {
     "出现几起分档": "a table of deductions by count (1起扣1分，2起扣3分) is not read; the 3起 cut-off alone is proposed, unsure",
     "信用A级B级": "grades named by letters (A级, B级, C级及以下) are not band levels the reader knows",
     "每处且3处以上不得分": "a count cut-off beside a per-item deduction (3处及以上不得分) is not in the rule; proposed unsure",
+    "颜色等级": "grades named by colours (绿色, 黄色, 橙色, 红色) are not band levels the reader knows",
+    "单级优秀加分": "a bonus for one grade only (优秀等次的，加1分) is not read as a yes/no bonus",
+    "引号一票否决事项": "a quoted “一票否决” names a kind of event; 本项不得分 per occurrence is not read (never a veto)",
 }
 
 

@@ -295,6 +295,11 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             i += 1
             continue
         word = next((w for w in _BY_FIRST.get(ch, ()) if t.startswith(w, i)), None)
+        if word and TABLE[word][0] == "veto" and i > 0 and t[i - 1] in "“\"「" \
+                and re.match(r"[”\"」](?:事项|情形|指标|问题)", t[i + len(word):]):
+            text.append(word)                     # “一票否决”事项: the name of a kind of event, not a veto
+            i += len(word)
+            continue
         if word:
             kind, value = TABLE[word]
             if kind == "text":
