@@ -20,7 +20,8 @@ import time
 from engine.language import parse_rule
 from engine.wording import clear_caches, read_wording
 from tests.wording_cases import OTHER, SEEDS, check_case
-from tests.wording_cases_provinces import HELD_OUT, HELD_OUT_2, HELD_OUT_3, PROVINCES, TRAPS, classify
+from tests.wording_cases_provinces import ALL as CASES
+from tests.wording_cases_provinces import classify
 
 ROWS = 1_000
 
@@ -37,7 +38,7 @@ def main() -> None:
         except AssertionError as exc:
             print(f"  wrong: {case[0]}: {exc}")
     kinds = {"right+sure": 0, "right+unsure": 0, "unsure": 0, "nothing": 0, "WRONG": 0}
-    for case in PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3:
+    for case in CASES:
         got = classify(case)[0]
         kinds[got] += 1
         if got == "WRONG":
@@ -53,7 +54,7 @@ def main() -> None:
     print(f"{len(SEEDS)} seed rows: {proposed} proposed, {sure} sure, {right} scored right; "
           f"{ROWS} rows read in {seconds:.3f} s")
     print(json.dumps({"rows": len(SEEDS), "proposed": proposed, "sure": sure, "seed_rows_right": right,
-                      "province_rows": len(PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3), "province_right_sure": kinds["right+sure"],
+                      "province_rows": len(CASES), "province_right_sure": kinds["right+sure"],
                       "province_right_unsure": kinds["right+unsure"], "province_unsure": kinds["unsure"],
                       "province_nothing": kinds["nothing"], "province_wrong": kinds["WRONG"],
                       "seconds": round(seconds, 4), "cpu_seconds": round(cpu, 4),

@@ -8,10 +8,8 @@ import pytest
 from engine.language import parse_rule
 from engine.wording import read_wording
 from tests.test_engine_rules import assert_scores, score_one
-from tests.wording_cases_provinces import (HELD_OUT, HELD_OUT_2, HELD_OUT_3, NOT_READ, PROVINCES, TRAPS,
-                                           check_province_case, classify)
-
-CASES = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3
+from tests.wording_cases_provinces import ALL as CASES
+from tests.wording_cases_provinces import NOT_READ, PROVINCES, check_province_case, classify
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] not in NOT_READ], ids=lambda c: c[0])

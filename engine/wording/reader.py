@@ -674,6 +674,13 @@ def build_once(w: Wording) -> Draft | None:
         return None
     arm = arms[0]
     once = w.first("once")
+    if arm.cond is not None and arm.cond.kind == "cond" and len(w.arms) == 1 and arm.result.iv.lo == arm.result.iv.hi:
+        # 履约率低于70%的，扣1分: the points less the deduction where the condition holds
+        iv, metric = arm.cond.iv, w.metric()
+        left = max(w.points - arm.result.iv.lo, Decimal(0))
+        return Draft(f"threshold {iv_rule(iv)}: {fmt_num(left)}; else: {fmt_num(w.points)}", w.rate_inputs(),
+                     [f"{metric}{iv_words(iv)}扣{fmt_num(arm.result.iv.lo)}分，否则得满分"],
+                     uses=frozenset({"amount", "outcome"}))
     said = arm.cond.text if arm.cond is not None and arm.cond.kind in ("label", "neg") else ""
     if arm.result.iv.lo != arm.result.iv.hi or not (said or once is not None):
         return None

@@ -216,6 +216,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             toks.append(Tok("num", place(m.group(1)), m.group(), "名"))
             i = m.end()
             continue
+        m = V.EACH_ONE.match(t, i) if ch in "发出查" else None
+        if m:
+            flush()
+            toks.append(Tok("each", m.group(), m.group()))
+            i = m.end()
+            continue
         m = (V.NAMED_NUMBER.match(t, i) or V.DATE.match(t, i) or _SCORE_NOUN.match(t, i)) if special else None
         if m and (not t[i].isdigit() or i == 0 or not t[i - 1].isdigit()):
             text.append(m.group())                # PM2.5, 1月31日, 得分≥90分: words, not quantities

@@ -119,6 +119,8 @@ INPUT_KINDS = (
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 MEASURES = "例处次项个起条名家篇件单人户份"
 UNITS = ("个百分点", "百分点", "%", "‰", "分", "万元", "亿元", "元", "家", "个", "项", "次", "人", "户", "件", "篇", "起", "例", "处", "个工作日", "工作日", "天", "级", "倍", "P")
+# 发现1处, 出现1次, 发生1起: one incident (as 发现一处), the count being what follows.
+EACH_ONE = re.compile(r"(?:发生|发现|出现|查出)1(?=[起次处例件个项])")
 # Words that state a condition on the value by themselves (负增长的不得分: growth below 0).
 STATES = {"负增长": "<0", "零增长": "=0", "正增长": ">0", "未增长": "<=0"}
 # A number right after Latin letters is part of a name (PM2.5, PM10), not a quantity.
