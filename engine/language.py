@@ -32,6 +32,7 @@ def split(text: str, options: dict[str, str]) -> tuple[str, list[Segment]]:
         part = part.strip()
         if not part:
             continue
+        part = _SPACED_OPTION.sub(lambda m: m.group(1) + "=" if options.get(m.group(1).lower()) else m.group(0), part)
         opts, kept = {}, []
         for token in part.split():
             m = _OPTION_TOKEN.match(token)
@@ -49,6 +50,8 @@ def split(text: str, options: dict[str, str]) -> tuple[str, list[Segment]]:
 
 
 _THOUSANDS = re.compile(r"\d,\d{3}")
+#: "each = 0.5": a known option written with spaces around its "=" is read as each=0.5.
+_SPACED_OPTION = re.compile(r"([A-Za-z_\u4e00-\u9fff]+)\s*=\s*(?=\S)")
 _CLAUSE_MARK = re.compile(r"=|:")
 
 

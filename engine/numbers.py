@@ -96,23 +96,29 @@ def parse_bool(value) -> bool:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str):
-        s = normalize_text(value).lower()
+    if isinstance(value, str) and (answer := _answer(value)) is not None:
+        return answer
+    raise ValueError(f"「{value}」应为 是/否")
+
+
+def _answer(text: str) -> bool | None:
+    """A 是/否 word: True/False, else None. The text is tried as typed too, since normalize_text
+    reads × as the multiplication sign * and × (with √) is how many officials tick a box."""
+    for s in (text.strip().lower(), normalize_text(text).lower()):
         if s in TRUE_WORDS:
             return True
         if s in FALSE_WORDS:
             return False
-    raise ValueError(f"「{value}」应为 是/否")
+    return None
 
 
 def yes_no_word(text: str) -> bool | None:
     """A 是/否 word in rule or setting text (是, 符合, 否, yes …): True/False; None for anything else.
 
     Digits are not words here: in `pass 1` the 1 is a number to compare with."""
-    s = normalize_text(text).lower()
-    if s.isdigit():
+    if normalize_text(text).isdigit():
         return None
-    return True if s in TRUE_WORDS else False if s in FALSE_WORDS else None
+    return _answer(text)
 
 
 def fmt_num(value, decimals: int | None = None) -> str:

@@ -81,7 +81,16 @@ class IndicatorResult:
     def shown(self) -> np.ndarray:
         """What 得分 and 评分过程 show: the score, or an unscored row's value as its rule shows it
         (a veto's 是/否, not 1/0, so a fired veto never reads as a score of 1)."""
-        return self.score if self.scored else self.indicator.rule.shown_values(self.value)
+        if self.scored:
+            return self.score
+        parts = [v.indicator.rule.shown(v.outcome) for v in self.variants]
+        if all(p.dtype.kind == "f" for p in parts):
+            return self.value
+        shown = np.full(len(self.which), None, dtype=object)
+        for k, part in enumerate(parts):
+            rows = (self.which == k) & (self.status != NOT_ASSESSED)
+            shown[rows] = part.astype(object)[rows]
+        return np.where(pd.isna(shown), None, shown)
 
     def variant(self, i: int) -> Variant | None:
         k = self.which[i]

@@ -211,10 +211,29 @@ def _graded(settings, scheme, total, full, vetoed, problems: list[Problem]) -> n
 
 
 def _variants(rubric: Rubric) -> dict[str, list[Indicator]]:
+    """The rows of each indicator, group-specific rows first: a row with a blank 组别 beside them
+    is the indicator's rule for every other group, so whoever takes the first matching row (scores,
+    weights, the formula copy's IF chain) gives a group its own row."""
     out: dict[str, list[Indicator]] = {}
     for ind in rubric.indicators:
         out.setdefault(ind.key, []).append(ind)
-    return out
+    return {key: sorted(rows, key=lambda ind: ind.groups is None) for key, rows in out.items()}
+
+
+def _left_out_peers(rows: list[Indicator], out: np.ndarray, units: Units, problems: list[Problem], key: str) -> None:
+    """A 提示 where units compared with each other (the best value, a rank) lost one to a blank
+    or wrong input: the others' scores were made without it and change once it is put right."""
+    basis = next((b for b in (r.rule.peer_basis() for r in rows) if b), None)
+    if basis is None or not out.any():
+        return
+    names = [str(u) for u in units.names[out].tolist()]
+    said = "、".join(f"「{u}」" for u in names[:5]) + (f"等{len(names)}个单位" if len(names) > 5 else "")
+    problems.append(Problem(SEVERITY_HINT, f"「{rows[0].name}」按各单位的{basis}计分，{said}的输入空白或有误，"
+                            f"未参与比较：补正后其他单位的得分可能变化", indicator=key, rubric_row=rows[0].row))
+
+
+def _rows_said(a: Indicator, b: Indicator) -> str:
+    return f"细则第{a.row}行和第{b.row}行" if a.row and b.row else "多行细则"
 
 
 def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: int,
@@ -225,11 +244,14 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     peers = np.logical_or.reduce(applies) if applies else np.zeros(n, bool)
     variants = []
     for k, (ind, mask) in enumerate(zip(rows, applies)):
-        twice = mask & (which >= 0)
-        for i in np.flatnonzero(twice).tolist():
+        if ind.groups is None and k and all(r.groups is not None for r in rows[:k]):
+            mask = mask & (which < 0)        # the blank-组别 row: every unit without a row of its group
+        for i in np.flatnonzero(mask & (which >= 0)).tolist():      # two rows for one unit: no guess
             group = f"单位所在组别「{units.groups[i]}」" if units.groups[i] else ""     # no 组别: no empty 「」
-            problems.append(Problem(SEVERITY_ERROR, f"{group}同时适用指标「{ind.name}」的多行细则，按第一行计分",
-                                    unit=i, indicator=key, rubric_row=ind.row))
+            first = rows[which[i]]
+            said = f"{group}同时适用指标「{ind.name}」的{_rows_said(first, ind)}，无法确定按哪一行评分，本项不评分"
+            problems.append(Problem(SEVERITY_ERROR, said, unit=i, indicator=key, rubric_row=ind.row))
+            variants[which[i]].outcome.fail(np.arange(n) == i, INVALID, said)
         rows_mask = mask & (which < 0)
         which[rows_mask] = k
         ctx = Ctx(rows=rows_mask, peers=peers, groups=units.groups, decimals=decimals, label=ind.label)
@@ -243,6 +265,7 @@ def _score_indicator(key: str, rows: list[Indicator], units: Units, decimals: in
     assessed = which >= 0
     score = np.where(assessed, stack("score"), np.nan)
     status = np.where(assessed, stack("status"), NOT_ASSESSED).astype(np.int8)
+    _left_out_peers(rows, peers & ((status == MISSING) | (status == INVALID)), units, problems, key)
     points = np.array([float(v.indicator.points) if v.indicator.points is not None else np.nan
                        for v in variants])[pick]
     return IndicatorResult(key=key, indicator=rows[0], variants=variants, which=which, score=score,
@@ -384,12 +407,14 @@ def _unit_problems(results: list[IndicatorResult]) -> list[Problem]:
         for v in r.variants:
             inputs = tuple(c.name for c in v.outcome.cols)
             rubric_level = not v.outcome.cols or v.indicator.rule.KIND == "unreadable"  # said once, at the rule
+            culprit = v.outcome.culprit
             for i, msg in sorted(v.outcome.messages.items()):
                 if v.ctx.rows[i] and not rubric_level and v.outcome.status[i] != NOT_ASSESSED and i not in r.filled:
                     skipped = r.skipped and v.outcome.status[i] == MISSING   # 设置 缺失值=跳过: expected gaps
+                    at = (culprit[i], *inputs) if i in culprit else inputs   # the cell at fault first
                     out.append(Problem(SEVERITY_HINT if skipped else SEVERITY_ERROR,
                                        f"「{r.indicator.name}」：{msg}{'，汇总时跳过' if skipped else ''}", unit=i,
-                                       indicator=r.key, inputs=inputs, rubric_row=v.indicator.row))
+                                       indicator=r.key, inputs=at, rubric_row=v.indicator.row))
             for i, msg in sorted(v.outcome.notes.items()):
                 if v.ctx.rows[i] and v.outcome.status[i] == OK:
                     out.append(Problem(SEVERITY_HINT, f"「{r.indicator.name}」：{msg}", unit=i,

@@ -7,6 +7,7 @@ worked out by hand below.
 """
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import openpyxl
@@ -165,6 +166,23 @@ SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "�
 SLIP_DATA = [["单位", "完成率", "满意度"], ["甲", 0.9, 0.85], ["乙", 95, 0.9], ["丙", 0.5, 9500]]
 
 
+# Slips an official makes, and a general row with an exception for one group: 甲's growth typed 8.2
+# for 8.2% beside the city's 6.5% and among peers of 4%-6.5%, 甲's 完成数 typed as a date, a yes/no
+# info row, and 编号 4 with a blank 组别 (10 points) and a 郊区 row (20 points).
+TRUST_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入", "组别"],
+                ["1", "A", "增速高于全市", 5, "pass x1>x2", "产值增速, 全市增速", None],
+                ["2", "A", "增长水平", 10, "relative", "增长率", None],
+                ["3", "A", "台账", None, "info", "台账", None],
+                ["4", "A", "完成情况", 10, "ratio", "完成率", None],
+                ["4", "A", "完成情况", 20, "ratio", "完成率", "郊区"],
+                ["5", "A", "速率", 10, "ratio", "完成数, 目标数", None]]
+TRUST_DATA = [["单位", "组别", "产值增速", "全市增速", "增长率", "台账", "完成率", "完成数", "目标数"],
+              ["甲", "城区", 8.2, 0.065, 8.2, "是", 0.9, datetime.datetime(2024, 3, 15), 10],
+              ["乙", "郊区", 0.05, 0.065, 0.065, "否", 0.9, 9, 10],
+              ["丙", "城区", 0.07, 0.065, 0.05, "是", 0.5, 10, 10],
+              ["丁", "郊区", 0.07, 0.065, 0.04, "否", 1, 5, 10]]
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """Name → (the exported copy, LibreOffice's recalculation of it); one soffice run for all."""
@@ -181,10 +199,11 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "不涉及.xlsx", NA_RUBRIC, NA_DATA, {})
     write_book(src / "名次.xlsx", RANK_RUBRIC, RANK_DATA, {})
     write_book(src / "几何.xlsx", GEO_RUBRIC, GEO_DATA, {"汇总": "几何平均"})
+    write_book(src / "复核.xlsx", TRUST_RUBRIC, TRUST_DATA, {})
     write_book(src / "级别.xlsx", LEVEL_RUBRIC, LEVEL_DATA, {})
     write_book(src / "门槛.xlsx", CUT_RUBRIC, CUT_DATA, {})
     made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次", "几何",
-                                                "级别", "门槛")]
+                                              "复核", "级别", "门槛")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -385,3 +404,18 @@ def test_a_rate_typed_as_95_is_blank_in_the_copy_as_in_rubricxl(exported):
     assert (got["甲"]["1 完成率"], got["甲"]["2 满意度"]) == (36, 6)
     assert got["乙"]["1 完成率"] is None and got["乙"]["2 满意度"] == 10
     assert got["丙"]["1 完成率"] == 20 and got["丙"]["2 满意度"] is None
+
+
+def test_slips_and_a_group_exception_recalculate_to_hand_worked_scores(exported):
+    copy, again = exported["复核"]
+    result = compare(copy, again)
+    assert result.mismatches == [] and result.cells > 20
+    table = _table(again, "得分", "单位")
+    # 增速高于全市: 甲's 8.2 is a slip (blank); 5% is not above 6.5% → 0; 7% → 5.
+    # 增长水平 = 10 × 增长率 ÷ the best of the rest (6.5%): 乙 10, 丙 7.69, 丁 6.15; 甲 blank.
+    # 完成情况: 城区 by the blank-组别 row (10 × 90% = 9, 10 × 50% = 5), 郊区 by its own (20 × 90% = 18,
+    # 20 × 100% = 20). 速率: 甲's date is no number (blank); 9/10 → 9, 10, 5. 台账 shows 是/否.
+    got = {u: (r["1 增速高于全市"], r["2 增长水平"], r["3 台账"], r["4 完成情况"], r["5 速率"], r["总分"])
+           for u, r in table.items()}
+    assert got == {"甲": (None, None, "是", 9, None, None), "乙": (0, 10, "否", 18, 9, 37),
+                   "丙": (5, 7.69, "是", 5, 10, 27.69), "丁": (5, 6.15, "否", 20, 5, 36.15)}

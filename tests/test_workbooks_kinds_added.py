@@ -2,8 +2,11 @@
 command line, read back; and the same rules through RULE_SCORE / RULE_EXPLAIN."""
 from __future__ import annotations
 
+import openpyxl
+
 import udfs
 from tests.test_workbooks_reading import RUBRIC_HEAD, messages, rescore, sheet_rows, write_book
+from xladdin import cli
 
 
 def _book(tmp_path, settings):
@@ -65,3 +68,33 @@ def test_added_kinds_through_rule_score():
     assert udfs.RULE_SCORE("manual na=full", 2, "不涉及") == 2
     assert udfs.RULE_EXPLAIN("manual na=full", 2, "不涉及") == "不涉及，按规则得满分"
     assert udfs.RULE_EXPLAIN("bonus 国家级=3; 省级=2; 市级=1", None, "省级、市级") == "最高级别「省级」，加2分"
+
+
+def test_veto_typed_into_rule_score_shows_yes_or_no_not_1():
+    col = lambda *v: [[x] for x in v]          # noqa: E731  a column range
+    assert udfs.RULE_SCORE("veto", None, "是") == "是"
+    assert udfs.RULE_SCORE("一票否决", None, col("是", "否", None)) == col("是", "否", "")
+    # a veto on a count (发生重大事故1起及以上): 2 fires, 0 does not
+    assert udfs.RULE_SCORE("veto >0 total=0", None, col(2, 0)) == col("是", "否")
+
+
+def test_veto_in_the_single_unit_layout_shows_yes_in_the_score_cell(tmp_path):
+    book = write_book(tmp_path / "single.xlsx", {
+        "细则": [["编号", "一级指标", "二级指标", "分值", "规则", "业绩值"],
+                 ["1", "工作", "业务", 100, "manual", 90],
+                 ["2", "否决", "安全生产", None, "veto", "是"]]})
+    assert cli.main(["rescore", str(book), "-q"]) == 0
+    rows = {r["二级指标"]: r for r in sheet_rows(book, "细则")}
+    assert rows["业务"]["得分"] == 90
+    assert rows["安全生产"]["得分"] == "是"
+    assert rows["安全生产"]["评分过程"] == "安全生产：是，触发一票否决：总分计为0分"
+
+
+def test_veto_on_the_printed_score_card_shows_yes(tmp_path):
+    book = _book(tmp_path, [["小数位", 2]])
+    assert cli.main(["report", str(book), "-q"]) == 1          # 丁's blank veto answer is an 错误
+    rows = list(openpyxl.load_workbook(book)["评分表"].iter_rows(values_only=True))
+    card = next(k for k, r in enumerate(rows) if r[0] == "乙评分表")
+    head = rows[card + 2]
+    veto = next(r for r in rows[card:] if "安全生产" in r)
+    assert veto[head.index("得分")] == "是"

@@ -193,8 +193,8 @@ def _scores(rule: Rule, points: Decimal | None, named: list[tuple[str, object]],
         ok = np.full(n, BLANK, dtype=object)
         for i in np.flatnonzero(out.status == OK).tolist():
             ok[i] = rule.working(out, [i], points, ctx)[0]
-    else:
-        ok = _numbers_or_blank(out.score)
+    else:       # an unscored row shows what 得分 shows: a veto's 是/否, never a score of 1
+        ok = _numbers_or_blank(out.score if rule.scored else rule.shown(out))
         for i in np.flatnonzero((out.status == OK) & np.isnan(out.score)).tolist():
             ok[i] = out.notes.get(i, BLANK)     # e.g. info on a zero denominator
     cells = _cells(out, cols, ok)
@@ -219,8 +219,9 @@ def _cells(out: Outcome, cols: list[InputColumn], ok_values: np.ndarray) -> np.n
 
 
 def _numbers_or_blank(values: np.ndarray) -> np.ndarray:
+    """Numbers (or a rule's shown words, 是/否) as cells; NaN or None as a blank cell."""
     result = values.astype(object)
-    result[np.isnan(values)] = BLANK
+    result[pd.isna(values)] = BLANK
     return result
 
 

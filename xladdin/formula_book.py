@@ -15,6 +15,7 @@ from engine.aggregate import resolve_weights
 from engine.numbers import normalize_text
 from engine.result import SEVERITY_HINT, Result
 from engine.rules import CheckRule, InputColumn, VetoRule
+from engine.rules.base import SCALE_SLIP
 from engine.score import build_tree
 
 from . import outputs
@@ -185,6 +186,8 @@ class _Copy:
         rng = self.input_range(name)
         if formula_misreads(col, "num").any():
             raise NotCompiled(f"「{name}」列中有以文本填写的数值，最高值无法用公式取得")
+        if self.scale_slips(ind):
+            raise NotCompiled(f"「{name}」列中有比率按百分数填写（如8.2表示8.2%），最高值无法用公式取得")
         if (peers is None and among == "all") or self.book.single:
             fn = "MIN" if lowest else "MAX"
             return self.param(f"{ind.column}：{'最低值' if lowest else '最高值'}", f"{fn}({rng})",
@@ -212,6 +215,8 @@ class _Copy:
             raise NotCompiled("单表布局中名次计分需要整列数据，暂无对应公式")
         if formula_misreads(col, "num").any():
             raise NotCompiled(f"「{name}」列中有以文本填写的数值，名次无法用公式取得")
+        if self.scale_slips(ind):
+            raise NotCompiled(f"「{name}」列中有比率按百分数填写（如8.2表示8.2%），名次无法用公式取得")
         x, rng, better = self.input_ref(name), self.input_range(name), ">" if order == "desc" else "<"
         if getattr(variant.indicator.rule, "among", "all") != "group":
             return f'(COUNTIF({rng},"{better}"&{x})+1)'
@@ -241,7 +246,7 @@ class _Copy:
             c = self.col.get(ind.column)
             if c is None:
                 continue
-            shown = ind.score if ind.scored else ind.indicator.rule.shown_values(ind.value)
+            shown = ind.shown
             try:
                 template = self.leaf_template(ind)
                 if len(template) > 8000:
@@ -250,8 +255,12 @@ class _Copy:
             except NotCompiled as exc:
                 self.keep_column(ind.column, c, str(exc), ind.which >= 0)
                 continue
+            slipped = self.scale_slips(ind)
             for i in range(len(result)):
                 r = self.h + 1 + i
+                if i in slipped:        # a formula compares 8.2 with 0.065 as typed: rubricxl's blank stays
+                    self.keep(ind.column, r, c, slipped[i], "两个相互比较的比率填写的单位不一致（如8.2与0.065），已留空")
+                    continue
                 if misread[i]:
                     name, text = misread[i]
                     self.keep(ind.column, r, c, f"「{name}」填写为「{text}」，公式按单元格原值读取，"
@@ -259,6 +268,16 @@ class _Copy:
                               f"「{name}」中有公式按原值读不出的写法（如以文本填写的数值）")
                     continue
                 self.put(r, c, template, i, shown[i])
+
+    @staticmethod
+    def scale_slips(ind) -> dict[int, str]:
+        """Units rubricxl left blank because two compared rates were typed on different scales."""
+        out = {}
+        for k, v in enumerate(ind.variants):
+            mask = v.outcome.extra.get(SCALE_SLIP)
+            if mask is not None:
+                out.update((i, v.outcome.messages[i]) for i in np.flatnonzero(mask & (ind.which == k)).tolist())
+        return out
 
     def misreads(self, ind) -> list[tuple[str, str] | None]:
         """Per unit: None, or (input, cell text) the formula would read differently from rubricxl."""

@@ -17,6 +17,7 @@ Conventions that keep the formulas equal to the engine:
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -332,7 +333,7 @@ def info(rule: InfoRule, points, inputs, decimals) -> Compiled:
     _known(rule, {"show", "rate_dp", "rate"})
     if len(inputs) == 1:
         x = inputs[0]
-        return Compiled(f'IF(ISNUMBER({x}),{x},IF({any_of(x, BOOL_TRUE)},1,IF({any_of(x, BOOL_FALSE)},0,"")))',
+        return Compiled(f'IF(ISNUMBER({x}),{x},IF({any_of(x, BOOL_TRUE)},"是",IF({any_of(x, BOOL_FALSE)},"否","")))',
                         ("num_or_bool",))
     n, d, r = _rate(rule, inputs)
     negative = f"OR({','.join(f'{i}<0' for i in inputs)})"
@@ -547,6 +548,9 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
     out = np.zeros(len(raw), dtype=bool)
     lower_labels = [label.lower() for label in labels]
     for i, v in enumerate(raw.tolist()):
+        if isinstance(v, (datetime.date, datetime.time)):
+            out[i] = True            # a date the engine refuses is a serial number to a formula
+            continue
         if not isinstance(v, str) or not v.strip():
             continue
         if mode == "level_bonus":             # one level typed exactly as the table names it

@@ -21,7 +21,7 @@ from engine.model import (RANK_BASES, RANKINGS, GradeScheme, Imputation, Indicat
 from engine.numbers import fmt_num, is_blank, normalize_text, parse_number_text, to_decimal
 from engine.rank import PreviousRankSettings
 from engine.result import SEVERITY_ERROR, SEVERITY_HINT, Problem
-from engine.rules.base import UnreadableRule
+from engine.rules.base import EXCEL_ERROR, UnreadableRule
 from engine.score import Units
 from engine.select import SelectionSettings
 from engine.sensitivity import SensitivitySettings
@@ -267,11 +267,36 @@ def read_book(host: WorkbookHost) -> Book:
     if not indicators:
         raise ReadError(f"工作表「{rubric_sheet}」中没有带规则的指标行")
     settings = _check_missing(settings, max(len(i.path) for i in indicators), settings_sheet, setting_cells, issues)
+    settings = _check_weight_scales(indicators, nodes, settings, rubric_sheet, book)
     book.rubric = Rubric(indicators=tuple(indicators), nodes=tuple(nodes), settings=settings)
     _check_stated_points(book, rubric_sheet)
     _check_ambiguous_unread(book)
     issues.extend(Issue(SEVERITY_HINT, sheet, cell, message) for sheet, cell, message in host.hints)
     return book
+
+
+def _check_weight_scales(indicators: list[Indicator], nodes: list[NodeSpec], settings: Settings, sheet: str,
+                         book: Book) -> Settings:
+    """Sibling weights written two ways, as fractions and as percent points (0.4 beside 20, 20,
+    20: 40% read as 0.4 would weigh 1/50 of its siblings), are an 错误, and the aggregates are
+    left blank: the sign is that reading the larger ones as percents makes the weights sum to 100%."""
+    siblings: dict[tuple, list] = {}
+    for item in (*indicators, *nodes):
+        if item.weight is not None and item.groups is None and item.row is not None:
+            siblings.setdefault(item.path[:-1], []).append(item)
+    col = book.rubric_cols.get("weight", 0)
+    for parent, items in siblings.items():
+        if settings.method_for(len(parent) + 1) == "sum":
+            continue
+        small = [i for i in items if i.weight <= 1]
+        big = [i for i in items if i.weight > 1]
+        if small and big and sum(i.weight for i in small) + sum(i.weight for i in big) / 100 == 1:
+            said = "、".join(f"「{i.path[-1]}」{fmt_num(i.weight)}" for i in items)
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(small[0].row - 1, col),
+                                     f"同级权重的写法不一致（{said}）：有的按小数或百分比、有的按百分点填写，"
+                                     f"请统一（如 0.4 与 0.2，或 40 与 20）；汇总结果留空"))
+            settings = settings.model_copy(update={"blank": settings.blank | {"汇总"}})
+    return settings
 
 
 def _check_missing(settings: Settings, depth: int, sheet, cells, issues: list[Issue]) -> Settings:
@@ -422,7 +447,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
             if any(not p for p in path):
                 book.issues.append(Issue(SEVERITY_ERROR, sheet, at(levels[0]), "上级指标名称为空，无法确定层级"))
                 continue
-        points = _decimal(get(row, "points"), sheet, at("points"), book, "分值")
+        points = _points(get(row, "points"), sheet, at("points"), book)
         weight = _decimal(get(row, "weight"), sheet, at("weight"), book, "权重")
         if weight is not None and weight < 0:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, at("weight"), f"权重「{fmt_num(weight)}」不能为负，按空白处理"))
@@ -446,10 +471,7 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
             book.issues.append(Issue(SEVERITY_ERROR, sheet, at("rule"), str(exc)))
             rule = UnreadableRule(text=rule_text, reason=f"规则无法识别（{exc.reason}）")
         if ident:
-            for other_groups, other_row in seen_ids.get(ident, []):
-                if groups is None or other_groups is None or groups & other_groups:
-                    book.issues.append(Issue(SEVERITY_ERROR, sheet, at("id"),
-                                             f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
+            _check_repeated_id(ident, groups, r + 1, seen_ids.get(ident, []), book, sheet, at("id"))
             seen_ids.setdefault(ident, []).append((groups, r + 1))
         for severity, message in rule.remarks(points):
             if severity == SEVERITY_HINT:   # gaps and overlaps of bands: one 提示 for the rubric, below
@@ -477,6 +499,18 @@ def _read_rubric(rows, hr, cols, sheet, book: Book):
         book.issues.append(Issue(SEVERITY_HINT, sheet, notes[0][1], f"{len(notes)}行规则的档次有空档或重叠（得分落在空档内"
                                  "会报错，落在重叠处两档均可）：" + "；".join(text for _, _, text in notes)))
     return indicators, nodes, single_inputs
+
+
+def _check_repeated_id(ident: str, groups, row: int, seen: list, book: Book, sheet: str, cell: str) -> None:
+    """An 编号 on several rows: group variants. A blank 组别 beside a row for named groups is the
+    rule for every other group (a 提示 says so); two rows for one group are an 错误, never a guess."""
+    for other_groups, other_row in seen:
+        if (groups is None) != (other_groups is None):
+            named, own, rest = (groups, row, other_row) if groups is not None else (other_groups, other_row, row)
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell, f"编号「{ident}」：组别「{'、'.join(sorted(named))}」"
+                                     f"的单位按第{own}行评分，其余单位按第{rest}行（组别为空）评分"))
+        elif groups is None or groups & other_groups:
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell, f"编号「{ident}」与第{other_row}行重复（且适用的组别重叠）"))
 
 
 def book_default_normalize(book: Book) -> str:
@@ -535,6 +569,22 @@ def _decimal(v, sheet, where, book: Book, what: str) -> Decimal | None:
         return None
 
 
+def _points(v, sheet, where, book: Book) -> Decimal | None:
+    """分值 as full points: a percent (20% is 0.2 points) or a negative number is an 错误 and blank,
+    never a score of 0.19 or −19.2."""
+    points = _decimal(v, sheet, where, book, "分值")
+    if points is None:
+        return None
+    if isinstance(v, str) and re.search(r"[%％‰]", v):
+        said = f"分值「{_text(v)}」是百分比：分值应填分数（如 {fmt_num(points * 100)}），已按空白处理"
+    elif points < 0:
+        said = f"分值「{_text(v)}」不能为负（扣分项的分值填0，扣分写在规则里，如 deduct each=1 cap=5），已按空白处理"
+    else:
+        return points
+    book.issues.append(Issue(SEVERITY_ERROR, sheet, where, said))
+    return None
+
+
 def _read_data(host, sheet: str, book: Book) -> Units:
     rows = host.read(sheet)
     header = find_header(rows, DATA_COLUMNS, ("unit",))
@@ -543,6 +593,7 @@ def _read_data(host, sheet: str, book: Book) -> Units:
     hr, cols = header
     head = rows[hr]
     uc = cols["unit"]
+    _fill_merged_down(host, sheet, rows, hr, uc, cols, book)
     listed: dict[str, list[int]] = {}
     for r in range(hr + 1, len(rows)):
         row = rows[r]
@@ -551,6 +602,9 @@ def _read_data(host, sheet: str, book: Book) -> Units:
         unit = _text(row[uc]) if uc < len(row) else ""
         if not unit:
             book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc), "此行有数据但缺少单位名称，已跳过"))
+        elif EXCEL_ERROR.fullmatch(unit):
+            book.issues.append(Issue(SEVERITY_ERROR, sheet, cell_ref(r, uc),
+                                     f"单位名称是错误值「{unit}」（单元格的公式出错），此行已跳过"))
         elif re.sub(r"[\s:：]", "", unit) in SUMMARY_ROWS:
             book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r, uc),
                                      f"「{clip(unit, UNIT_SHOWN)}」行不是被考核单位，已跳过"))
@@ -585,6 +639,22 @@ def _read_data(host, sheet: str, book: Book) -> Units:
     book.data_rows = kept
     return Units(np.array(names, dtype=object), np.array(groups, dtype=object), columns,
                  np.array(parents, dtype=object))
+
+
+def _fill_merged_down(host, sheet: str, rows: list[list], hr: int, uc: int, cols: dict, book: Book) -> None:
+    """A cell merged down several unit rows shows one value for each of them (a 组别 block, the
+    city's growth beside every district), so each row reads it; an input filled so gets a 提示.
+    A merged 单位 cell is left alone: a row without its own name is reported, never guessed."""
+    down = [m for m in host.merged(sheet) if m[0] > hr and m[1] == m[3] and m[2] > m[0] and m[1] != uc]
+    _fill_merged(rows, down)
+    quiet = {cols.get("group"), cols.get("parent")}
+    for r1, c, r2, _ in down:
+        if c not in quiet and r1 < len(rows) and c < len(rows[r1]) and not is_blank(rows[r1][c]):
+            value = rows[r1][c]
+            shown = fmt_num(value) if isinstance(value, float) else _text(value)
+            book.issues.append(Issue(SEVERITY_HINT, sheet, cell_ref(r1, c),
+                                     f"{cell_ref(r1, c)}:{cell_ref(r2, c)}为合并单元格，其值「{clip(shown, UNIT_SHOWN)}」"
+                                     f"用于第{r1 + 1}-{r2 + 1}行的每个单位"))
 
 
 def _column(values: list) -> np.ndarray:
@@ -631,17 +701,22 @@ def _check_ambiguous_unread(book: Book) -> None:
 
 def _check_groups(indicators: list[Indicator], book: Book) -> None:
     """A unit whose 组别 no rubric row names is assessed on nothing group-specific: say so (a typo
-    such as 黄浦区 for 黄浦 would otherwise silently lower its total)."""
+    such as 黄浦区 for 黄浦 would otherwise silently lower its total). Where every such indicator
+    also has a blank-组别 row, the unit is scored by those rows: a 提示 says so."""
     named = set().union(*(i.groups for i in indicators if i.groups)) if any(i.groups for i in indicators) else set()
     if not named:
         return
+    general = {i.key for i in indicators if i.groups is None}
+    missed = any(i.groups and i.key not in general for i in indicators)
     col = book.data_cols.get("组别", book.data_cols.get("group", book.data_cols["__unit__"]))
     for k, g in enumerate(book.units.groups.tolist()):
         if g not in named:
             what = f"组别「{g}」" if g else "组别为空，"
+            said = f"单位「{book.units.names[k]}」的{what}不在细则「组别」列中（{'、'.join(sorted(named))}），"
             book.issues.append(Issue(SEVERITY_ERROR, book.sheets["data"], cell_ref(book.data_rows[k], col),
-                                     f"单位「{book.units.names[k]}」的{what}不在细则「组别」列中（{'、'.join(sorted(named))}），"
-                                     "按组别区分的指标均不考核"))
+                                     said + "按组别区分的指标均不考核") if missed else
+                               Issue(SEVERITY_HINT, book.sheets["data"], cell_ref(book.data_rows[k], col),
+                                     said + "按组别为空的细则行评分"))
 
 
 def _check_stated_points(book: Book, sheet: str) -> None:

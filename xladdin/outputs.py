@@ -172,7 +172,7 @@ def single_unit_patch(book: Book, result: Result) -> CellPatch:
     fmt = _score_format(result.settings.decimals)
     for r in book.leaf_rows:
         ind = by_row[r]
-        shown = ind.score[0] if ind.scored else ind.value[0]
+        shown = ind.shown[0]
         cells[(r, score_col)] = _cell(shown)
         cells[(r, working_col)] = ind.explain(0)
         formats[(r, score_col)] = fmt if ind.scored else ("0.00%" if _is_rate(ind) else "General")

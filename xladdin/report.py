@@ -30,7 +30,8 @@ MAX_BREAKS = 1026                  # Excel keeps at most this many manual page b
 
 
 def _num(v):
-    return None if v is None or v != v else float(v)
+    """A number cell, blank for NaN; words a row shows instead of a score (a veto's 是/否) kept."""
+    return None if v is None or v != v else v if isinstance(v, str) else float(v)
 
 
 def _fmt(decimals: int) -> str:
@@ -50,7 +51,7 @@ def score_cards(result: Result, name: str = SCORE_CARDS) -> SheetSpec:
         widths.update({c_rule: 26.0, c_work: 26.0})
     dp = result.settings.decimals
     texts = [ind.explanations() for ind in result.indicators]
-    shown = [ind.score if ind.scored else ind.value for ind in result.indicators]
+    shown = [ind.shown for ind in result.indicators]
     node_index = {p: k for k, p in enumerate(result.node_paths)}
     last_leaf: dict[tuple, int] = {}                 # node path -> position of its last indicator
     for k, ind in enumerate(result.indicators):

@@ -41,6 +41,7 @@ _MAINS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
 _LONG = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))   # bytes ≥ characters: a cheap sieve
 _ADDRESS = re.compile(r"([A-Z]{1,3})([0-9]+)$")
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)
 _UNCACHED = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?>\s*<f[^>]*?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
@@ -57,6 +58,7 @@ class SheetScan:
     """What one sheet holds, as far as reading it needs to know."""
 
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # uncached: (row, col) → '=…'
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)    # error values: (row, col) → '#DIV/0!'
     far: list[tuple[int, int, str]] = field(default_factory=list)       # left out: (row, col, text)
     cleaned: bytes | None = None        # the sheet's XML without the far cells, when there are any
 
@@ -91,7 +93,7 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
     if rows and rows[-1] > MAX_ROWS or cols and cols[-1] >= MAX_COLS:
         raise ReadError(f"工作表「{sheet}」有单元格超出 Excel 的最大范围（{MAX_ROWS:,} 行 × {MAX_COLS:,} 列，"
                         "即 A1:XFD1048576）；文件不是 Excel 能打开的工作簿")
-    scan = SheetScan(formulas=found.formulas)
+    scan = SheetScan(formulas=found.formulas, errors=found.errors)
     if not found.odd and not _gapped(rows, ROW_GAP) and not _gapped(cols, COL_GAP) and \
             (not rows or not cols or rows[-1] * (cols[-1] + 1) <= MAX_GRID):
         return scan
@@ -112,8 +114,9 @@ def scan_sheet(z: zipfile.ZipFile, member: str, sheet: str) -> SheetScan:
         raise ReadError(f"工作表「{sheet}」的内容不是合法的 XML，文件可能已损坏（{clip(exc, 120)}）") from None
     if scan.far:
         scan.far = _resolve_shared(z, scan.far)
-        scan.formulas = {k: v for k, v in scan.formulas.items()
-                         if kept_rows[0] <= k[0] <= kept_rows[1] and kept_cols[0] <= k[1] <= kept_cols[1]}
+        kept = lambda k: kept_rows[0] <= k[0] <= kept_rows[1] and kept_cols[0] <= k[1] <= kept_cols[1]  # noqa: E731
+        scan.formulas = {k: v for k, v in scan.formulas.items() if kept(k)}
+        scan.errors = {k: v for k, v in scan.errors.items() if kept(k)}
     else:
         scan.cleaned = None
     if (kept_rows[1] + 1) * (kept_cols[1] + 1) > MAX_GRID:
@@ -213,6 +216,7 @@ class _Cheap:
         self.odd = self.unsure = False
         self.prefix = b""
         self.formulas: dict[tuple[int, int], str] = {}
+        self.errors: dict[tuple[int, int], str] = {}
         self.last = "A1"
 
     def run(self, stream) -> None:
@@ -267,6 +271,9 @@ class _Cheap:
                 self._check_length(work, long, cell)
             if work[:1] != b"<" and work.find(b"<", 0, MAX_CELL_CHARS + 1) < 0:   # a text cut after its ">"
                 self._check_length(work, re.match(rb"([^<]*)", work), cell)
+            if b't="e"' in work:       # #DIV/0! and the like: calamine gives a blank, which they are not
+                for col, row, v in _ERROR_CELL.findall(work):
+                    self.errors[(int(row) - 1, _col_number(col.decode()))] = html.unescape(v.decode("utf-8", "replace"))
             if b"<f" in work:
                 for col, row, f in _UNCACHED.findall(work):
                     text = f.decode("utf-8", "replace") if f else "…"

@@ -116,6 +116,7 @@ class Outcome:
     notes: dict[int, str] = field(default_factory=dict)      # 提示 per unit
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     cols: list[InputColumn] = field(default_factory=list)    # the inputs, for the working
+    culprit: dict[int, str] = field(default_factory=dict)    # unit -> the input its 错误 is about
 
     def shown(self, key: str, decimals: int | None = None, pct: bool = False) -> list[str]:
         """An array of the outcome ('score', 'value', 'deduction' or an extra) formatted for the
@@ -133,8 +134,9 @@ class Outcome:
         return cls(score=nan.copy(), status=np.full(n, OK, dtype=np.int8), value=nan.copy(),
                    fired=np.full(n, -1, dtype=np.int32), deduction=nan.copy())
 
-    def fail(self, mask: np.ndarray, status: int, message) -> None:
-        """Blank the score of every unit in mask and record why (message: str or callable(i))."""
+    def fail(self, mask: np.ndarray, status: int, message, col: "InputColumn | None" = None) -> None:
+        """Blank the score of every unit in mask and record why (message: str or callable(i));
+        ``col``: the input at fault, so the 问题 sheet points at that cell, not the row's first."""
         if not mask.any():
             return
         idx = np.flatnonzero(mask & (self.status == OK))
@@ -142,6 +144,8 @@ class Outcome:
         self.score[idx] = np.nan
         for i in idx.tolist():
             self.messages[i] = message(i) if callable(message) else message
+            if col is not None:
+                self.culprit[i] = col.name
 
 
 class Rule(BaseModel):
@@ -188,9 +192,10 @@ class Rule(BaseModel):
         """The rule in plain Chinese (规则说明), bounds and step conventions stated outright."""
         raise NotImplementedError
 
-    def shown_values(self, values: np.ndarray) -> np.ndarray:
-        """What the 得分 sheet shows for an unscored row's values (the values themselves)."""
-        return values
+    def shown(self, out: Outcome) -> np.ndarray:
+        """What 得分 (and a worksheet function) shows for an unscored row: its values, or the
+        words a value stands for (a veto's 是/否), so an answer never reads as a score of 1."""
+        return out.value
 
     def working(self, out: Outcome, idx: list[int], points: Decimal | None, ctx: Ctx) -> list[str]:
         """The working of scored units, including those scored full because an input said 不涉及."""
@@ -207,6 +212,11 @@ class Rule(BaseModel):
 
     def needs_points(self) -> bool:
         return self.scored
+
+    def peer_basis(self) -> str | None:
+        """What a unit's score is compared with among the other units (最高值, 排名), or None when
+        its score depends on its own inputs alone: a peer left out then changes other scores."""
+        return None
 
 
 NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "不考核", "n/a", "na"})
@@ -252,8 +262,8 @@ def numeric_inputs(cols: list[InputColumn], out: Outcome, ctx: Ctx) -> list[np.n
     values = []
     for col in cols:
         vals, bad = col.numbers
-        out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
-        out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i))
+        out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」", col)
+        out.fail(ctx.rows & bad, INVALID, lambda i, c=col: not_a_number(c, i), col)
         values.append(vals)
     return values
 
@@ -275,6 +285,57 @@ def floor_of(floor, points) -> Decimal | None:
 
 
 RATE_NAME = re.compile(r"率|增速|增幅|增长|占比|比重|%")
+
+
+AMOUNT_NAME = re.compile(r"额|元|数$|量$|速率|频率|功率")   # 增长额, 万元, 下载速率: not rates despite 增长/率
+#: Two compared rates: a value above this, beside one at or below it, may be a percent typed plainly.
+RATE_SCALE = 1.5
+#: Outcome.extra key: the units blanked for two compared rates on different scales.
+SCALE_SLIP = "scale_slip"
+
+
+def reads_percent(col: InputColumn) -> bool:
+    """Whether a column holds rates: its name says so (增长率, 增速, 占比, but not 增长额), or a
+    cell is typed as a percent (6.5%)."""
+    if RATE_NAME.search(col.name) and not AMOUNT_NAME.search(col.name):
+        return True
+    return col.raw.dtype == object and any(isinstance(v, str) and v.rstrip().endswith(("%", "％"))
+                                           for v in col.raw.tolist())
+
+
+def compared_slips(a: InputColumn, va: np.ndarray, b: InputColumn, vb: np.ndarray, out: Outcome,
+                   ctx: Ctx, rates: bool = False) -> None:
+    """Two inputs compared with each other are one quantity: where they are rates (``rates``, or
+    either column reads as a percent) and a unit has one on a 100× larger scale than the other
+    (8.2 beside 0.065: 8.2% typed as 8.2), the comparison would be decided by the slip, so that
+    value is an INVALID slip. Both typed alike (8.2 and 6.5) are read as typed."""
+    if not (rates or reads_percent(a) or reads_percent(b)):
+        return
+    for col, v, w, other in ((a, va, vb, b), (b, vb, va, a)):
+        with np.errstate(invalid="ignore"):
+            off = (ctx.rows & (out.status == OK) & (np.abs(v) > RATE_SCALE) & (np.abs(v) <= 100 * RATE_SCALE)
+                   & (np.abs(w) <= RATE_SCALE) & (w != 0))
+        if off.any():
+            idx = np.flatnonzero(off)
+            out.extra[SCALE_SLIP] = out.extra.get(SCALE_SLIP, np.zeros(ctx.n, dtype=bool)) | off
+            typed = col.texts_at(idx)
+            out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}，与「{other.name}」={fmt_pct(w[i])}比较："
+                                             f"两者按百分比读取，是否应为{fmt_pct(v[i] / 100)}？", col)
+
+
+def peer_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx) -> None:
+    """Units compared with each other (the best value, a rank) on a column of rates: a value on a
+    100× larger scale than the peers' median (8.2 among 0.05 … 0.07) would become the best and
+    lower every other score, so it is a slip like two compared inputs (``compared_slips``)."""
+    if not reads_percent(col):
+        return
+    with np.errstate(invalid="ignore"):
+        peers = np.abs(values[ctx.peers & (out.status == OK)])
+    peers = peers[~np.isnan(peers)]
+    if peers.size < 2 or np.median(peers) > RATE_SCALE:      # peers typed in percent points: as typed
+        return
+    median = np.full(ctx.n, float(np.median(peers)))
+    compared_slips(col, values, InputColumn("各单位中位数", median), median, out, ctx, rates=True)
 
 
 def condition_texts(conds, cols: list[InputColumn]) -> list[list[str]]:
@@ -369,8 +430,8 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
     for j, col in enumerate(cols):
         if j in yes_no:
             vals, bad = col.booleans
-            out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
-            out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」")
+            out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」", col)
+            out.fail(ctx.rows & bad, INVALID, lambda i, c=col: f"「{c.name}」应填 是/否，而不是「{c.text(i)}」", col)
             answers.append(vals)
             numbers.append(np.full(ctx.n, np.nan))
         else:
@@ -382,7 +443,22 @@ def condition_inputs(conds, cols: list[InputColumn], out: Outcome, ctx: Ctx):
                                                               open_above=any(t.bound.hi is None for t in terms)))
             numbers.append(vals)
             answers.append(np.full(ctx.n, np.nan))
+    pct = {t.left for c in conds if c is not None for conj in c.any_of for t in conj
+           if t.bound is not None and t.bound.pct}
+    pairs = {tuple(sorted((t.left, t.right))) for c in conds if c is not None for conj in c.any_of for t in conj
+             if t.right is not None and t.right < len(cols) and not {t.left, t.right} & yes_no}
+    for j, k in sorted(pairs):          # x1>x2: 8.2 (meaning 8.2%) against 0.065 decides nothing
+        compared_slips(cols[j], numbers[j], cols[k], numbers[k], out, ctx, rates=bool({j, k} & pct))
     return numbers, answers
+
+
+def yes_no_shown(values: np.ndarray, answered: np.ndarray) -> np.ndarray:
+    """是 for 1, 否 for 0 where ``answered``; blank (None) elsewhere."""
+    words = np.where(values == 1, "是", np.where(values == 0, "否", None)).astype(object)
+    return np.where(answered, words, None)
+
+
+EXCEL_ERROR = re.compile(r"#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)")
 
 
 def one_unit(n: int, i: int) -> np.ndarray:
@@ -396,13 +472,15 @@ def not_a_number(col: InputColumn, i: int) -> str:
     text = col.text(i)
     if text.startswith("="):
         return f"输入「{col.name}」是尚未计算的公式「{text}」：请在 Excel 或 WPS 中打开并保存后再评分"
+    if EXCEL_ERROR.fullmatch(text):
+        return f"输入「{col.name}」是错误值「{text}」（单元格的公式出错）：请先改正该单元格"
     return f"输入「{col.name}」的值「{text}」不是数值"
 
 
 def fail_negative(values: np.ndarray, col: InputColumn, out: Outcome, ctx: Ctx) -> None:
     with np.errstate(invalid="ignore"):
         neg = values < 0
-    out.fail(ctx.rows & neg, INVALID, lambda i: f"输入「{col.name}」为负数（{col.text(i)}），数据有误")
+    out.fail(ctx.rows & neg, INVALID, lambda i: f"输入「{col.name}」为负数（{col.text(i)}），数据有误", col)
 
 
 def rate_limit(bounds, declared=None, open_above: bool = False) -> float | None:
@@ -432,7 +510,7 @@ def percent_slips(col: InputColumn, values: np.ndarray, out: Outcome, ctx: Ctx, 
         return
     typed = col.texts_at(np.flatnonzero(off))
     out.fail(off, INVALID, lambda i: f"「{col.name}」={typed[i]}：本规则按百分比读取，"
-                                     f"是否应为{fmt_pct(values[i] / 100)}？")
+                                     f"是否应为{fmt_pct(values[i] / 100)}？", col)
 
 
 def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool = False,
@@ -450,6 +528,7 @@ def rate_columns(cols: list[InputColumn], out: Outcome, ctx: Ctx, change: bool =
         percent_slips(cols[0], vals[0], out, ctx, limit)
         return vals[0], np.ones_like(vals[0])
     num, den = vals
+    compared_slips(cols[0], num, cols[1], den, out, ctx)     # a growth rate over the city's
     return (num - den if change else num), den
 
 

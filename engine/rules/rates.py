@@ -17,7 +17,8 @@ from ..clauses import Interval, Segment, clause_error, interval, number
 from ..numbers import fmt_num, fmt_pct, yes_no_word
 from .base import (AMONG, INVALID, OK, RATE_OPTIONS, ROUNDS, ColumnWorking, Ctx, Outcome, Rule, condition_inputs,
                    condition_texts, floor_of, in_interval, merged_options, no_clauses, numeric_inputs, parse_floor,
-                   percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts, score_text)
+                   peer_slips, percent_slips, points_or_share, rate_columns, rate_limit, rate_options, rate_texts,
+                   score_text, yes_no_shown)
 
 
 def _best(values: np.ndarray, ctx: Ctx, among: str, lowest: bool = False) -> np.ndarray:
@@ -300,6 +301,9 @@ class StepRule(_RateRule):
         s = ops.maximum(s, ops.const(floor)) if floor is not None else s
         return [ops.round(s, decimals), v, up - down, full - s, v != v]
 
+    def peer_basis(self) -> str | None:
+        return "最高值" if self.from_ == "best" else None
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         two = len(cols) == 2
@@ -313,7 +317,8 @@ class StepRule(_RateRule):
             out.fail(ctx.rows & (num < 0), INVALID, lambda i: f"「{cols[0].name}」为负数（{cols[0].text(i)}）")
             percent_slips(cols[0], num, out, ctx, self.limit())
             if self.from_ == "best":
-                values = np.where(ctx.peers & ~np.isnan(num) & (num >= 0), num, np.nan)
+                peer_slips(cols[0], num, out, ctx)
+                values = np.where(ctx.peers & ~np.isnan(num) & (num >= 0) & (out.status == OK), num, np.nan)
                 ref = _best(values, ctx, self.among)
             else:
                 ref = np.full(ctx.n, float(self.from_))
@@ -644,9 +649,14 @@ class RelativeRule(_RateRule):
             ref, expr = f"{where}的最高值", f"本单位值÷{where}的最高值"
         return f"得分=分值×{expr}，不超过分值（越{'小' if self.to == 'min' else '大'}越好，以{ref}为满分）"
 
+    def peer_basis(self) -> str | None:
+        return None if isinstance(self.to, Decimal) else "最低值" if self.to == "min" else "最高值"
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         num, den = rate_columns(cols, out, ctx, change=self.rate == "change")
+        if len(cols) == 1 and self.peer_basis():
+            peer_slips(cols[0], num, out, ctx)
         if len(cols) == 2:            # x/0 has no value to compare with the best: an error, never a guess
             out.fail(ctx.rows & (den == 0) & (out.status == OK), INVALID,
                      lambda i: f"「{cols[1].name}」为0，无法计算比值")
@@ -655,7 +665,7 @@ class RelativeRule(_RateRule):
         if isinstance(self.to, Decimal):
             best = np.full(ctx.n, float(self.to))
         else:
-            best = _best(np.where(ctx.peers, v, np.nan), ctx, self.among, lowest=self.to == "min")
+            best = _best(np.where(ctx.peers & (out.status == OK), v, np.nan), ctx, self.among, lowest=self.to == "min")
         bad = (best <= 0) | ((v <= 0) & (self.to == "min"))
         out.fail(ctx.rows & bad, INVALID, "基准值或本单位值为0，无法计算")
         pts = points
@@ -709,6 +719,13 @@ class InfoRule(_RateRule):
 
     def reading(self, points):
         return f"只计算展示，不计分：一个输入时展示其值（或是/否），两个输入时展示{self.rate_reading()[3:]}，分母为0时不显示"
+
+    def shown(self, out):
+        """The value, or 是/否 where one input was answered 是/否 (seed 004's yes/no rows), not 1/0."""
+        answer = out.extra.get("answer")
+        if answer is None or not answer.any():
+            return out.value
+        return np.where(answer, yes_no_shown(out.value, answer), out.value.astype(object))
 
     def shows_percent(self, n_inputs: int) -> bool:
         return self.show == "percent" or (self.show is None and (n_inputs == 2 or self.rate == "change"))

@@ -12,7 +12,8 @@ from ..numbers import fmt_num, yes_no_word
 from ..phrases import floor_words, interval_words
 from ..rank import rank
 from .base import (AMONG, INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, floor_of, in_interval,
-                   merged_options, numeric_inputs, parse_floor)
+                   merged_options, numeric_inputs, parse_floor, peer_slips,
+                   yes_no_shown)
 
 ORDERS = {"desc": "desc", "越大越好": "desc", "高优": "desc", "降序": "desc", "asc": "asc", "越小越好": "asc",
           "低优": "asc", "升序": "asc"}
@@ -93,9 +94,15 @@ class RankRule(ColumnWorking, Rule):
     def needs_points(self) -> bool:
         return self.deduct is not None
 
+    def peer_basis(self) -> str | None:
+        return "排名" if self.by == "value" else None
+
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
         v = numeric_inputs(cols, out, ctx)[0]
+        if self.by == "value":
+            peer_slips(cols[0], v, out, ctx)
+            v = np.where(out.status == OK, v, np.nan)         # a slip is not ranked
         groups = ctx.groups if self.among == "group" else None
         if self.by == "rank":
             with np.errstate(invalid="ignore"):
@@ -235,9 +242,9 @@ class VetoRule(Rule):
         grade = "（降为下一等级）" if self.below is not None else ""
         return f"一票否决：{when}时，{self.consequence()}{total}{grade}；本项不计分，空白视为错误"
 
-    def shown_values(self, values):
+    def shown(self, out):
         """是 where the veto fired, 否 where not, blank where the answer is missing."""
-        return np.where(values == 1, "是", np.where(values == 0, "否", None)).astype(object)
+        return yes_no_shown(out.value, out.value == out.value)
 
     def consequence(self) -> str:
         """What a fired veto does, in words: 总分计为0分；不得评为优."""

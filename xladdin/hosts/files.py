@@ -152,9 +152,9 @@ class FileHost:
             rows = [[None if v == "" else v for v in row] for row in rows]
             if self._long_strings:   # a shared text beyond Excel's limit: find the cells that use it
                 _check_lengths(sheet, rows)
-            for (r, c), formula in scan.formulas.items():
+            for (r, c), formula in (*scan.formulas.items(), *scan.errors.items()):
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
-                    rows[r][c] = formula       # shown as what it is, never read as a blank
+                    rows[r][c] = formula       # shown as what it is (=A1/B1, #DIV/0!), never read as a blank
             self._cache[sheet] = rows
         return self._cache[sheet]
 
