@@ -562,9 +562,51 @@ HELD_OUT_4 = [
      "threshold", True, [((0.6,), 5), ((0.55,), 4), ((0.5,), 4), ((0.45,), 3), ((0.4,), 3), ((0.39,), 0)]),
 ]
 
+# A sixth batch, run before any change for it.
+HELD_OUT_5 = [
+    ("完成基本完成未完成", 5, "完成年度目标任务的得满分，基本完成的得60%，未完成的不得分", "band", True,
+     [(("完成",), 5), (("基本完成",), 3), (("未完成",), 0)]),
+    # target 8 %, 0.5 per whole point, negative growth nothing: 7 → 3.5; 5 → 2.5; 1 → 0.5; 0 → 0; −1 → 0.
+    ("同比增长负增长不得分", 4, "一般公共预算收入同比增长8%以上的得满分，每低1个百分点扣0.5分，负增长的不得分", None, True,
+     [((0.08,), 4), ((0.07,), 3.5), ((0.05,), 2.5), ((0.01,), 0.5), ((0,), 0), ((-0.01,), 0)]),
+    ("每季度名次加分", None, "每季度排名全市第一的加0.5分，第二的加0.3分，第三的加0.1分", None, None, []),
+    # 2/3 has no exact percent (66.67% would fail a rate of exactly 2/3): never a sure rule; 四分之三 is 75%.
+    ("三分之二", 2, "行政执法案卷合格率达到三分之二以上的得满分", None, False, []),
+    ("四分之三", 2, "行政执法案卷合格率达到四分之三以上的得满分", None, None, [((0.75,), 2)]),
+    ("按每低计算", 1, "企业开办全程网办率达到90%（含）以上的得满分，低于90%的按每低1个百分点扣0.1分计算", None, True,
+     [((0.9,), 1), ((0.89,), 0.9), ((0.85,), 0.5)]),
+    ("缩小持平扩大", 2, "城乡居民收入比较上年缩小的得满分，持平的得50%，扩大的不得分", None, None, []),
+    ("两个指标各自阶梯", 4, "建成区绿地率≥38%的得满分，每低1个百分点扣0.2分；人均公园绿地面积≥12平方米的得满分，每低1平方米扣0.2分",
+     None, False, []),
+    ("达到要求否则酌情", 2, "全年组织开展培训不少于4期，每期参训人数不少于50人，达到要求的得满分，否则酌情扣分", None, None,
+     [((2,), 2)]),
+    # target 100 %, 1 per whole 10 points: 95 → 3; 90 → 2; 75 → 1; 60 → 0.
+    ("每降低10%", 3, "重大事故隐患挂牌督办整改完成率达到100%的得满分，完成率每降低10%扣1分", None, True,
+     [((1,), 3), ((0.95,), 3), ((0.9,), 2), ((0.75,), 1), ((0.6,), 0)]),
+    ("发现1个不合格", 2, "网站年度抽查合格率达到100%得满分，发现1个不合格栏目扣0.5分", "deduct", True, [((0,), 2), ((2,), 1)]),
+    ("完成省下达目标", 3, "万元GDP能耗下降率完成省下达目标的得满分，未完成的不得分", None, None,
+     {1: [(("是",), 3), (("否",), 0)]}),
+    # points × rate ÷ 95 %, capped: 76 % → 2.4.
+    ("使用率除95%", 3, "当年新增地方政府债务限额使用率达到95%以上的得满分，低于95%的按使用率/95%×分值计分", None, None,
+     [((0.95,), 3), ((0.76,), 2.4), ((1,), 3)]),
+    ("总分基础上加2分", None, "考核结果运用：被评为“优秀”等次的单位，在总分基础上加2分", None, None, []),
+    ("每少1个项目", 2, "项目绩效自评覆盖率100%，每少1个项目扣0.5分", "deduct", True, [((0,), 2), ((1,), 1.5), ((4,), 0)]),
+    ("提高下降的", 2, "森林覆盖率较上年提高0.5个百分点及以上的得满分，提高0—0.5个百分点（不含）的得1分，下降的不得分", None, None,
+     [((0.005,), 2), ((0.002,), 1), ((0,), 1), ((-0.001,), 0)]),
+    ("罗马数字级", 2, "发生Ⅲ级以上突发事件处置不力的，扣2分", None, None, [(("是",), 0), (("否",), 2)]),
+    # the step starts at 80 %: 79 → 0.9; 75 → 0.5; 60 → 0.
+    ("小于号每低", 1, "群众满意度＜80%的，每低1个百分点扣0.1分", None, True, [((0.8,), 1), ((0.79,), 0.9), ((0.75,), 0.5), ((0.6,), 0)]),
+    # (省级, 市级) counts: (1, 2) → 2; (3, 2) → 4, capped 3.
+    ("省级以上市级每项", None, "省级以上表彰每项加1分，市级表彰每项加0.5分，同一事项不重复加分，最高加3分", "bonus", True,
+     [((1, 2), 2), ((3, 2), 3), ((0, 0), 0)]),
+    ("千分号三段", 2, "数据质量抽查差错率≤1‰的得满分，1‰—3‰的得1分，＞3‰的不得分", "threshold", True,
+     [((0.001,), 2), ((0.002,), 1), ((0.003,), 1), ((0.0031,), 0)]),
+    ("前30%后40%", 4, "综合排名位于全市前30%的得满分，30%—60%的得3分，后40%的得1分", None, False, []),
+]
+
 
 # Every batch, in the order written.
-ALL = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3 + HELD_OUT_4
+ALL = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3 + HELD_OUT_4 + HELD_OUT_5
 
 # Cases the reader does not read yet, and why. Each must get nothing or an unsure proposal (never a
 # sure one); a reader that learns one should move it out of here and let its examples decide.
@@ -586,6 +628,10 @@ NOT_READ = {
     "引号一票否决事项": "a quoted “一票否决” names a kind of event; 本项不得分 per occurrence is not read (never a veto)",
     "同比下降区间": "bands on a decline (下降10%以上, 下降0-10%) are not turned into bands on the change",
     "百分制折算": "a score scaled from a 100-point assessment (按实际得分×10%折算) is not read",
+    "每季度名次加分": "a bonus per quarter at each rank (第一/第二/第三) is not read as counts per level",
+    "使用率除95%": "按使用率/95%×分值 (a ratio to a written target) is left unread; the ≥95% part is proposed, unsure",
+    "总分基础上加2分": "a bonus for one grade only (被评为优秀的，加2分) is not read as a yes/no bonus",
+    "提高下降的": "下降 closing a table of increases is not read as below 0",
 }
 
 

@@ -380,7 +380,7 @@ def read_sentence(phrases: list[str], start: int = 0) -> Sentence:
                 cond = None
     if join is not None:
         out.doubts.append(f"条件「{join.value}{join.text}」未写进规则")
-    if cond is not None and cond.kind == "cond" and not out.unread and step is None and each is None \
+    if cond is not None and cond.kind in ("cond", "bare") and not out.unread and step is None and each is None \
             and any(a.cond is not None for a in out.arms):
         out.unread.append(",".join(phrases[cond.phrase - start:]))   # 〈90%的，按…〉: a condition left open
     return out

@@ -926,7 +926,7 @@ def _yes_no_pair(arms: list[Arm]) -> str | None:
     if not (full and zero):
         return None
     what = _unnegated(zero[0].cond.text)
-    return full[0].cond.text if what and full[0].cond.text.startswith(what) else None
+    return full[0].cond.text if what and what in full[0].cond.text else None
 
 
 def build_pass_yes(w: Wording) -> Draft | None:

@@ -216,6 +216,16 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             toks.append(Tok("num", place(m.group(1)), m.group(), "名"))
             i = m.end()
             continue
+        m = V.FRACTION_WORDS.match(t, i) if special else None
+        if m:
+            share = place(m.group(2)) / place(m.group(1))
+            if (share * 10 ** 6) % 1 == 0:        # 四分之三: a rate of 75%
+                flush()
+                toks.append(Tok("num", share, m.group(), "%"))
+            else:
+                text.append(m.group())            # 三分之二 has no exact percent to write in a rule
+            i = m.end()
+            continue
         m = V.EACH_ONE.match(t, i) if ch in "发出查" else None
         if m:
             flush()
@@ -241,6 +251,10 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             continue
         got = _number(t, i)
         if got and i > 0 and t[i - 1] == "第":        # 第1个输入, 第3项: an ordinal, not a quantity
+            text.append(t[i:got[2]])
+            i = got[2]
+            continue
+        if got and got[1] == "%" and i > 0 and t[i - 1] in "前后":     # 前30%, 后40%: a share of a ranking
             text.append(t[i:got[2]])
             i = got[2]
             continue

@@ -133,6 +133,8 @@ RANK_AFTER = re.compile(r"(?:第)?" + _PLACE + r"(?:名|位)(及以后|以后|�
 # Words between a comparator and its number that make the number a margin over a benchmark
 # (高于全市平均1个百分点): the condition is on a difference the reader does not compute.
 BENCHMARKS = ("平均", "上年", "同期", "全省", "全市", "全国", "全区")
+# Fractions in words: 三分之二 is 2/3 (a rate).
+FRACTION_WORDS = re.compile(r"(\d+|[一二两三四五六七八九十])分之(\d+|[一二两三四五六七八九十])")
 # Words for numbers: 得一半分值 is 50% of the points.
 WORD_NUMBERS = {"一半": ("0.5", "%")}
 # The target written in a remark (达到省定目标（28%）): the number is the target.
