@@ -604,9 +604,50 @@ HELD_OUT_5 = [
     ("前30%后40%", 4, "综合排名位于全市前30%的得满分，30%—60%的得3分，后40%的得1分", None, False, []),
 ]
 
+# A seventh batch, run before any change for it.
+HELD_OUT_6 = [
+    ("合理基本合理", 2, "绩效目标设置科学合理的得满分，基本合理的得1分，不合理的不得分", None, None, []),
+    ("前5名加1分", None, "预算绩效管理工作考核排名全市前5名的加1分，6—10名的加0.5分", None, None, []),
+    ("重复出现加倍", 3, "每发现一个问题扣0.5分，同一问题重复出现的加倍扣分", None, False, []),
+    # target 95 %, 0.3 per whole point, nothing below 85 %: 94 → 2.7; 90 → 1.5; 86 → 0.3; 85 → 0.
+    ("分号三句阶梯", 3, "工程质量一次验收合格率达到95%的，得满分；每降低1个百分点，扣0.3分；低于85%的，不得分", None, True,
+     [((0.95,), 3), ((0.94,), 2.7), ((0.9,), 1.5), ((0.86,), 0.3), ((0.85,), 0), ((0.84,), 0)]),
+    ("每起情节严重", 3, "招标投标活动违法违规问题每起扣1分，情节严重的每起扣2分", None, False, []),
+    ("以上区间以下得1分", 3, "养老机构护理型床位占比达到55%以上得满分，50%—55%得2分，50%以下得1分", "threshold", True,
+     [((0.55,), 3), ((0.52,), 2), ((0.5,), 2), ((0.49,), 1)]),
+    # a bonus per whole 10 万元 recovered (input in 万元): 35 → 0.3; 200 → 1 (capped).
+    ("每10万元加", None, "医保基金监管：追回违规资金每10万元加0.1分，最多加1分", None, None, [((35,), 0.3), ((200,), 1)]),
+    # the step starts at 90 %, at most 2 off: 89 → 2.8; 85 → 2; 70 → 1.
+    ("低于90每低最多扣2", 3, "12345热线工单回访满意率低于90%的，每低1个百分点扣0.2分，最多扣2分", None, True,
+     [((0.9,), 3), ((0.89,), 2.8), ((0.85,), 2), ((0.7,), 1)]),
+    ("视情与不得分", 3, "按期完成整改的，得满分；整改期限内未完成的，视情扣1-2分；拒不整改的，不得分", None, False, []),
+    ("每组织1次加", None, "考核年度内每组织1次应急演练加0.2分，最多加0.6分", "bonus", True, [((1,), 0.2), ((3,), 0.6), ((5,), 0.6)]),
+    # 最多跑一次 is a name: target 100 %, 0.5 per whole point: 99 → 2.5; 95 → 0.5; 90 → 0.
+    ("最多跑一次", 3, "政务服务事项“最多跑一次”比例达到100%的得满分，每低1%扣0.5分，扣完为止", None, True,
+     [((1,), 3), ((0.99,), 2.5), ((0.95,), 0.5), ((0.9,), 0)]),
+    ("未达到的每低", 2, "城市生活垃圾无害化处理率达100%，未达到的每低1个百分点扣1分", None, True,
+     [((1,), 2), ((0.99,), 1), ((0.98,), 0)]),
+    ("巡河率每低5个百分点", 2, "河湖长制巡河率达到100%的得满分，低于100%的每低5个百分点扣0.5分，低于80%的不得分", None, True,
+     [((1,), 2), ((0.96,), 2), ((0.95,), 1.5), ((0.85,), 0.5), ((0.8,), 0), ((0.79,), 0)]),
+    ("本项满分每个问题", 3, "本项满分3分，发现问题的每个问题扣0.5分", "deduct", True, [((0,), 3), ((2,), 2), ((8,), 0)]),
+    ("完成目标80%", 3, "单位GDP能耗降低率完成年度目标得满分，完成目标80%以上的得2分，完成目标80%以下的不得分", None, None,
+     [((1,), 3), ((0.9,), 2), ((0.79,), 0)]),
+    ("阶梯并亡人不得分", 2, "消防监督检查完成率≥95%得满分，每降低1%扣0.1分；发生亡人火灾事故的，本项不得分", None, False, []),
+    # 0.1 a day, nothing beyond 10 days: 3 → 1.7; 10 → 1; 11 → 0.
+    ("每延误1天超过10天", 2, "每延误1天扣0.1分，延误超过10天的本项不得分", None, None,
+     [((0,), 2), ((3,), 1.7), ((10,), 1), ((11,), 0)]),
+    ("引号优占比", 3, "财政资金绩效评价结果为“优”的项目占比达到80%以上的得满分，每低5个百分点扣0.5分", None, True,
+     [((0.8,), 3), ((0.76,), 3), ((0.75,), 2.5), ((0.6,), 1)]),
+    ("年增长负增长", 2, "新型农业经营主体数量年增长5%以上的得满分，增长0-5%的得1分，负增长不得分", None, True,
+     [((0.05,), 2), ((0.03,), 1), ((0,), 1), ((-0.01,), 0)]),
+    # 2万亩 is 20,000 亩: 19,000 → 1 step → 2.8 (never a target of 2 in 亩).
+    ("万亩与亩", 3, "全年完成造林绿化任务2万亩以上的得满分，每少1000亩扣0.2分", None, None,
+     [((20000,), 3), ((19000,), 2.8), ((10000,), 1)]),
+]
+
 
 # Every batch, in the order written.
-ALL = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3 + HELD_OUT_4 + HELD_OUT_5
+ALL = PROVINCES + HELD_OUT + HELD_OUT_2 + TRAPS + HELD_OUT_3 + HELD_OUT_4 + HELD_OUT_5 + HELD_OUT_6
 
 # Cases the reader does not read yet, and why. Each must get nothing or an unsure proposal (never a
 # sure one); a reader that learns one should move it out of here and let its examples decide.
@@ -632,6 +673,12 @@ NOT_READ = {
     "使用率除95%": "按使用率/95%×分值 (a ratio to a written target) is left unread; the ≥95% part is proposed, unsure",
     "总分基础上加2分": "a bonus for one grade only (被评为优秀的，加2分) is not read as a yes/no bonus",
     "提高下降的": "下降 closing a table of increases is not read as below 0",
+    "合理基本合理": "合理/基本合理/不合理 are not band levels the reader knows",
+    "前5名加1分": "a bonus by rank bands is not read",
+    "每10万元加": "a bonus per 10万元 (a step in money) is proposed per item, unsure",
+    "完成目标80%": "80% of a target named in words is not read",
+    "每延误1天超过10天": "a cut-off on the count (超过10天的本项不得分) beside a per-day deduction is left out, unsure",
+    "万亩与亩": "2万亩 and 1000亩: units with 万 are not converted; not read",
 }
 
 

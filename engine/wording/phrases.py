@@ -148,6 +148,8 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
                 mode = None
                 continue
             if mode == "each" and act is None:
+                if tok.value != 1 or tok.pct or tok.unit in ("万元", "亿元", "元"):
+                    add(Fact("margin", text="".join(t.text for t in toks)))   # 每10万元加0.1分: a step, not items
                 continue                      # 每发现一例: the one of "一例"
             if step is not None and step.value == "rank" and act is None and tok.unit == "分" \
                     and not any(f.kind == "amount" for f in facts):
@@ -303,6 +305,10 @@ def read_phrase(toks: tuple[Tok, ...], index: int) -> list[Fact]:
             subject.append(tok.text)
         elif ty == "post":
             subject.append(tok.text)
+    if any(t.type == "act" and t.value in ("deduct", "add") for t in toks) and not any(
+            f.kind in ("amount", "outcome", "step", "each", "capd", "capa", "floor", "margin") for f in facts) \
+            and not re.search(r"加分计入|不占基础分|不重复", "".join(t.text for t in toks)):
+        add(Fact("margin", text="".join(t.text for t in toks)))      # 重复出现的加倍扣分: an amount not given
     if not facts and subject and "".join(subject).endswith("的"):
         # 低于全省平均水平的，按…: the comparator belongs to the label
         add(Fact("label", text="".join(t.text for t in toks if t.type in ("text", "cmp", "neg", "ok", "post"))

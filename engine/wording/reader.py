@@ -379,7 +379,8 @@ def build_step(w: Wording) -> Draft | None:
         return Draft(f"deduct each={fmt_num(each_pts)}{capped}", [(what, "个数")],
                      [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，"
                       + (f"最多扣{fmt_num(cap)}分" if capped else "扣完为止")])
-    if counted or (not step.per.pct and step.per.unit):
+    if counted or (not step.per.pct and step.per.unit) or (
+            not step.per.pct and not any(a.cond.iv.pct for a in full_arms + zero_arms)):
         return None                   # a count step (每少1人) against a rate target, or units that do not agree
     if step.value == "below":
         target = _full_at(full_arms, low=True) if full_arms else None
@@ -1246,6 +1247,9 @@ def leftovers(w: Wording, kind: str, uses: frozenset[str] | None = None, single:
             what = "扣" if a.result.value == "deduct" else "加" if a.result.value == "add" else ""
             amount = a.result.iv.text() if a.result.iv is not None else ""
             out.append(f"{(a.cond.text if a.cond is not None else '') or ''}{what}{amount}分")
+        elif kind in ("step", "ratio") and a.kind == "outcome" and a.cond is not None \
+                and a.cond.kind in ("label", "neg", "yesno") and score_of(a, w.points) not in (w.points, None):
+            out.append(f"{a.cond.text}{score_words(score_of(a, w.points), w.points)}")   # 发生亡人事故的，本项不得分
         elif kind in ("deduct", "bonus") and a.kind == "outcome" and score_of(a, w.points) not in (w.points, None):
             out.append(f"{a.cond.text if a.cond is not None else ''}得{fmt_num(score_of(a, w.points))}分")
     return out
