@@ -49,7 +49,7 @@ def points_words(value: Decimal, share: bool, points: Decimal | None) -> str:
 
 def step_words(per: Decimal, pct: bool, up: bool, relative: bool = False) -> tuple[str, str]:
     """('1个百分点', '只计整步，不满1个百分点的部分不计') or with up '不足…按…计'."""
-    unit = f"{fmt_pct(per)}" if relative or not pct else f"{fmt_num(per * 100)}个百分点"
+    unit = fmt_pct(per) if relative else f"{fmt_num(per * 100)}个百分点" if pct else fmt_num(per)
     rule = f"不足{unit}按{unit}计" if up else f"只计满{unit}的整步，不满{unit}的部分不计"
     return unit, rule
 

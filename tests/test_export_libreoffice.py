@@ -147,6 +147,17 @@ LEVEL_DATA = [["单位", "评定", "荣誉级别"], ["甲", 80, "省级"], ["乙
               ["丁", 60, None], ["戊", 75, "区级"], ["己", 88, 0]]
 
 
+# A ratio with a cut-off (不足60%不得分) from one rate and from two amounts, and a bonus per item at
+# each level (省级每篇0.5分、国家级每篇1分，最多加3分).
+CUT_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
+              ["1", "A", "完成率", 10, "ratio min=60%", "完成率"],
+              ["2", "A", "执行", 10, "ratio min=60%", "执行数, 预算数"],
+              ["3", "加分", "刊发", None, "bonus 省级=0.5; 国家级=1 by=count cap=3", "省级篇数, 国家级篇数"]]
+CUT_DATA = [["单位", "完成率", "执行数", "预算数", "省级篇数", "国家级篇数"],
+            ["甲", 0.5999, 59, 100, 2, 1], ["乙", 0.6, 60, 100, 4, 2], ["丙", 0.85, 85, 100, 0, 0],
+            ["丁", 1.2, 120, 100, 1.5, 0], ["戊", 0.7, 70, 100, 0, 1]]
+
+
 # Typing slips: 95 typed for 95% (乙) and 9500% (丙) are blank in rubricxl (错误); the copy leaves them
 # blank too, where a plain formula would give full points (ratio: > 100% → full).
 SLIP_RUBRIC = [["编号", "一级指标", "二级指标", "分值", "规则", "输入"],
@@ -190,8 +201,9 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     write_book(src / "几何.xlsx", GEO_RUBRIC, GEO_DATA, {"汇总": "几何平均"})
     write_book(src / "复核.xlsx", TRUST_RUBRIC, TRUST_DATA, {})
     write_book(src / "级别.xlsx", LEVEL_RUBRIC, LEVEL_DATA, {})
+    write_book(src / "门槛.xlsx", CUT_RUBRIC, CUT_DATA, {})
     made = [src / f"{name}.xlsx" for name in ("边界", "组内", "加分", "否决", "笔误", "等级否决", "不涉及", "名次", "几何",
-                                              "复核", "级别")]
+                                              "复核", "级别", "门槛")]
     for book in [template, *made, *sorted(SAMPLES.glob("*.xlsx"))]:
         target = out / book.name
         assert cli.main(["export", str(book), "-o", str(target), "-q"]) in (0, 1), book.name
@@ -318,6 +330,20 @@ def test_bonus_levels_recalculate_and_a_cell_with_two_levels_keeps_its_value(exp
     sheet = openpyxl.load_workbook(copy)["得分"]
     head = [c.value for c in sheet[1]]
     assert "公式版" in sheet.cell(4, head.index("2 荣誉") + 1).comment.text
+
+
+def test_ratio_cut_offs_and_bonus_counts_by_level_recalculate_to_hand_worked_scores(exported):
+    # ratio min=60% of 10: 59.99% → 0; 60% → 6; 85% → 8.5; 120% → 10; 70% → 7 (the same from 59/100 …
+    # 120/100). Bonus 0.5 a 省级 article, 1 a 国家级 one, at most 3: (2, 1) → 2; (4, 2) → 4 → 3; (0, 0) → 0;
+    # 1.5 articles → blank (and a blank total); (0, 1) → 1. 总分 = A + bonus.
+    copy, again = exported["门槛"]
+    result = compare(copy, again)
+    assert result.mismatches == []
+    table = _table(again, "得分", "单位")
+    got = {u: (r["1 完成率"], r["2 执行"], r["3 刊发"], r["总分"]) for u, r in table.items()}
+    assert got == {"甲": (0, 0, 2, 2), "乙": (6, 6, 3, 15), "丙": (8.5, 8.5, 0, 17), "丁": (10, 10, None, None),
+                   "戊": (7, 7, 1, 15)}
+    assert _formula_cells(copy, ["1 完成率", "2 执行", "3 刊发"]) == 15
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:

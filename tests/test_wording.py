@@ -85,7 +85,9 @@ ADDED_FORMS = [("deduct each=0.5 cap=2", 5), ("deduct once=3", 5), ("step per=1%
                ("step per=1% deduct=0.5 at=95% round=up cap=3", 5), ("bonus each=0.2 cap=2", None),
                ("rank deduct=0.5", 10), ("rank deduct=0.5 among=group", 10), ("veto", None),
                ("veto total=59", None), ("pass >=99%", 3), ("relative to=min", 10),
-               ("threshold <=0: 5; <=1: 4.5; else: 4", 5), ("step per=1% deduct=0.1 from=100%", 2)]
+               ("threshold <=0: 5; <=1: 4.5; else: 4", 5), ("step per=1% deduct=0.1 from=100%", 2),
+               ("ratio min=60%", 10), ("deduct each=2 floor=none", 10),
+               ("bonus per=1% each=0.05 at=100% cap=0.5", None)]
 
 
 def _model(rule):

@@ -302,7 +302,9 @@ def _points(value, required: bool = True) -> Decimal | None:
     except ValueError:
         raise ArgError("points", f"「{v}」不是数值") from None
     if points <= 0:
-        raise ArgError("points", f"分值应大于0，而不是{fmt_num(points)}")
+        shown = fmt_num(points)
+        shown = shown if len(shown) <= 20 else f"{float(points):.6g}"      # -1e273 is not 274 characters long
+        raise ArgError("points", f"分值应大于0，而不是{shown}")
     return points
 
 

@@ -210,11 +210,14 @@ def band(rule: BandRule, points, inputs, decimals, pairs: bool = True) -> Compil
 
 
 def ratio(rule: RatioRule, points, inputs, decimals) -> Compiled:
-    _known(rule, {"over", "rate_dp", "rate"})
+    _known(rule, {"over", "rate_dp", "rate", "min"})
     n, d, r = _rate(rule, inputs)
     p = lit(points)
     above = {"full": p, "0": "0", "error": '""'}[rule.over]
-    core = f"IF({n}>{d},{above},{rounded(f'{p}*{r}', decimals)})"
+    share = rounded(f'{p}*{r}', decimals)
+    if rule.min is not None:                 # below the cut-off nothing (min=60%)
+        share = f"IF({denoised(r)}<{lit(rule.min)},0,{share})"
+    core = f"IF({n}>{d},{above},{share})"
     if len(inputs) == 2:
         vacuous = p if rule.over != "0" else '""'
         core = f'IF({d}=0,IF({n}=0,{vacuous},""),{core})'
@@ -306,7 +309,7 @@ def pass_(rule: PassRule, points, inputs, decimals) -> Compiled:
 
 
 def relative(rule: RelativeRule, points, inputs, decimals) -> Compiled:
-    _known(rule, {"to", "among", "rate_dp", "rate"})
+    _known(rule, {"to", "to_pct", "among", "rate_dp", "rate"})
     if rule.rate_dp is not None or rule.rate != "ratio":
         raise NotCompiled("相对值规则的比率选项暂无对应公式")
     if len(inputs) == 2 and not isinstance(rule.to, Decimal):
@@ -402,8 +405,14 @@ def check(rule: CheckRule, points, inputs, decimals, all_bool: bool = False) -> 
 
 def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
     """加分 per item (count × each) or per step above a target, at most cap (or the row's 分值)."""
-    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate", "levels"})
+    _known(rule, {"each", "per", "at", "round", "cap", "pct", "rate_dp", "rate", "levels", "by"})
     cap = rule.cap_for(points)
+    top = (lambda v: f"MIN({v},{lit(cap)})") if cap is not None else (lambda v: v)
+    if rule.by == "count":            # one count per level: Σ count × the level's points
+        whole = f"OR({','.join(f'{c}<0,{c}<>INT({c})' for c in inputs)})"
+        total = "+".join(f"{c}*{lit(v)}" for c, (_, v) in zip(inputs, rule.levels))
+        text = f'IF({not_numbers(inputs)},"",IF({whole},"",{top(rounded(total, decimals))}))'
+        return Compiled(text, ("num",) * len(inputs))
     if rule.levels:                  # one level per cell; cells naming several are kept (formula_misreads)
         x = inputs[0]
         chain = f'IF({any_of(x, BOOL_FALSE + NO_LEVEL)},0,"")'
@@ -412,7 +421,6 @@ def bonus(rule: BonusRule, points, inputs, decimals) -> Compiled:
             chain = f"IF({x}={text_lit(label)},{lit(min(got, cap) if cap is not None else got)},{chain})"
         return Compiled(f'IF({x}="","",IF(ISNUMBER({x}),IF({x}=0,0,""),{chain}))', ("level_bonus",),
                         labels=tuple(label for label, _ in rule.levels))
-    top = (lambda v: f"MIN({v},{lit(cap)})") if cap is not None else (lambda v: v)
     if rule.per is None:
         c = inputs[0]
         text = (f'IF({not_numbers([c])},"",IF(OR({c}<0,{c}<>INT({c})),"",'

@@ -28,11 +28,12 @@ class BonusRule(ColumnWorking, Rule):
     OPTIONS: ClassVar[dict[str, str]] = {"each": "each", "每项": "each", "每次": "each", "cap": "cap",
                                          "最多加": "cap", "上限": "cap", "per": "per", "每": "per", "at": "at",
                                          "目标": "at", "起点": "at", "round": "round", "取整": "round",
-                                         "if": "if_", "条件": "if_", **RATE_OPTIONS}
+                                         "if": "if_", "条件": "if_", "by": "by", "计法": "by", **RATE_OPTIONS}
     bonus: ClassVar[bool] = True
 
     each: Decimal | None = None
     levels: tuple[tuple[str, Decimal], ...] = ()
+    by: Literal["level", "count"] = "level"    # count: one count per level, each item at its level's points
     per: Decimal | None = None
     at: Decimal | None = None
     round: Literal["up", "down"] = "down"
@@ -67,6 +68,11 @@ class BonusRule(ColumnWorking, Rule):
                 if opts["round"].lower() not in ROUNDS:
                     raise ValueError(f"round（取整）应为 up/down（向上/向下），而不是「{opts['round']}」")
                 fields["round"] = ROUNDS[opts["round"].lower()]
+            if "by" in opts:
+                by = {"level": "level", "最高级别": "level", "count": "count", "件数": "count", "逐项": "count"}
+                if opts["by"].lower() not in by:
+                    raise ValueError(f"by（计法）应为 level/count（最高级别/件数），而不是「{opts['by']}」")
+                fields["by"] = by[opts["by"].lower()]
             if "if_" in opts:
                 cond = opts["if_"].strip()
                 fields["if_"] = parse_condition(cond)
@@ -76,6 +82,8 @@ class BonusRule(ColumnWorking, Rule):
             raise clause_error(text, first, "级别表与 each=（每项加分）只能用一种")
         if not levels and "each" not in fields:
             raise clause_error(text, first, "需要 each=（每项加分）或级别表（如 国家级=3; 省级=2）")
+        if fields.get("by") == "count" and not levels:
+            raise clause_error(text, first, "by=count（按件数）需要级别表（如 国家级=1; 省级=0.5）")
         if ("per" in fields) != ("at" in fields):
             raise clause_error(text, first, "超目标加分需要同时给出 per=（每档）和 at=（目标值）")
         if fields.get("per") is not None and fields["per"] <= 0:
@@ -86,7 +94,11 @@ class BonusRule(ColumnWorking, Rule):
     def reading(self, points):
         cap = self.cap_for(points)
         top = f"，最多加{fmt_num(cap)}分" if cap is not None else "，不设上限"
-        if self.levels:
+        if self.levels and self.by == "count":
+            table = "、".join(f"{label}每项{fmt_num(v)}分" for label, v in self.levels)
+            names = "、".join(label for label, _ in self.levels)
+            what = f"按各级别的项数逐项加分：{table}（输入依次为{names}的项数）"
+        elif self.levels:
             table = "、".join(f"{label}{fmt_num(v)}分" for label, v in self.levels)
             what = f"按获得的最高级别加分一次：{table}（同时有多个级别只按最高计，没有填 无）"
         elif self.per is not None:
@@ -106,6 +118,8 @@ class BonusRule(ColumnWorking, Rule):
 
     def arity(self) -> tuple[int, int]:
         g = self.gate_inputs()
+        if self.by == "count":
+            return (g + len(self.levels), g + len(self.levels))
         return (g + 1, g + 2) if self.per is not None else (g + 1, g + 1)
 
     def cap_for(self, points) -> Decimal | None:
@@ -120,7 +134,13 @@ class BonusRule(ColumnWorking, Rule):
             numbers, answers = condition_inputs([self.if_], cols[:1], out, ctx)
             gate = conditions.evaluate(self.if_, numbers, answers)
         main = cols[g:]
-        if self.levels:
+        if self.levels and self.by == "count":
+            counts = self._counts(main, out, ctx)
+            each = [ops_v for _, ops_v in self.levels]
+            raw = exact.run(lambda ops, *cs: [sum((c * ops.const(v) for c, v in zip(cs, each)), ops.const(0))],
+                            counts, ctx.rows & (out.status == OK))[0]
+            value = raw
+        elif self.levels:
             raw, value = self._levels(main[0], out, ctx), None
         elif self.per is not None:
             limit = rate_limit([self.at, self.per], self.rate_max, open_above=True) if self.pct else None
@@ -138,11 +158,7 @@ class BonusRule(ColumnWorking, Rule):
             raw, value, steps = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
             out.extra["steps"] = steps
         else:
-            count = numeric_inputs(main[:1], out, ctx)[0]
-            with np.errstate(invalid="ignore"):
-                whole = (count >= 0) & (count == np.floor(count))
-            out.fail(ctx.rows & ~np.isnan(count) & ~whole, INVALID,
-                     lambda i: f"「{main[0].name}」应为非负整数，而不是「{main[0].text(i)}」")
+            count = self._counts(main[:1], out, ctx)[0]
             raw = exact.run(lambda ops, c: [c * ops.const(self.each)], [count], ctx.rows)[0]
             value = count
         cap = self.cap_for(points)
@@ -154,6 +170,17 @@ class BonusRule(ColumnWorking, Rule):
         out.value = value if value is not None else raw
         out.extra.update(raw=raw, gate=gate)
         return out
+
+    @staticmethod
+    def _counts(cols, out, ctx) -> list[np.ndarray]:
+        """Item counts (whole numbers ≥ 0), one column each."""
+        counts = numeric_inputs(cols, out, ctx)
+        for col, count in zip(cols, counts):
+            with np.errstate(invalid="ignore"):
+                whole = (count >= 0) & (count == np.floor(count))
+            out.fail(ctx.rows & ~np.isnan(count) & ~whole, INVALID,
+                     lambda i, c=col: f"「{c.name}」应为非负整数，而不是「{c.text(i)}」")
+        return counts
 
     def _levels(self, col, out, ctx) -> np.ndarray:
         """The highest level named in each cell ('省级、市级' → 省级's points); 无/否/0 → none."""
@@ -186,7 +213,11 @@ class BonusRule(ColumnWorking, Rule):
                 res.append(f"未满足加分条件（{out.cols[0].name}={gate_shown[i]}，要求{self.if_.text}），不加分")
                 continue
             capped = f"，最多加{fmt_num(cap)}分" if cap is not None and raw[i] > float(cap) else ""
-            if self.levels:
+            if self.levels and self.by == "count":
+                parts = [f"{label}{out.cols[g + k].text(i)}项×{fmt_num(v)}分" for k, (label, v) in enumerate(self.levels)]
+                res.append("无加分事项，不加分" if raw[i] == 0 else
+                           f"{'＋'.join(parts)}，计{fmt_num(raw[i])}分{capped}，加{scores[i]}分")
+            elif self.levels:
                 hit = [label for label, v in self.levels if float(v) == raw[i]]
                 res.append(f"最高级别「{hit[0]}」，加{scores[i]}分{capped}" if raw[i] > 0 else "无加分级别，不加分")
             elif self.per is not None:

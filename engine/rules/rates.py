@@ -75,13 +75,16 @@ class _RateRule(ColumnWorking, Rule):
 
 
 class RatioRule(_RateRule):
-    """points × numerator / denominator; above 100%: full points (or 0 with over=0)."""
+    """points × numerator / denominator; above 100%: full points (or 0 with over=0); below a
+    cut-off (min=60%: 不足60%不得分), 0."""
 
     KIND: ClassVar[str] = "ratio"
     NAMES: ClassVar[tuple[str, ...]] = ("比例", "比率", "完成比例")
-    OPTIONS: ClassVar[dict[str, str]] = {"over": "over", "超出": "over", **RATE_OPTIONS}
+    OPTIONS: ClassVar[dict[str, str]] = {"over": "over", "超出": "over", "min": "min", "门槛": "min",
+                                         "起评": "min", **RATE_OPTIONS}
 
     over: Literal["full", "0", "error"] = "full"
+    min: Decimal | None = None          # a rate below this scores 0; at or above it, points × rate
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RatioRule":
@@ -90,7 +93,15 @@ class RatioRule(_RateRule):
         over = {"full": "full", "满分": "full", "0": "0", "zero": "0", "error": "error", "错误": "error"}
         if "over" in opts and opts["over"] not in over:
             raise clause_error(text, segments[0], f"over（超出）应为 full/0/error（满分/0/错误），而不是「{opts['over']}」")
-        return cls(text=text, over=over.get(opts.get("over", "full")), **rate_options(text, segments, opts))
+        cut = None
+        if "min" in opts:
+            try:
+                cut = number(opts["min"], "门槛")
+            except ValueError as exc:
+                raise clause_error(text, segments[0], str(exc)) from None
+            if not 0 < cut <= 1:
+                raise clause_error(text, segments[0], f"min（门槛）应在0到100%之间（不含0），而不是「{opts['min']}」")
+        return cls(text=text, over=over.get(opts.get("over", "full")), min=cut, **rate_options(text, segments, opts))
 
     def rate_bounds(self):
         return (Interval(lo=Decimal(1), pct=True),)     # above 100%: full points (over=)
@@ -100,7 +111,9 @@ class RatioRule(_RateRule):
                 "error": "超过100%视为数据有误"}[self.over]
         full = fmt_num(points) if points is not None else "分值"
         zero = "；分子分母均为0视为全部完成，得满分" if self.over != "0" else "；分母为0视为数据有误"
-        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{zero}"
+        cut = (f"；比率低于{fmt_pct(self.min)}不得分（达到{fmt_pct(self.min)}起按比率×分值计，不从门槛起折算）"
+               if self.min is not None else "")
+        return f"{self.rate_reading()}；比率为100%得满分，低于100%按比例得分：得分={full}×比率；{over}{cut}{zero}"
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
@@ -118,6 +131,8 @@ class RatioRule(_RateRule):
             full = ops.const(pts)
             s = ops.round(r * full, ctx.decimals)
             s = ops.where(above, full if self.over == "full" else full * 0, s)
+            if self.min is not None:
+                s = ops.where(ops.cmp(r, "<", ops.const(self.min)), full * 0, s)
             return [s, r, above]
         s, r, above = exact.run(kernel, [num, den], ctx.rows & (out.status == OK))
         if two and vacuous.any():
@@ -135,7 +150,8 @@ class RatioRule(_RateRule):
         # the rate as a percent and the score decide what follows the unit's own amounts: shared per distinct
         vacuous = out.cols[1].numbers[0] == 0 if len(out.cols) == 2 else np.zeros(len(out.value), dtype=bool)
         pct = np.array(out.shown("value", pct=True), dtype=object)
-        tails = by_distinct([vacuous, out.extra["above"], out.value == 1, pct, out.score], idx,
+        below = out.value < float(self.min) if self.min is not None else vacuous
+        tails = by_distinct([vacuous, out.extra["above"], out.value == 1, below, pct, out.score], idx,
                             lambda reps: self._tails(out, reps, points, ctx))
         res = rate_texts(out, self.rate == "change", idx, f"{ctx.label}=", tails)
         for k in np.flatnonzero(vacuous[idx]).tolist():     # 0÷0 has no rate: its tail is the whole working
@@ -156,6 +172,8 @@ class RatioRule(_RateRule):
                 res.append(f">100%，{over}")
             elif value[i] == 1:
                 res.append("，得满分")
+            elif self.min is not None and value[i] < float(self.min):
+                res.append(f"，低于门槛{fmt_pct(self.min)}，不得分")
             else:
                 res.append(f"<100%，按完成比例得分：{full}×{pct[i]}={scores[i]}分")
         return res
@@ -481,9 +499,12 @@ class ThresholdRule(_RateRule):
         return f"按第1个输入（两个输入时为{two}）依次判断，取第一个满足的区间：{'；'.join(parts)}{tail}"
 
     def share_table(self) -> bool:
-        """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%."""
+        """Clauses all percents below 100% (a satisfaction table): the value is a share in 0..100%.
+        A clause on values below 0 (负增长 → <0%) says the value is a growth rate, not a share."""
         bounds = [b for iv, _ in self.clauses for b in (iv.lo, iv.hi) if b is not None]
-        return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds)
+        negative = any(iv.lo is None and iv.hi is not None and iv.hi <= 0 for iv, _ in self.clauses)
+        return all(iv.pct for iv, _ in self.clauses) and bool(bounds) and all(0 <= b < 1 for b in bounds) \
+            and not negative
 
     def rate_bounds(self):
         return tuple(iv for iv, _ in self.clauses) if any(iv.pct for iv, _ in self.clauses) else None
@@ -643,6 +664,7 @@ class RelativeRule(_RateRule):
 
     to: Literal["max", "min"] | Decimal = "max"
     among: Literal["all", "group"] = "all"
+    to_pct: bool = False                # to=28%: a rate benchmark, shown as a percent
 
     @classmethod
     def parse(cls, text: str, segments: list[Segment]) -> "RelativeRule":
@@ -656,12 +678,13 @@ class RelativeRule(_RateRule):
         among = AMONG.get(opts.get("among", "all"))
         if among is None:
             raise clause_error(text, segments[0], f"among（比较范围）应为 all/group（全部/组内），而不是「{opts.get('among')}」")
-        return cls(text=text, to=to, among=among, **rate_options(text, segments, opts))
+        return cls(text=text, to=to, among=among, to_pct="%" in opts.get("to", ""), **rate_options(text, segments, opts))
 
     def reading(self, points):
         where = "本组" if self.among == "group" else "所有被考核单位中"
         if isinstance(self.to, Decimal):
-            ref, expr = f"基准值{fmt_num(self.to)}", f"本单位值÷基准值{fmt_num(self.to)}"
+            to = fmt_pct(self.to) if self.to_pct else fmt_num(self.to)
+            ref, expr = f"基准值{to}", f"本单位值÷基准值{to}"
         elif self.to == "min":
             ref, expr = f"{where}的最低值", f"{where}的最低值÷本单位值"
         else:
@@ -701,7 +724,8 @@ class RelativeRule(_RateRule):
         return out
 
     def explain_many(self, out, idx, points, ctx):
-        values, bests, scores = out.shown("value"), out.shown("best"), out.shown("score", ctx.decimals)
+        values, bests = out.shown("value", pct=self.to_pct), out.shown("best", pct=self.to_pct)
+        scores = out.shown("score", ctx.decimals)
         capped = (out.extra["share"] > 1).tolist()
         word = "基准值" if isinstance(self.to, Decimal) else ("最低值" if self.to == "min" else "最高值")
         full = fmt_num(points)

@@ -15,7 +15,7 @@ from ..language import parse_rule
 from ..numbers import fmt_num, fmt_pct, normalize_text
 from . import vocabulary as V
 from .phrases import Arm, Fact, read_phrase, read_sentence
-from .tokens import cut, input_kind, lex, phrases
+from .tokens import Tok, cut, input_kind, lex, phrases
 
 _FORMULA = re.compile(r"^(?P<name>[^=<>]*?[^\d.%=<>])=(?P<expr>[^=<>]*/[^=<>]*)$")
 _SCALE = re.compile(r"\*\(?(\d+(?:\.\d+)?)(%?)\)?$")
@@ -64,12 +64,13 @@ class Wording:
     started: bool = False
     rate_dp: int | None = None
     unread: list[str] = field(default_factory=list)
+    doubts: list[str] = field(default_factory=list)     # about the whole wording, whatever rule is built
 
     def has(self, kind: str) -> bool:
         return any(f.kind == kind or (f.kind == "outcome" and f.value == kind) for f in self.facts)
 
-    def floor_at(self) -> Decimal | None:
-        """The lowest score when written other than 0 (本项最低得-4分), else None (扣完为止)."""
+    def floor_at(self) -> Decimal | str | None:
+        """The lowest score when written other than 0 (本项最低得-4分; "none": 不设下限), else None (扣完为止)."""
         return next((f.value for f in self.facts if f.kind == "floor" and f.value), None)
 
     def first(self, kind: str) -> Fact | None:
@@ -94,11 +95,14 @@ class Wording:
         if f is not None:
             return [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))]
         name = self.metric()
-        return [(name, input_kind(name) if input_kind(name) != "数值" else "比率")]
+        kind = input_kind(name)
+        pct = any(f.iv is not None and f.iv.pct for f in self.facts if f.kind in ("cond", "bare"))
+        return [(name, "比率" if kind == "数值" and (pct or not self.facts) else kind)]
 
 
 def _clean_name(text: str) -> str:
     t = re.sub(r"^(?:其中|对|若|如|当|年度|全年|本年度)", "", text)
+    t = re.sub(r"(?:在|为|是)$", "", t.strip("的"))          # 考核得分在80分以上: the name is 考核得分
     return t.strip("的") or text
 
 
@@ -128,6 +132,8 @@ def parse_formula(phrase: str) -> Formula | None:
         bottom = bottom[1:-1]
     if not top or not bottom or re.fullmatch(r"[\d.]+", top) or re.fullmatch(r"[\d.]+", bottom):
         return None
+    if re.search(r"(?:^|[+*-])[\d.]+(?:$|[+*-])", top):
+        return None                   # (1-调整数)/年初数: a constant term the language does not compute
     kind = "ratio"
     a, sep, b = top.partition("-")
     if sep and b.strip() == bottom:
@@ -164,14 +170,27 @@ def gather(text: str, points: Decimal | None, name: str) -> Wording:
             if f is not None:
                 w.formulas.append(f)
             else:
+                if "=" in chunk and re.search(r"[/÷]", chunk):
+                    w.doubts.append(f"公式「{chunk}」未能读懂，规则的输入是算好的值")
                 kept.extend(phrases(chunk))
         sent = read_sentence(kept, index)
+        w.doubts.extend(sent.doubts)
         index += len(kept)
         # 不涉及的得满分 is an option of the rule (na=), not an arm of it
         w.arms.extend(a for a in sent.arms if not (a.cond is not None and a.cond.text
                                                   and any(n in a.cond.text for n in V.NOT_APPLICABLE)))
         w.facts.extend(sent.facts)
         w.unread.extend(sent.unread)
+    for a in w.arms:
+        if a.result.share and a.kind == "outcome":       # 得80%: a share of the points
+            if points is None:
+                w.unread.append(f"得{fmt_pct(a.result.iv.lo)}（需要分值）")
+            else:
+                v = a.result.iv.lo * points
+                a.result = replace(a.result, iv=Interval(lo=v, hi=v), share=False)
+    for f in w.facts:
+        if f.kind in ("cond", "bare") and re.search(r"(?<![人平])[均都]$", f.text or ""):
+            w.doubts.append(f"「{f.text}」说的是几项指标同时达到，规则只读一项")
     return w
 
 
@@ -216,6 +235,7 @@ def score_words(v: Decimal, points: Decimal | None) -> str:
 
 def level_name(text: str) -> str:
     """The level a band phrase names: the band adjective ending nearest its end (完成较好 → 较好)."""
+    text = re.sub(r"\([^)]*\)", "", text or "")
     first = re.split(r"或|且|并", text)[0] if text else text
     best, best_end = None, -1
     for w in V.LEVELS:
@@ -324,16 +344,44 @@ def build_step(w: Wording) -> Draft | None:
             return None
         reading = [f"{ref}最高的单位得满分，每低于最高值{per_text}扣{each_text}（{round_words}）{floor}"]
         return Draft(rule, [(ref, input_kind(ref))], reading, doubts)
-    counted = not step.per.pct and step.per.unit not in ("", "分")
+    if any(a.cond.iv.lo is not None and a.cond.iv.hi is not None and a.cond.iv.lo != a.cond.iv.hi for a in full_arms):
+        return None                   # full within 95%-105%: a deviation both ways, not one step
+    named = any(a.cond is not None and a.cond.kind in ("label", "neg") for a in w.outcomes("full"))
+    start = _step_start(step)
+    if not full_arms and start is not None:
+        full_arms = [Arm("outcome", Fact("cond", iv=start), Fact("outcome", value="full"))]   # 不低于98%，每下降…
+    counted = not step.per.pct and (step.per.unit not in ("", "分") or (
+        step.per.unit == "分" and bool(full_arms) and not any(a.cond.iv.pct for a in full_arms)))   # 每低1分 below 85分
+    if not counted and not full_arms and named:
+        return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
+    if not step.per.pct and not step.per.unit and any(a.cond.iv.pct for a in full_arms + zero_arms):
+        return None                   # 每少办结1件 against a rate target: the step is not in the target's units
+    if counted and full_arms and not any(a.cond.iv.pct for a in full_arms + zero_arms) and not zero_arms:
+        # 达到10家以上的得满分，每少1家扣0.5分: steps below (or above) a target count
+        unit = step.per.unit
+        if step.value == "below" and full_arms[0].cond.iv.lo is not None:
+            target = full_arms[0].cond.iv.lo
+            said = f"{metric}达到{fmt_num(target)}{unit}得满分，每少{fmt_num(per)}{unit}扣{each_text}（{round_words}）"
+            return Draft(f"step per={fmt_num(per)} deduct={_num_rule(each_pts, False)} at={fmt_num(target)} round={rnd}"
+                         + (f" cap={fmt_num(cap)}" if cap is not None else ""), [(metric, "数值")],
+                         [said + (f"，最多扣{fmt_num(cap)}分" if cap is not None else "")])
+        if step.value == "above" and full_arms[0].cond.iv.hi is not None:
+            target = full_arms[0].cond.iv.hi
+            said = f"{metric}不超过{fmt_num(target)}得满分，每超{fmt_num(per)}{unit}扣{each_text}（{round_words}）{floor}"
+            return _staircase(w, "above", target, per, each_pts, cap, rnd, [], said, pct=False, name=metric)
+        return None
     if counted and (any(a.cond.iv.pct for a in full_arms + zero_arms) or not (full_arms or zero_arms)):
         if per != 1 or any(not a.cond.iv.pct for a in full_arms + zero_arms):
             return None
         # 每少1人扣1分: a count of the shortfall, each one off (no reference value to measure from)
         what = ("缺少" if step.value == "below" else "超出") + step.per.unit + "数"
-        return Draft(f"deduct each={fmt_num(each_pts)}", [(what, "个数")],
-                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，扣完为止"])
-    if counted:
-        return None                   # a count step (每少1人) against a rate target: not one measure
+        capped = f" cap={fmt_num(cap)}" if cap is not None and cap < P else ""
+        return Draft(f"deduct each={fmt_num(each_pts)}{capped}", [(what, "个数")],
+                     [f"每{'少' if step.value == 'below' else '多'}1{step.per.unit}扣{each_text}，"
+                      + (f"最多扣{fmt_num(cap)}分" if capped else "扣完为止")])
+    if counted or (not step.per.pct and step.per.unit) or (
+            not step.per.pct and not any(a.cond.iv.pct for a in full_arms + zero_arms)):
+        return None                   # a count step (每少1人) against a rate target, or units that do not agree
     if step.value == "below":
         target = _full_at(full_arms, low=True) if full_arms else None
         if target is None:
@@ -380,6 +428,25 @@ def build_step(w: Wording) -> Draft | None:
     return Draft(rule, w.rate_inputs(), reading, doubts)
 
 
+def _step_start(step: Fact) -> Interval | None:
+    """Where a step starts when only the condition before it says so: 不低于98%，每下降… (≥98%),
+    低于95%的，每低… (≥95%), 控制在5%以内，每超过… (≤5%), 超过3%的，每超过… (≤3%)."""
+    iv = step.iv
+    if iv is None or (iv.lo is None) == (iv.hi is None):
+        return None
+    if step.value == "below":
+        if iv.lo is not None and not iv.lo_open:
+            return iv
+        if iv.hi is not None and iv.hi_open:
+            return Interval(lo=iv.hi, pct=iv.pct)
+    if step.value == "above":
+        if iv.hi is not None and not iv.hi_open:
+            return iv
+        if iv.lo is not None and iv.lo_open:
+            return Interval(hi=iv.lo, pct=iv.pct)
+    return None
+
+
 def _num_rule(v: Decimal, pct: bool) -> str:
     return fmt_pct(v, 10) if pct else fmt_num(v)
 
@@ -392,7 +459,7 @@ def _full_at(arms: list[Arm], low: bool) -> Decimal | None:
 
 
 def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decimal, cap: Decimal | None,
-               rnd: str, zero_arms: list[Arm], said: str) -> list[Draft]:
+               rnd: str, zero_arms: list[Arm], said: str, pct: bool = True, name: str = "") -> list[Draft]:
     """A step below/above a target other than 100%/0 (or with a cap), written out as a table."""
     P = w.points
     most = min(cap, P) if cap is not None else P
@@ -414,7 +481,7 @@ def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decima
             op = "<=" if rnd == "up" else "<"
         if way == "below" and bound < 0:
             break
-        clauses.append(f"{op}{_num_rule(bound, True)}: {fmt_num(score)}")
+        clauses.append(f"{op}{_num_rule(bound, pct)}: {fmt_num(score)}")
     clauses.append(f"else: {fmt_num(P - most)}")
     rule = "threshold " + "; ".join(clauses)
     if w.rate and w.rate.kind == "change":
@@ -423,7 +490,8 @@ def _staircase(w: Wording, way: str, target: Decimal, per: Decimal, each: Decima
     if w.rate:
         reading.insert(0, w.rate.text())
     reading.append("（逐档列成区间表）")
-    return [Draft(rule, w.rate_inputs(), reading, uses=frozenset({"step", "outcome"}))]
+    inputs = [(name, input_kind(name))] if name else w.rate_inputs()
+    return [Draft(rule, inputs, reading, uses=frozenset({"step", "outcome"}))]
 
 
 def build_ratio(w: Wording) -> Draft | None:
@@ -445,16 +513,44 @@ def build_ratio(w: Wording) -> Draft | None:
     versus = _versus(w)
     if versus is not None:
         return versus
-    for a in w.outcomes("full"):
-        if a.cond is not None and a.cond.kind in ("cond", "bare") and a.cond.iv.lo is not None \
-                and 0 < a.cond.iv.lo < 1:
+    if w.has("best") and not w.formulas and all(a.cond is None or a.cond.kind in ("label", "else") for a in w.arms):
+        # 排名第一的得满分，其余按与第一名的比值得分: points × value ÷ the best unit's value
+        full = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind == "label"]
+        name = w.name or (_clean_name(re.split(r"在|排名|最高|最多|第一|第1", full[0].cond.text)[0]) if full else "") \
+            or "指标值"
+        return Draft("relative to=max", [(name, input_kind(name))],
+                     [f"{name}最高的单位得满分，其余得分=分值×本单位{name}÷最高值"])
+    full = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind in ("cond", "bare")]
+    if len(full) == 1 and re.search(r"[/÷]目标值|与目标值的比", normalize_text(w.text)) and len(w.arms) == 2 \
+            and full[0].cond.iv.lo is not None and full[0].cond.iv.hi is None and not full[0].cond.iv.lo_open:
+        # 达到目标（28%）的得满分，未达到的按实际值/目标值×分值计分: points × value ÷ target, capped
+        iv, metric = full[0].cond.iv, w.metric()
+        target = num_text(iv.lo, iv.pct)
+        return Draft(f"relative to={_num_rule(iv.lo, iv.pct)}", [(metric, "比率" if iv.pct else input_kind(metric))],
+                     [f"{metric}达到{target}得满分，未达到的得分=分值×{metric}÷{target}"])
+    if len(full) == 1 and len(prop) == 1 and len(w.arms) == 2 and prop[0].cond is not None \
+            and prop[0].cond.kind == "cond" and not re.search(r"(?:\*|×|乘以)(?:本项|该项)?(?:分值|权重分|满分)",
+                                                              normalize_text(w.text)):
+        iv, below = full[0].cond.iv, prop[0].cond.iv
+        if iv.lo is not None and iv.hi is None and not iv.lo_open and below.lo is None and below.hi == iv.lo \
+                and below.hi_open and iv.lo != 1:
+            # 提高5个百分点以上的得满分，不足5个百分点的按比例得分: in proportion to the target, unsure
+            metric, target = w.metric(), num_text(iv.lo, iv.pct)
+            return Draft(f"relative to={_num_rule(iv.lo, iv.pct)}", [(metric, "比率" if iv.pct else input_kind(metric))],
+                         [f"{metric}达到{target}得满分，不足{target}的得分=分值×{metric}÷{target}"],
+                         [f"「按比例」按{metric}÷{target}计（另一种理解：分值×{metric}）"])
+    for a in full:
+        if a.cond.iv.lo is not None and 0 < a.cond.iv.lo < 1:
             return None               # ≥90%得满分 and a proportion below it: not a plain ratio
     over = "full"
+    cut = None
     for a in w.arms:
         if a.kind == "outcome" and a.cond is not None and a.cond.kind == "cond" and a.result.value == "zero":
             iv = a.cond.iv
             if iv.lo is not None and iv.lo == 1 and iv.hi is None:
                 over = "0"
+            elif iv.lo is None and iv.hi is not None and iv.hi_open and 0 < iv.hi < 1 and iv.pct and cut is None:
+                cut = iv.hi              # 不足60%的不得分，60%以上按比例得分: 0 below the cut-off, points × rate from it
             elif iv.hi is not None and 0 < iv.hi <= 1:
                 # 不足60%的不得分: a ratio has no cut-off, so 59% would still score 59% of the points
                 doubts.append(f"「{w.metric()}{iv_words(iv)}不得分」未写进规则（比例得分没有下限门槛）："
@@ -462,10 +558,12 @@ def build_ratio(w: Wording) -> Draft | None:
     if any(a.cond is not None and a.cond.kind == "cond" and a.cond.iv.hi is not None and a.cond.iv.hi < 1
            for a in prop):
         doubts.append("按比例得分只写了较低的区间，较高时如何得分未说明：按比例计")
-    rule = "ratio" + (" over=0" if over == "0" else "")
+    rule = "ratio" + (" over=0" if over == "0" else "") + (f" min={_num_rule(cut, True)}" if cut is not None else "")
     metric = w.metric()
     reading = [f"{metric}按完成比例得分：分值×{metric}",
                "超过100%不得分" if over == "0" else "超过100%按满分计"]
+    if cut is not None:
+        reading.append(f"{metric}低于{pct_text(cut)}不得分（达到{pct_text(cut)}起按{metric}×分值计，不从{pct_text(cut)}起折算）")
     if w.rate:
         reading.insert(0, w.rate.text())
     return Draft(rule, w.rate_inputs(), reading, doubts)
@@ -518,13 +616,13 @@ def build_deduct(w: Wording) -> Draft | None:
         return None                      # the rule itself needs no points: deduct each=0.5 works on any row
     arm = arms[0]
     amount = arm.result
-    if amount.value != "deduct":
-        return None
+    if amount.value != "deduct" or re.search(r"\d(?:%|个?百分点)", arm.step.text or ""):
+        return None                      # 每落后1个百分点: a step on a rate, not incidents
     doubts = []
     capd = w.first("capd")
     noun = _noun(arm)
     each = amount.iv.text()
-    if capd is not None and (w.points is None or capd.value < w.points):
+    if capd is not None and (w.points is None or capd.value < w.points or w.points == 0):
         if amount.iv.lo != amount.iv.hi:
             return None
         said = f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，最多扣{fmt_num(capd.value)}分"
@@ -537,11 +635,23 @@ def build_deduct(w: Wording) -> Draft | None:
             doubts.append(f"「权重分的{each}分」按{each}分理解（另一种理解：权重分的{each}倍）")
     floor = w.floor_at()
     reading = [f"每{'发现' if noun else ''}一次{noun.rstrip('次')}扣{each}分，"
-               + (f"最低得{fmt_num(floor)}分" if floor is not None else "扣完为止")]
+               + ("不设下限（可扣至负分）" if floor == "none" else
+                  f"最低得{fmt_num(floor)}分" if floor is not None else "扣完为止")]
     if amount.iv.lo != amount.iv.hi:
         reading.append("扣分幅度由评分人在区间内确定（第二个输入填实际扣分）")
-    return Draft(f"deduct each={each}" + (f" floor={fmt_num(floor)}" if floor is not None else ""), inputs,
+    floor_opt = "" if floor is None else " floor=none" if floor == "none" else f" floor={fmt_num(floor)}"
+    return Draft(f"deduct each={each}" + floor_opt, inputs,
                  reading, doubts)
+
+
+def _each_condition(arm: Arm) -> list[str]:
+    """A bonus per item written under a numeric condition (排名前10名的，每进1位加…): the rule counts
+    items and leaves the condition out, so it says so. A condition saying which months or times
+    count (月度排名进入前5名的，每个月加…) defines the items and is kept silently."""
+    if arm.cond is not None and arm.cond.kind in ("cond", "multi") \
+            and not re.fullmatch(r"[一二两三四五六七八九十\d]*[个]?(?:月|季度|次|年|期)", arm.step.text or ""):
+        return [f"「{arm.cond.text or ''}{iv_words(arm.cond.iv) if arm.cond.iv is not None else ''}」这一条件未写进规则"]
+    return []
 
 
 def _count_table(w: Wording, name: str, each: Decimal, most: Decimal, said: str) -> Draft | None:
@@ -565,11 +675,25 @@ def build_once(w: Wording) -> Draft | None:
         return None
     arm = arms[0]
     once = w.first("once")
+    if arm.cond is not None and arm.cond.kind == "cond" and len(w.arms) == 1 and arm.result.iv.lo == arm.result.iv.hi:
+        # 履约率低于70%的，扣1分: the points less the deduction where the condition holds
+        iv, metric = arm.cond.iv, w.metric()
+        left = max(w.points - arm.result.iv.lo, Decimal(0))
+        return Draft(f"threshold {iv_rule(iv)}: {fmt_num(left)}; else: {fmt_num(w.points)}", w.rate_inputs(),
+                     [f"{metric}{iv_words(iv)}扣{fmt_num(arm.result.iv.lo)}分，否则得满分"],
+                     uses=frozenset({"amount", "outcome"}))
     said = arm.cond.text if arm.cond is not None and arm.cond.kind in ("label", "neg") else ""
     if arm.result.iv.lo != arm.result.iv.hi or not (said or once is not None):
         return None
     noun = _clean_name(re.sub(r"^(凡|如|若)", "", said or once.text)) or "扣分事项"
     n = min(arm.result.iv.lo, w.points)
+    if n == w.points and once is None and w.points > 0 and len(w.arms) == 1:
+        # 未在1月31日前发布的，扣1分 on a 1-point row: a yes/no question, asked the positive way
+        negated = re.search("|".join(V.NEGATIVE), noun)
+        question = "是否" + (noun[:negated.start()] + _unnegated(noun[negated.start():]) if negated else noun)
+        good = "是" if negated else "否"
+        return Draft(f"pass {good}", [(question, "是否")], [f"{noun}的扣{fmt_num(n)}分（即不得分），否则得满分"],
+                     uses=frozenset({"amount", "outcome"}))
     rule = f"threshold <=0: {fmt_num(w.points)}; else: {fmt_num(w.points - n)}"
     said = [f"一经发现{noun}扣{fmt_num(n)}分（只扣一次，不论次数）"]
     return [Draft(f"deduct once={fmt_num(n)}", [(f"{noun}次数", "个数")], said),
@@ -590,7 +714,8 @@ def build_band(w: Wording) -> Draft | None:
         return None
     ranged = [a for a in arms if a.result.value == "scores" and a.result.iv.lo != a.result.iv.hi]
     levels = [a for a in arms if a.cond is not None and a.cond.kind in ("label", "neg")]
-    if not ranged and (len(levels) < len(arms) or not all(_is_level(a.cond.text) for a in levels)):
+    if not ranged and (len(levels) < len(arms) or not all(_is_level(a.cond.text) or a.cond.kind == "neg"
+                                                          for a in levels)):
         return None                                  # 优秀的得5分，良好得4分: levels with one score each
     P = w.points
     doubts = []
@@ -617,7 +742,7 @@ def build_band(w: Wording) -> Draft | None:
         if shared:
             doubts.append(f"「{fmt_num(iv.hi)}分以下」按不含{fmt_num(iv.hi)}分理解（另一种理解：含{fmt_num(iv.hi)}分，"
                           f"则{fmt_num(iv.hi)}分同属两档）")
-    if any(a.cond.kind != "label" for a in arms) or len(arms) > 1 and any(
+    if any(a.cond.kind not in ("label", "neg") for a in arms) or len(arms) > 1 and any(
             re.search(r"且|或", a.cond.text or "") for a in arms):
         doubts.append("档次条件含「且/或」，按评分人评定的档次读取")
     clauses = [f"{lab}={iv_rule(iv)}" for lab, iv in zip(labels, scores)]
@@ -655,16 +780,36 @@ def build_table(w: Wording) -> Draft | None:
         return None
     other = [a for a in w.arms if a.kind == "outcome" and a not in arms and a.cond is not None
              and a.cond.kind not in ("else",)]
-    if other:
+    doubts = []
+    if len(other) == 1 and (other[0].cond.kind == "neg" or re.match(r"(低于|不足|未达到|达不到|少于)\D", other[0].cond.text or "")) \
+            and score_of(other[0], w.points) == 0 \
+            and not any(a.cond is not None and a.cond.kind == "else" for a in w.arms):
+        # 不少于2次的得满分，1次的得1分，未召开的不得分: the 未… case is read as every other value
+        doubts.append(f"「{other[0].cond.text}」按其余情况（不在以上各档的值）不得分理解")
+        other = [None]
+    rest_zero = other == [None]
+    if other and not rest_zero:
         return None
     P = w.points
     if any(score_of(a, P) is None for a in arms):
         return None
     values = [score_of(a, P) for a in arms]
-    otherwise = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
+    if len({a.cond.iv for a in arms}) != len(arms):
+        return None                   # the same condition twice: not a table of values
+    if all(isinstance(a.cond.value, Tok) and a.cond.value.unit == "名" for a in arms):
+        # 前3名得满分，第4—6名得3分，10名以后不得分: points by the rank itself
+        order = sorted(range(len(arms)), key=lambda k: _sort_key(arms[k].cond.iv))
+        clauses = [f"{iv_rule(arms[k].cond.iv)}: {fmt_num(values[k])}" for k in order]
+        words = [f"第{iv_words(arms[k].cond.iv)}名{score_words(values[k], P)}" for k in order]
+        other = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
                       and a.cond.kind == "else"), None)
+        if other is not None:
+            clauses.append(f"else: {fmt_num(other)}")
+        return Draft("rank " + "; ".join(clauses) + " by=rank", [("名次", "数值")],
+                     ["按名次得分（输入填名次）：" + "，".join(words)])
+    otherwise = next((score_of(a, P) for a in w.arms if a.kind == "outcome" and a.cond is not None
+                      and a.cond.kind == "else"), Decimal(0) if rest_zero else None)
     metric = w.metric()
-    doubts = []
     settled = _settle_shared([a.cond for a in arms])
     arms = [replace(a, cond=replace(a.cond, iv=iv)) for a, iv in zip(arms, settled)]
     fulls = [a for a, v in zip(arms, values) if P is not None and v == P]
@@ -759,7 +904,13 @@ def build_manual(w: Wording) -> Draft | None:
     if any(a.kind in ("step", "each") for a in w.arms):
         return None
     reading = ["符合要求得满分，否则由评分人酌情扣分（输入评分，须在0到分值之间）"]
-    return Draft("manual", [(w.name or "评分", "评分")], reading)
+    amounts = [a for a in w.arms if a.kind == "amount"]
+    ranged = bool(amounts) and all(a.result.iv.lo != a.result.iv.hi for a in amounts)   # 视情扣1—3分: the range is the assessor's
+    fixed = [a for a in w.outcomes("zero", "scores") if a.cond is not None and a.cond.kind not in ("ok", "else")]
+    doubts = [f"「{a.cond.text}」{'不得分' if a.result.value == 'zero' else '的得分'}未写进规则，由评分人按原文评分"
+              for a in fixed]
+    return Draft("manual", [(w.name or "评分", "评分")], reading, doubts,
+                 uses=frozenset({"outcome", "amount"}) if ranged else None)
 
 
 def _unnegated(text: str) -> str:
@@ -776,7 +927,7 @@ def _yes_no_pair(arms: list[Arm]) -> str | None:
     if not (full and zero):
         return None
     what = _unnegated(zero[0].cond.text)
-    return full[0].cond.text if what and full[0].cond.text.startswith(what) else None
+    return full[0].cond.text if what and what in full[0].cond.text else None
 
 
 def build_pass_yes(w: Wording) -> Draft | None:
@@ -801,6 +952,19 @@ def build_pass_yes(w: Wording) -> Draft | None:
         question = _question(q.text)
         reading = [f"{question}：是得满分，否不得分"]
         return Draft("pass 是", [(question, "是否")], reading, ["原文只有「是否」问句，未写得分办法：按是得满分、否不得分"])
+    if q is None and w.points is not None and len(w.arms) == 1 == len(full) and full[0].result.value == "full" \
+            and full[0].cond is not None and full[0].cond.kind in ("neg", "label") \
+            and re.search("|".join(V.NEGATIVE), full[0].cond.text or ""):
+        # 全年未发生较大事故的得满分: asked the positive way, 是否发生…; 是 costs the points
+        text = full[0].cond.text
+        at = re.search("|".join(V.NEGATIVE), text)
+        question = "是否" + _clean_name(text[:at.start()] + _unnegated(text[at.start():]))
+        return Draft("pass 否", [(question, "是否")], [f"{text}的得满分，否则不得分"])
+    if q is None and w.points is not None and len(w.arms) == 1 == len(zero) and zero[0].cond is not None \
+            and zero[0].cond.kind == "label" and not zero[0].cond.text.endswith(level_name(zero[0].cond.text)):
+        # 发生重大突发环境事件的，本项不得分: a yes/no question whose 是 costs the points
+        question = "是否" + _clean_name(zero[0].cond.text)
+        return Draft("pass 否", [(question, "是否")], [f"{zero[0].cond.text}的不得分，否则得满分"])
     ok_full = [a for a in full if a.cond is not None and a.cond.kind == "ok" and a.result.value == "full"]
     else_zero = [a for a in zero if a.cond is not None and a.cond.kind == "else"]
     if ok_full and else_zero and len(w.arms) == 2 and w.points is not None:
@@ -818,8 +982,8 @@ def _question(text: str) -> str:
 
 
 def build_info(w: Wording) -> Draft | None:
-    if w.points is not None:
-        return None
+    if w.points is not None or any(a.kind in ("step", "each", "amount") for a in w.arms):
+        return None                   # 每提高10个百分点加0.5分 beside a formula: a score, not a shown value
     f = w.rate or (w.formulas[0] if w.formulas else None)
     if f is not None:
         return Draft("info", [(f.num, input_kind(f.num)), (f.den, input_kind(f.den))],
@@ -856,7 +1020,108 @@ def build_veto(w: Wording) -> Draft | None:
                                  f"不得评为{below.group(1)}" if below else "") if x)
     event = next((f.text for f in w.facts if f.kind in ("label", "neg") and f.text), "")
     name = w.name or (f"是否{event}" if event else "是否触发否决")
-    return Draft("veto" + opts, [(name, "是否")], [f"一票否决：{event or '发生'}时{said}（本项不计分）"])
+    doubts = []
+    if any(a.kind in ("step", "each", "amount") for a in w.arms):
+        doubts.append("同一条还写了扣分或加分：一票否决只读否决部分，扣分请另列一行")
+    return Draft("veto" + opts, [(name, "是否")], [f"一票否决：{event or '发生'}时{said}（本项不计分）"], doubts)
+
+
+def _arm_level(a: Arm) -> str | None:
+    """The honour level an arm is about (省级每篇加0.5分 → 省级), from the words before 每 first."""
+    for text in ((a.step.value if a.step is not None and isinstance(a.step.value, str) else ""),
+                 a.cond.text if a.cond is not None else ""):
+        level = next((lv for lv in V.HONOUR_LEVELS if lv in (text or "")), None)
+        if level is not None:
+            return level
+    return None
+
+
+def build_bonus_step(w: Wording) -> Draft | None:
+    """超过100%的，每超过1个百分点加0.05分，最多加0.5分: a bonus per whole step above a target."""
+    arms = [a for a in w.arms if a.kind == "step"]
+    if len(arms) != 1 or arms[0].result.value != "add" or arms[0].step.value != "above" or arms[0].step.per is None:
+        return None
+    step, amount = arms[0].step, arms[0].result
+    if any(a.kind in ("each", "amount") for a in w.arms) or amount.iv.lo != amount.iv.hi or amount.share:
+        return None
+    at = step.iv.lo if step.iv is not None and step.iv.hi is None else None
+    if at is None:
+        return None
+    per, pct = step.per.value, step.per.pct
+    capa = w.first("capa")
+    rule = (f"bonus per={_num_rule(per, pct)} each={fmt_num(amount.iv.lo)} at={_num_rule(at, step.iv.pct)}"
+            + (" round=up" if w.started else "") + (f" cap={fmt_num(capa.value)}" if capa is not None else ""))
+    per_text = f"{fmt_num(per * 100)}个百分点" if step.per.unit in ("个百分点", "百分点") else num_text(per, pct)
+    said = (f"{w.metric()}超过{num_text(at, step.iv.pct)}后，每超过{per_text}加{fmt_num(amount.iv.lo)}分"
+            + ("（不足一档按一档计）" if w.started else "（按整档计）")
+            + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else ""))
+    return Draft(rule, w.rate_inputs(), [said, "加分计入总分"], uses=frozenset({"step", "outcome"}))
+
+
+_VERSUS_PASS = re.compile(r"^(.*?)(控制在|不超过|不高于|低于|高于|超过|达到|不低于|不少于)(.+?)(以内|以下|以上)?$")
+_VERSUS_OPS = {"控制在": "<=", "不超过": "<=", "不高于": "<=", "低于": "<", "高于": ">", "超过": ">", "达到": ">=",
+               "不低于": ">=", "不少于": ">="}
+
+
+def build_pass_versus(w: Wording) -> Draft | None:
+    """死亡人数控制在下达指标以内的得满分，超过控制指标的不得分: a pass on two inputs, the unit's
+    value against a benchmark named in words (x1<=x2)."""
+    if w.points is None or len(w.arms) != 2:
+        return None
+    full = [a for a in w.outcomes("full") if a.cond is not None and a.cond.kind == "label"]
+    zero = [a for a in w.outcomes("zero") if a.cond is not None and a.cond.kind in ("label", "else", "neg")]
+    m = _VERSUS_PASS.match(full[0].cond.text) if len(full) == 1 == len(zero) else None
+    if m is None or re.search(r"[\d()]", full[0].cond.text) or (m.group(2) == "控制在") != (m.group(4) == "以内"):
+        return None
+    mine, bench = _clean_name(m.group(1)), _clean_name(m.group(3))
+    other = _VERSUS_PASS.match(zero[0].cond.text or "") if zero[0].cond.kind == "label" else None
+    if not mine and other is not None and _clean_name(other.group(3)) == bench:
+        mine = _clean_name(other.group(1))          # 增速低于全省平均水平的不得分，高于…的得满分: said once
+    if not mine or not bench:
+        return None
+    op = _VERSUS_OPS[m.group(2)]
+    doubts = []
+    if other is not None and {op, _VERSUS_OPS[other.group(2)]} not in ({">", "<="}, {">=", "<"}):
+        doubts.append(f"{mine}与{bench}相等时如何得分未写明：按{'得满分' if '=' in op else '不得分'}计")
+    return Draft(f"pass x1{op}x2", [(mine, input_kind(mine)), (bench, input_kind(bench))],
+                 [f"{mine}{m.group(2)}{bench}{m.group(4) or ''}得满分，否则不得分（第2个输入填{bench}）"], doubts)
+
+
+def build_pass_multi(w: Wording) -> Draft | None:
+    """达到200亿元且增速不低于6%的得满分，否则不得分: all-or-nothing on conditions over several values."""
+    multi = [a for a in w.arms if a.cond is not None and a.cond.kind == "multi"]
+    if len(multi) != 1 or w.points is None or score_of(multi[0], w.points) != w.points:
+        return None
+    rest = [a for a in w.arms if a is not multi[0]]
+    if any(a.kind != "outcome" or score_of(a, w.points) != 0 or a.cond is None or a.cond.kind not in ("else", "neg")
+           for a in rest):
+        return None
+    parts = multi[0].cond.value
+    join = " 且 " if multi[0].cond.text in ("且", "并且", "同时") else " 或 "
+    cond = join.join(f"x{k}{iv_rule(iv)}" for k, (_, iv) in enumerate(parts, start=1))
+    names = [_clean_name(name) or f"指标{k}" for k, (name, _) in enumerate(parts, start=1)]
+    words = join.strip().join(f"{n}{iv_words(iv)}" for n, (_, iv) in zip(names, parts))
+    return Draft(f"pass {cond}", [(n, "比率" if iv.pct else input_kind(n)) for n, (_, iv) in zip(names, parts)],
+                 [f"{words}得满分，否则不得分"])
+
+
+def build_bonus_counts(w: Wording) -> Draft | None:
+    """省级每篇加0.5分、国家级每篇加1分: one count per level, each item at its level's points."""
+    arms = [a for a in w.arms if a.result.value == "add" and (a.kind == "each" or (
+        a.kind == "amount" and a.cond is not None and a.cond.kind == "bare" and a.cond.value is not None
+        and a.cond.value.unit in V.MEASURES))]
+    if len(arms) < 2 or any(a.kind == "step" for a in w.arms) or any(a.result.iv.lo != a.result.iv.hi for a in arms):
+        return None
+    levels = [_arm_level(a) for a in arms]
+    if None in levels or len(set(levels)) != len(levels):
+        return None
+    capa = w.first("capa")
+    cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
+    table = "; ".join(f"{lv}={fmt_num(a.result.iv.lo)}" for lv, a in zip(levels, arms))
+    said = "、".join(f"{lv}每项加{fmt_num(a.result.iv.lo)}分" for lv, a in zip(levels, arms))
+    reading = [said + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else ""), "按各级别的项数逐项加分"]
+    return Draft(f"bonus {table} by=count{cap}", [(f"{lv}项数", "个数") for lv in levels], reading,
+                 uses=frozenset({"each", "amount", "outcome"}), single=False)
 
 
 def build_bonus(w: Wording) -> Draft | None:
@@ -870,7 +1135,8 @@ def build_bonus(w: Wording) -> Draft | None:
     cap = f" cap={fmt_num(capa.value)}" if capa is not None else ""
     noun = _noun(arms[0])
     said = f"每一项{noun}加{fmt_num(amount.iv.lo)}分" + (f"，最多加{fmt_num(capa.value)}分" if capa is not None else "")
-    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"])
+    return Draft(f"bonus each={fmt_num(amount.iv.lo)}{cap}", [(f"{noun}数", "个数")], [said, "加分计入总分"],
+                 _each_condition(arms[0]))
 
 
 def build_bonus_levels(w: Wording) -> Draft | None:
@@ -879,6 +1145,8 @@ def build_bonus_levels(w: Wording) -> Draft | None:
     table = []
     for a in arms:
         level = next((lv for lv in V.HONOUR_LEVELS if lv in (a.cond.text or "")), None)
+        if level is None and a.kind == "amount" and a.cond.kind == "label" and _is_level(a.cond.text):
+            level = level_name(a.cond.text)             # 被评为优秀等次的加2分
         r = a.result
         if level is None or r.iv is None or r.iv.lo != r.iv.hi or (a.kind == "amount" and r.value != "add"):
             return None
@@ -927,9 +1195,10 @@ def _dp(w: Wording) -> str:
     return f" rate_dp={w.rate_dp}" if w.rate_dp is not None else ""
 
 
-BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus, build_bonus_levels,
-            build_ratio, build_deduct,
-            build_once, build_band, build_table, build_manual, build_pass_yes, build_info)
+BUILDERS = (build_shown, build_veto, build_check, build_rank, build_step, build_bonus_step, build_bonus_counts,
+            build_bonus, build_bonus_levels, build_ratio, build_deduct, build_once, build_pass_multi, build_pass_versus,
+            build_band,
+            build_table, build_manual, build_pass_yes, build_info)
 
 
 def build(w: Wording) -> Draft | None:
@@ -949,6 +1218,7 @@ def build(w: Wording) -> Draft | None:
                 parse_rule(d.rule)
             except RuleError:
                 continue
+            d.doubts.extend(w.doubts)
             left = leftovers(w, d.rule.split()[0], d.uses, d.single)
             if left:
                 d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
@@ -957,7 +1227,7 @@ def build(w: Wording) -> Draft | None:
 
 
 # Which arms each kind of rule accounts for: any other arm is wording the rule leaves out.
-_USES = {"threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
+_USES = {"manual": {"outcome"}, "threshold": {"outcome"}, "pass": {"outcome"}, "band": {"outcome"}, "step": {"step", "outcome"},
          "ratio": {"outcome"}, "deduct": {"each", "amount", "outcome", "step"}, "bonus": {"each", "amount", "outcome"},
          "rank": {"step", "outcome"}}
 
@@ -977,6 +1247,9 @@ def leftovers(w: Wording, kind: str, uses: frozenset[str] | None = None, single:
             what = "扣" if a.result.value == "deduct" else "加" if a.result.value == "add" else ""
             amount = a.result.iv.text() if a.result.iv is not None else ""
             out.append(f"{(a.cond.text if a.cond is not None else '') or ''}{what}{amount}分")
+        elif kind in ("step", "ratio") and a.kind == "outcome" and a.cond is not None \
+                and a.cond.kind in ("label", "neg", "yesno") and score_of(a, w.points) not in (w.points, None):
+            out.append(f"{a.cond.text}{score_words(score_of(a, w.points), w.points)}")   # 发生亡人事故的，本项不得分
         elif kind in ("deduct", "bonus") and a.kind == "outcome" and score_of(a, w.points) not in (w.points, None):
             out.append(f"{a.cond.text if a.cond is not None else ''}得{fmt_num(score_of(a, w.points))}分")
     return out

@@ -23,7 +23,7 @@ class Tok:
 
     @property
     def pct(self) -> bool:
-        return self.unit in ("%", "个百分点", "百分点", "‰")
+        return self.unit in ("%", "个百分点", "百分点", "‰", "倍")     # 1.2倍 is a rate of 120%
 
 
 @dataclass
@@ -59,6 +59,10 @@ def _table() -> dict[str, tuple[str, object]]:
         t[w] = ("incl", v)
     for w, act in V.ACTIONS.items():
         t.setdefault(w, ("act", act))
+    for w in V.NO_FLOOR:
+        t[w] = ("nofloor", w)
+    for w, cond in V.STATES.items():
+        t[w] = ("state", cond)
     for w in V.PLAIN:
         t.setdefault(w, ("text", w))
     return t
@@ -76,6 +80,18 @@ _RANGE_SEP = re.compile(r"(?:-|~|至|到)")
 _FRAC = re.compile(r"(\d+)/(\d+)(?![\d.])")
 _FLOOR_AT = re.compile(r"最低(?:得|为|扣至)?(-?\d+(?:\.\d+)?)分")   # 本项最低得-4分: the lowest score, sign kept
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# 得分 as a noun (the score a condition is on): 得分≥90分, 得分在90分以上, 80分≤得分<90分
+_SCORE_NOUN = re.compile(r"得分(?=[<>=]|\d|在|达到|不低于|高于|低于|不足|超过)|(?<=[<>=])得分")
+
+
+def place(word: str) -> Decimal:
+    """A rank written in digits or Chinese numerals up to 99 (三 → 3, 十二 → 12, 二十 → 20)."""
+    if word.isdigit():
+        return Decimal(word)
+    if "十" in word:
+        tens, _, ones = word.partition("十")
+        return Decimal(V.NUMERALS.get(tens, 1) * 10 + (V.NUMERALS.get(ones, 0) if ones else 0))
+    return Decimal(V.NUMERALS[word])
 
 
 def cut(text: str) -> Text:
@@ -88,6 +104,7 @@ def cut(text: str) -> Text:
     t = V.SUBPOINT.sub("\u241e", t)
     out = Text()
     t = V.RESTATED.sub("", t)
+    t = V.TARGET_REMARK.sub(r"\1\2", t)
     t = V.PROPORTION.sub("按比例得分", t)
     m = V.RATE_ROUNDING.search(t)
     if m:
@@ -183,6 +200,43 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             text.append(t[i:end + 1])
             i = end + 1
             continue
+        special = ch.isdigit() or ch in "前第排名得" or ch in V.NUMERALS    # only these can start a rank, a date or 得分 as a noun
+        m = V.RANK_RANGE.match(t, i) if special else None
+        if m:
+            flush()
+            lo, hi = sorted((place(m.group(1)), place(m.group(2))))
+            toks.append(Tok("range", (lo, hi, None, None), m.group(), "名"))
+            i = m.end()
+            continue
+        m = (V.RANK_TOP.match(t, i) or V.RANK_AFTER.match(t, i)) if special else None
+        if m:
+            flush()
+            after = m.re is V.RANK_AFTER
+            toks.append(Tok("sym", (">=" if m.group(2) == "及以后" else ">") if after else "<=", ""))
+            toks.append(Tok("num", place(m.group(1)), m.group(), "名"))
+            i = m.end()
+            continue
+        m = V.FRACTION_WORDS.match(t, i) if special else None
+        if m:
+            share = place(m.group(2)) / place(m.group(1))
+            if (share * 10 ** 6) % 1 == 0:        # 四分之三: a rate of 75%
+                flush()
+                toks.append(Tok("num", share, m.group(), "%"))
+            else:
+                text.append(m.group())            # 三分之二 has no exact percent to write in a rule
+            i = m.end()
+            continue
+        m = V.EACH_ONE.match(t, i) if ch in "发出查" else None
+        if m:
+            flush()
+            toks.append(Tok("each", m.group(), m.group()))
+            i = m.end()
+            continue
+        m = (V.NAMED_NUMBER.match(t, i) or V.DATE.match(t, i) or _SCORE_NOUN.match(t, i)) if special else None
+        if m and (not t[i].isdigit() or i == 0 or not t[i - 1].isdigit()):
+            text.append(m.group())                # PM2.5, 1月31日, 得分≥90分: words, not quantities
+            i = m.end()
+            continue
         m = _FLOOR_AT.match(t, i)
         if m:
             flush()
@@ -197,6 +251,10 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             continue
         got = _number(t, i)
         if got and i > 0 and t[i - 1] == "第":        # 第1个输入, 第3项: an ordinal, not a quantity
+            text.append(t[i:got[2]])
+            i = got[2]
+            continue
+        if got and got[1] == "%" and i > 0 and t[i - 1] in "前后":     # 前30%, 后40%: a share of a ranking
             text.append(t[i:got[2]])
             i = got[2]
             continue
@@ -222,6 +280,24 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             else:
                 toks.append(Tok("num", value, t[i:j], unit))
                 i = j
+                post = next((w for w in V.AFTER if t.startswith(w, j2)), None) if j2 > j else None
+                if post:                          # 90%(不含)以下: the comparator, then the marker
+                    toks.append(Tok("post", V.AFTER[post], post))
+                    toks.append(Tok("incl", incl1, t[j:j2]))
+                    i = j2 + len(post)
+            continue
+        word = next((w for w in V.WORD_NUMBERS if t.startswith(w, i)), None)
+        if word:
+            flush()
+            value, unit = V.WORD_NUMBERS[word]
+            toks.append(Tok("num", Decimal(value), word, unit))
+            i += len(word)
+            continue
+        if ch in V.NUMERALS and t.startswith(("个百分点", "百分点"), i + 1):
+            flush()                               # 一个百分点: a step of 1 percentage point
+            word = "个百分点" if t.startswith("个百分点", i + 1) else "百分点"
+            toks.append(Tok("num", Decimal(V.NUMERALS[ch]) / 100, t[i:i + 1 + len(word)], word))
+            i += 1 + len(word)
             continue
         if ch in V.NUMERALS and i + 1 < len(t) and t[i + 1] in V.MEASURES:
             flush()
@@ -239,6 +315,11 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             i += 1
             continue
         word = next((w for w in _BY_FIRST.get(ch, ()) if t.startswith(w, i)), None)
+        if word and TABLE[word][0] == "veto" and i > 0 and t[i - 1] in "“\"「" \
+                and re.match(r"[”\"」](?:事项|情形|指标|问题)", t[i + len(word):]):
+            text.append(word)                     # “一票否决”事项: the name of a kind of event, not a veto
+            i += len(word)
+            continue
         if word:
             kind, value = TABLE[word]
             if kind == "text":
