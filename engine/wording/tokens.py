@@ -232,6 +232,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
             toks.append(Tok("each", m.group(), m.group()))
             i = m.end()
             continue
+        m = V.LATE_ONE.match(t, i) if ch in "逾超延迟晚漏错" else None
+        if m:
+            flush()
+            toks += [Tok("each", m.group(), m.group()), Tok("text", m.group(1), m.group(1))]
+            i = m.end()
+            continue
         m = (V.NAMED_NUMBER.match(t, i) or V.DATE.match(t, i) or _SCORE_NOUN.match(t, i)) if special else None
         if m and (not t[i].isdigit() or i == 0 or not t[i - 1].isdigit()):
             text.append(m.group())                # PM2.5, 1月31日, 得分≥90分: words, not quantities

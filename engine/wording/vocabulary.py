@@ -121,6 +121,8 @@ MEASURES = "例处次项个起条名家篇件单人户份"
 UNITS = ("个百分点", "百分点", "%", "‰", "分", "万元", "亿元", "元", "家", "个", "项", "次", "人", "户", "件", "篇", "起", "例", "处", "个工作日", "工作日", "天", "级", "倍", "P")
 # 发现1处, 出现1次, 发生1起: one incident (as 发现一处), the count being what follows.
 EACH_ONE = re.compile(r"(?:发生|发现|出现|查出)1(?=[起次处例件个项])")
+# 逾期1天, 迟报1次: each late day or report, read as 每逾期1天 (the lateness is what is counted).
+LATE_ONE = re.compile(r"(逾期|超期|延期|延误|迟报|迟交|晚报|漏报|错报)1[天日次个项件份]")
 # Words that state a condition on the value by themselves (负增长的不得分: growth below 0).
 STATES = {"负增长": "<0", "零增长": "=0", "正增长": ">0", "未增长": "<=0"}
 # A number right after Latin letters is part of a name (PM2.5, PM10), not a quantity.
