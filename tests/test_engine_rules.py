@@ -685,3 +685,16 @@ def test_step_on_a_rate_with_a_zero_denominator_still_explains_every_unit():
     assert [row[5] for row in res.working()] == ["指标=3÷100=3%，每1%扣0.5分，计3档扣1.5分，得2.5分",
                                                  "「输入2」为0，无法计算比率", "指标=0.5÷100=0.5%，未满一档，得满分"]
     assert [row[4] for row in res.working()] == [2.5, None, 4.0]
+
+
+def test_threshold_table_in_whole_percents_says_where_rates_fall_between_its_bands():
+    # 100% → 5, 80%-99% → 3, <80% → 1: 99.5% lies in no band (blank with an 错误, never a guess);
+    # the rubric check names the gap. A table with 其他, or bands that meet, has none.
+    rule = parse_rule("threshold 100%: 5; 80%-99%: 3; <80%: 1")
+    assert [str(g) for g in rule.gaps()] == ["(99%,100%)"]
+    assert any("(99%,100%)" in m and "99.5%" in m for sev, m in rule.remarks(Decimal(5)) if sev == "提示")
+    out = score_rule(rule, Decimal(5), [InputColumn("开工率", np.array([1.0, 0.995, 0.99, 0.8, 0.79]))])
+    assert out.score[[0, 2, 3, 4]].tolist() == [5, 3, 3, 1] and np.isnan(out.score[1])
+    assert [str(g) for g in parse_rule("threshold <90%: 1; >90%: 2").gaps()] == ["90%"]
+    assert parse_rule("threshold >=95%: 5; 90%-95%: 3; <90%: 0").gaps() == []
+    assert parse_rule("threshold >=90%: 3; 80%-89%: 2; else: 0").gaps() == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 
@@ -458,6 +458,24 @@ class StepRule(_RateRule):
         return res
 
 
+class Gap(NamedTuple):
+    """Values no clause of a threshold table covers, between lo and hi (percent bounds)."""
+
+    lo: Decimal
+    lo_in: bool
+    hi: Decimal
+    hi_in: bool
+
+    def __str__(self) -> str:
+        if self.lo == self.hi:
+            return fmt_pct(self.lo)
+        return f"{'[' if self.lo_in else '('}{fmt_pct(self.lo)},{fmt_pct(self.hi)}{']' if self.hi_in else ')'}"
+
+    @property
+    def example(self) -> str:
+        return fmt_pct((self.lo + self.hi) / 2)
+
+
 class ThresholdRule(_RateRule):
     """The first matching clause's points (a threshold table)."""
 
@@ -511,7 +529,35 @@ class ThresholdRule(_RateRule):
 
     def remarks(self, points):
         top = max([p for _, p in self.clauses] + ([self.otherwise] if self.otherwise is not None else []))
-        return [("错误", f"区间得分{fmt_num(top)}超过分值{fmt_num(points)}")] if points is not None and top > points else []
+        out = [("错误", f"区间得分{fmt_num(top)}超过分值{fmt_num(points)}")] if points is not None and top > points else []
+        gaps = self.gaps()
+        if gaps:
+            out.append(("提示", f"区间之间有空档：{'、'.join(map(str, gaps))}；落在空档内的值（如{gaps[0].example}）不满足任何区间，"
+                              "得分留空并报错"))
+        return out
+
+    def gaps(self) -> list["Gap"]:
+        """Stretches between percent clauses that no clause covers (80%-99% beside 100%: 99.5% is in
+        none). Whole-percent bounds are how officials write, but rates fall between them; a table
+        with 其他 (else) has no gaps. Values beyond the lowest and highest clause are not gaps."""
+        if self.otherwise is not None or not all(iv.pct for iv, _ in self.clauses):
+            return []
+        spans = sorted(((iv.lo, iv.lo_open, iv.hi, iv.hi_open) for iv, _ in self.clauses),
+                       key=lambda s: (s[0] is not None, s[0] or 0, s[1]))
+        out = []
+        reach, closed = spans[0][2], not spans[0][3]          # covered up to reach (None: no end)
+        for lo, lo_open, hi, hi_open in spans[1:]:
+            if reach is None:
+                break
+            if lo is not None and (lo > reach or (lo == reach and lo_open and not closed)):
+                out.append(Gap(reach, not closed, lo, lo_open))
+            if hi is None:
+                reach = None
+            elif hi > reach:
+                reach, closed = hi, not hi_open
+            elif hi == reach:
+                closed = closed or not hi_open
+        return out
 
     def evaluate(self, cols, points, ctx):
         out = Outcome.empty(ctx.n)
