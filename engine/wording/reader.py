@@ -329,14 +329,17 @@ def build_step(w: Wording) -> Draft | None:
     round_words = (f"不足{per_text}的按{per_text}计" if w.started else f"按整档计，不足{per_text}的部分不扣分")
     capd = w.first("capd")
     cap = capd.value if capd is not None else None
-    if w.floor_at() is not None:
-        return None                   # a floor other than 0 on a step: not read here, never dropped silently
-    floor = "，扣完为止" if w.has("floor") else ""
+    low = w.floor_at()                # 最低得2分: read on steps below a rate target; elsewhere not read (never dropped)
+    floor_opt = "" if low is None else " floor=none" if low == "none" else f" floor={fmt_num(low)}"
+    floor = ("，不设下限" if low == "none" else f"，最低得{fmt_num(low)}分") if low is not None else \
+        "，扣完为止" if w.has("floor") else ""
     numeric = [a for a in w.outcomes("zero", "full", "scores") if a.cond is not None and a.cond.kind in ("cond", "bare")]
     zero_arms = [a for a in numeric if score_of(a, P) == 0]
     full_arms = [a for a in numeric if score_of(a, P) == P]
     doubts = []
     metric = w.metric()
+    if low is not None and (step.value != "below" or _best_ref(w) or zero_arms):
+        return None
     if step.value == "below" and _best_ref(w):
         ref = re.sub(r"^(最高|最优|最快)", "", step.text).strip("的") or metric
         rule = f"step per={_num_rule(per, step.per.pct)} deduct={_num_rule(each_pts, False)} from=best round={rnd}"
@@ -356,6 +359,8 @@ def build_step(w: Wording) -> Draft | None:
         return None                   # 完成年度目标的得满分，每超过目标值1…: the target is not a number here
     if not step.per.pct and not step.per.unit and any(a.cond.iv.pct for a in full_arms + zero_arms):
         return None                   # 每少办结1件 against a rate target: the step is not in the target's units
+    if low is not None and (counted or not step.per.pct):
+        return None
     if counted and full_arms and not any(a.cond.iv.pct for a in full_arms + zero_arms) and not zero_arms:
         # 达到10家以上的得满分，每少1家扣0.5分: steps below (or above) a target count
         unit = step.per.unit
@@ -391,14 +396,17 @@ def build_step(w: Wording) -> Draft | None:
             head = f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)}"
             drafts = []
             if w.rate and w.rate.kind == "ratio" and "差距" not in w.rate.name:   # the two amounts as defined
-                drafts.append(Draft(f"{head} at=100% round={rnd}", w.rate_inputs(), [w.rate.text(), said], doubts))
+                drafts.append(Draft(f"{head} at=100% round={rnd}{floor_opt}", w.rate_inputs(), [w.rate.text(), said],
+                                    doubts))
             reading = [w.rate.text() + "（输入填算好的比率）", said] if w.rate else [said]
-            return drafts + [Draft(f"{head} from=100% round={rnd}", [(metric, "比率")], reading, doubts)]
+            return drafts + [Draft(f"{head} from=100% round={rnd}{floor_opt}", [(metric, "比率")], reading, doubts)]
         said = f"{metric}达到{pct_text(target)}得满分，每低{per_text}扣{each_text}（{round_words}）{floor}"
         newer = [] if zero_arms else [Draft(
             f"step per={_num_rule(per, True)} deduct={_num_rule(each_pts, False)} at={_num_rule(target, True)} "
-            f"round={rnd}" + (f" cap={fmt_num(cap)}" if cap is not None else ""), [(metric, "比率")],
+            f"round={rnd}" + (f" cap={fmt_num(cap)}" if cap is not None else "") + floor_opt, [(metric, "比率")],
             [said + (f"，最多扣{fmt_num(cap)}分" if cap is not None else "")])]
+        if low is not None:
+            return newer
         return newer + _staircase(w, "below", target, per, each_pts, cap, rnd, zero_arms, said)
     # above: the metric grows bad (调整率, 结余率)
     target = _full_at(full_arms, low=False) if full_arms else Decimal(0)
@@ -1174,8 +1182,11 @@ def build_rank(w: Wording) -> Draft | None:
         return None
     among = " among=group" if w.has("group") else ""
     name = w.name or "排名依据值"
-    return Draft(f"rank deduct={fmt_num(d)}{among}", [(name, "数值")],
-                 [f"第1名得满分，每降一名扣{fmt_num(d)}分，并列名次相同，扣完为止"])
+    floor = w.floor_at()                 # 最低得5分 / 不设下限
+    floor_opt = "" if floor is None else " floor=none" if floor == "none" else f" floor={fmt_num(floor)}"
+    bottom = ("扣完为止" if floor is None else "不设下限（可扣至负分）" if floor == "none" else f"最低得{fmt_num(floor)}分")
+    return Draft(f"rank deduct={fmt_num(d)}{among}{floor_opt}", [(name, "数值")],
+                 [f"第1名得满分，每降一名扣{fmt_num(d)}分，并列名次相同，{bottom}"])
 
 
 def _not_applicable(w: Wording) -> str | None:
@@ -1219,6 +1230,9 @@ def build(w: Wording) -> Draft | None:
             except RuleError:
                 continue
             d.doubts.extend(w.doubts)
+            floor = w.floor_at()
+            if floor is not None and "floor=" not in d.rule:          # 最低得5分 that the rule leaves out
+                d.doubts.append(f"「{'不设下限' if floor == 'none' else f'最低得{fmt_num(floor)}分'}」未用于规则，请核对")
             left = leftovers(w, d.rule.split()[0], d.uses, d.single)
             if left:
                 d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
