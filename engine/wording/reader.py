@@ -245,6 +245,8 @@ def level_name(text: str) -> str:
         end = pos + len(w)
         if end > best_end or (end == best_end and len(w) > len(best)):
             best, best_end = w, end
+    if best is not None and len(best) == 1 and best_end >= 2 and first[best_end - 2] in "提升降增减":
+        best = first[best_end - 2:best_end]         # 同比提高 is the level 提高, not 高
     return best or (text or "档次")
 
 
