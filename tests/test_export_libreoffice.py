@@ -264,10 +264,7 @@ def test_bonus_rows_the_total_cap_and_vetoes_recalculate_to_hand_worked_totals_a
     # Grade vetoes leave the totals: 甲 100 would be 优, its 信访 veto makes it 良; 乙 94 优 with 2
     # 通报 is set to 差; 丙 85+1 = 86 良 stays 良 (不得评为优 does not lower a 良); 丁 has a blank
     # 通报次数: its total is blank.
-    copy, again = exported["等级否决"]
-    result = compare(copy, again)
-    assert result.mismatches == []
-    table = _table(again, "得分", "单位")
+    copy, table = _recalculated(exported, "等级否决")
     assert {u: (r["总分"], r["等级"]) for u, r in table.items()} == {
         "甲": (100, "良"), "乙": (94, "差"), "丙": (86, "良"), "丁": (None, None)}
     assert _formula_cells(copy, ["总分", "等级"]) == 8
@@ -292,10 +289,7 @@ def test_rank_points_recalculate_to_hand_worked_scores(exported):
     # 亩均税收 30, 25, 30, 10, 20, 5: ranks 1, 3, 1, 5, 4, 6 → 10 − 0.5 per place: 10, 9, 10, 8, 8.5, 7.5.
     # 投诉 within 组别, fewer is better: 一组 2, 2, 5 → 1, 1, 3 → 5, 5, 3; 二组 0, 1 → 5, 3; 己 has no
     # 组别: blank. 名次 typed: 1, 2, 3, 4, 9 → 8, 7, 6, then the floor 6, 6; 2.5 is no rank: blank.
-    copy, again = exported["名次"]
-    result = compare(copy, again)
-    assert result.mismatches == []
-    table = _table(again, "得分", "单位")
+    copy, table = _recalculated(exported, "名次")
     got = {u: (r["1 亩均税收"], r["2 投诉"], r["3 名次"], r["总分"], r["排名"]) for u, r in table.items()}
     assert got == {"甲": (10, 5, 8, 23, 1), "乙": (9, 5, 7, 21, 2), "丙": (10, 3, 6, 19, 3), "丁": (8, 5, 6, 19, 3),
                    "戊": (8.5, 3, 6, 17.5, 5), "己": (7.5, None, None, None, None)}
@@ -306,10 +300,7 @@ def test_geometric_means_recalculate_to_hand_worked_totals(exported):
     # 一单位: 9/10 of 10 = 9 and 10 − 1 = 9 → A = √(9×9) = 9; B = 4; total √(9×4) = 6. 二单位: A = 10,
     # B = 0 → total 0 (a zero child). 三单位: √(4×9) = 6 and 6 → 6. 四单位: a blank 完成数 blanks 甲项,
     # A and the total. 五单位: √(5×8) = 6.3246 → 6.32 (rounded at each level), √(6.32×10) = 7.9498 → 7.95.
-    copy, again = exported["几何"]
-    result = compare(copy, again)
-    assert result.mismatches == []
-    table = _table(again, "得分", "单位")
+    copy, table = _recalculated(exported, "几何")
     got = {u: (r["A"], r["B"], r["总分"], r["排名"]) for u, r in table.items()}
     assert got == {"一单位": (9, 4, 6, 2), "二单位": (10, 0, 0, 4), "三单位": (6, 6, 6, 2),
                    "四单位": (None, 5, None, None), "五单位": (6.32, 10, 7.95, 1)}
@@ -320,10 +311,7 @@ def test_bonus_levels_recalculate_and_a_cell_with_two_levels_keeps_its_value(exp
     # 甲 省级 +2 → 82; 乙 无 +0 → 85; 丙 names 省级 and 国家级: the highest, +3 → 73 (kept as a value,
     # a formula cannot split the cell); 丁 blank → blank bonus and total; 戊 区级 is no level: blank
     # (an 错误 in rubricxl); 己 0 → +0 → 88.
-    copy, again = exported["级别"]
-    result = compare(copy, again)
-    assert result.mismatches == []
-    table = _table(again, "得分", "单位")
+    copy, table = _recalculated(exported, "级别")
     assert {u: (r["2 荣誉"], r["总分"]) for u, r in table.items()} == {
         "甲": (2, 82), "乙": (0, 85), "丙": (3, 73), "丁": (None, None), "戊": (None, None), "己": (0, 88)}
     assert _formula_cells(copy, ["2 荣誉"]) == 5                      # all but 丙's
@@ -336,14 +324,18 @@ def test_ratio_cut_offs_and_bonus_counts_by_level_recalculate_to_hand_worked_sco
     # ratio min=60% of 10: 59.99% → 0; 60% → 6; 85% → 8.5; 120% → 10; 70% → 7 (the same from 59/100 …
     # 120/100). Bonus 0.5 a 省级 article, 1 a 国家级 one, at most 3: (2, 1) → 2; (4, 2) → 4 → 3; (0, 0) → 0;
     # 1.5 articles → blank (and a blank total); (0, 1) → 1. 总分 = A + bonus.
-    copy, again = exported["门槛"]
-    result = compare(copy, again)
-    assert result.mismatches == []
-    table = _table(again, "得分", "单位")
+    copy, table = _recalculated(exported, "门槛")
     got = {u: (r["1 完成率"], r["2 执行"], r["3 刊发"], r["总分"]) for u, r in table.items()}
     assert got == {"甲": (0, 0, 2, 2), "乙": (6, 6, 3, 15), "丙": (8.5, 8.5, 0, 17), "丁": (10, 10, None, None),
                    "戊": (7, 7, 1, 15)}
     assert _formula_cells(copy, ["1 完成率", "2 执行", "3 刊发"]) == 15
+
+
+def _recalculated(exported, name: str) -> tuple[Path, dict[str, dict]]:
+    """The copy, and LibreOffice's 得分 by unit, once every formula cell is checked equal to rubricxl."""
+    copy, again = exported[name]
+    assert compare(copy, again).mismatches == []
+    return copy, _table(again, "得分", "单位")
 
 
 def _formula_cells(path: Path, headings: list[str]) -> int:
