@@ -82,6 +82,7 @@ class IndicatorResult:
     filled: dict[int, str] = field(default_factory=dict)    # unit -> '插补：组内均值 12.5'
     treated: dict[int, str] = field(default_factory=dict)   # unit -> '缩尾：95 → 40'
     skipped: bool = False                # its parent skips a missing value (设置 缺失值)
+    _texts: list[str | None] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def column(self) -> str:
@@ -123,7 +124,14 @@ class IndicatorResult:
         return self._finish(v, i, v.indicator.rule.working(v.outcome, [i], v.indicator.points, v.ctx)[0])
 
     def explanations(self) -> list[str | None]:
-        """The working for every unit (None where not assessed), written a variant (a column) at a time."""
+        """The working for every unit (None where not assessed), written once: 评分过程 and the
+        评分表 cards of a report read the same list (callers must not change it)."""
+        if self._texts is None:
+            self._texts = self._written()
+        return self._texts
+
+    def _written(self) -> list[str | None]:
+        """The workings, a variant (a column) at a time."""
         texts = np.full(len(self.which), None, dtype=object)
         for k, v in enumerate(self.variants):
             rows = np.flatnonzero(self.which == k)
