@@ -30,6 +30,13 @@ D, S = "\x00d", "\x00s"            # row placeholders: the unit's 数据 row, it
 _CRITERIA_SPECIAL = set("*?~<>=")
 
 
+def groups_of(ind) -> set[str] | None:
+    """The 组别 an indicator's rubric rows apply to (None: a row applies to every unit)."""
+    if any(v.indicator.groups is None for v in ind.variants):
+        return None
+    return set().union(*(v.indicator.groups for v in ind.variants))
+
+
 def col_letter(c: int) -> str:
     return cell_ref(0, c)[:-1]
 
@@ -113,16 +120,18 @@ class _Copy:
         """The condition 'this unit is assessed on the indicator' (None: every unit): its 组别 has a
         row of the indicator, and, under na=exclude, no input of that row says 不涉及."""
         if not any(v.indicator.rule.na == "exclude" for v in ind.variants):
-            return self.group_cond(None if any(v.indicator.groups is None for v in ind.variants)
-                                   else set().union(*(v.indicator.groups for v in ind.variants)))
+            return self.group_cond(groups_of(ind))
         chain = "FALSE"
         for v in reversed(ind.variants):
             spec = v.indicator
-            here = "TRUE" if spec.rule.na != "exclude" else \
-                f"NOT({not_applicable([self.input_ref(n) for n in spec.inputs])})"
+            here = "TRUE" if spec.rule.na != "exclude" else f"NOT({self.said_not_applicable(spec)})"
             cond = self.group_cond(spec.groups)
             chain = here if cond is None else f"IF({cond},{here},{chain})"
         return chain
+
+    def said_not_applicable(self, spec) -> str:
+        """The condition 'an input cell of this rubric row says 不涉及' for the unit's row."""
+        return not_applicable([self.input_ref(n) for n in spec.inputs])
 
     def group_cond(self, groups) -> str | None:
         """The condition 'this unit's 组别 is one of groups' (None: every unit)."""
@@ -180,8 +189,7 @@ class _Copy:
         lowest = how == "min"
         name = variant.indicator.inputs[0]
         col = InputColumn(name, self.book.units.columns[name])
-        peers = None if any(v.indicator.groups is None for v in ind.variants) else \
-            set().union(*(v.indicator.groups for v in ind.variants))
+        peers = groups_of(ind)
         among = getattr(variant.indicator.rule, "among", "all")
         rng = self.input_range(name)
         if formula_misreads(col, "num").any():
@@ -425,9 +433,7 @@ class _Copy:
                 raise NotCompiled(f"「{ind.column}」各组别的一票否决规则不同，暂无对应公式")
             if ind.column not in self.col:
                 raise NotCompiled(f"「得分」表中没有一票否决列「{ind.column}」")
-            groups = None if any(v.indicator.groups is None for v in ind.variants) else \
-                set().union(*(v.indicator.groups for v in ind.variants))
-            out.append((rules.pop(), f"${self.score_col(ind.column)}{S}", self.group_cond(groups)))
+            out.append((rules.pop(), f"${self.score_col(ind.column)}{S}", self.group_cond(groups_of(ind))))
         return out
 
     def vetoed_total(self, template: str) -> str:
@@ -511,7 +517,7 @@ class _Copy:
                     raise NotCompiled("有指标缺少分值，按满分比例的等级无法计算")
                 got = lit(v.indicator.points)
                 if v.indicator.rule.na == "exclude":          # a 不涉及 unit's full points leave this row
-                    got = f"IF({not_applicable([self.input_ref(n) for n in v.indicator.inputs])},0,{got})"
+                    got = f"IF({self.said_not_applicable(v.indicator)},0,{got})"
                 cond = self.group_cond(v.indicator.groups)
                 chain = got if cond is None else f"IF({cond},{got},{chain})"
             parts.append(chain)

@@ -30,14 +30,13 @@ from engine.rounding import round_decimal_half_up
 from engine.rules import (BandRule, BonusRule, CheckRule, DeductRule, InfoRule, InputColumn, ManualRule, PassRule,
                           RankRule, RatioRule, RelativeRule, Rule, StepRule, ThresholdRule, ValueRule, VetoRule)
 from engine.rules.base import NA_WORDS, floor_of
+from engine.rules.bonus import LEVEL_SPLIT, NO_LEVEL
 from engine.score import score_rule
 
 GUARD = 9                      # decimals kept to remove binary noise before a decision
 MAX_LENGTH = 8000              # Excel's limit is 8192 characters per formula
 BOOL_TRUE = tuple(sorted(w for w in TRUE_WORDS if not w.isdigit()))
 BOOL_FALSE = tuple(sorted(w for w in FALSE_WORDS if not w.isdigit()))
-NO_LEVEL = ("没有",)              # a bonus level cell saying there is none, beside the 否 words
-LEVEL_SEPARATORS = re.compile(r"[、,;/\s]+")    # as rubricxl splits a cell naming several levels
 
 
 class NotCompiled(Exception):
@@ -97,6 +96,12 @@ def inside(v: str, iv: Interval) -> str:
 def any_of(x: str, words) -> str:
     """x is one of words (case-insensitive, as the engine's 是/否 reading)."""
     return f"ISNUMBER(MATCH({x},{{{','.join(text_lit(w) for w in words)}}},0))"
+
+
+def yes_no(x: str, yes: str, no: str) -> str:
+    """yes where x reads 是 (1 or a word the engine knows), no where it reads 否, else blank."""
+    return (f'IF(ISNUMBER({x}),IF({x}=1,{yes},IF({x}=0,{no},"")),'
+            f'IF({any_of(x, BOOL_TRUE)},{yes},IF({any_of(x, BOOL_FALSE)},{no},"")))')
 
 
 def not_numbers(xs: list[str]) -> str:
@@ -302,9 +307,7 @@ def pass_(rule: PassRule, points, inputs, decimals) -> Compiled:
     if rule.expect is not None:
         x = inputs[0]
         yes, no = (p, "0") if rule.expect else ("0", p)
-        text = (f'IF(ISNUMBER({x}),IF({x}=1,{yes},IF({x}=0,{no},"")),'
-                f'IF({any_of(x, BOOL_TRUE)},{yes},IF({any_of(x, BOOL_FALSE)},{no},"")))')
-        return Compiled(text, ("bool",))
+        return Compiled(yes_no(x, yes, no), ("bool",))
     return _on_values(rule, points, inputs, decimals, f"IF({_decide(rule, inputs, rule.condition)},{p},0)")
 
 
@@ -444,9 +447,7 @@ def veto(rule: VetoRule, points, inputs, decimals) -> Compiled:
         raise NotCompiled("一票否决的 na= 选项暂无对应公式")
     x = inputs[0]
     if rule.condition is None:
-        text = (f'IF(ISNUMBER({x}),IF({x}=1,"是",IF({x}=0,"否","")),'
-                f'IF({any_of(x, BOOL_TRUE)},"是",IF({any_of(x, BOOL_FALSE)},"否","")))')
-        return Compiled(text, ("bool",))
+        return Compiled(yes_no(x, '"是"', '"否"'), ("bool",))
     return Compiled(f'IF(NOT(ISNUMBER({x})),"",IF({inside(x, rule.condition)},"是","否"))', ("num",))
 
 
@@ -554,7 +555,7 @@ def formula_misreads(col: InputColumn, mode: str, labels: tuple[str, ...] = (),
         if not isinstance(v, str) or not v.strip():
             continue
         if mode == "level_bonus":             # one level typed exactly as the table names it
-            words = [w for w in LEVEL_SEPARATORS.split(normalize_text(v)) if w]
+            words = [w for w in LEVEL_SPLIT.split(normalize_text(v)) if w]
             exact = v in labels or v.lower() in BOOL_FALSE + NO_LEVEL
             out[i] = len(words) > 1 or (not exact and any(w.lower() in lower_labels + list(BOOL_FALSE + NO_LEVEL)
                                                           for w in words))

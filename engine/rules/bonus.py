@@ -16,7 +16,8 @@ from ..phrases import amount, step_words
 from .base import (INVALID, MISSING, OK, ColumnWorking, Outcome, Rule, condition_inputs, numeric_inputs,
                    RATE_OPTIONS, ROUNDS, merged_options, one_unit, rate_columns, rate_limit, rate_options, rate_texts)
 
-_LEVEL_SPLIT = re.compile(r"[、,;/\s]+")
+LEVEL_SPLIT = re.compile(r"[、,;/\s]+")          # a cell naming several levels: 省级、国家级
+NO_LEVEL = ("没有",)                                  # a level cell saying there is none, beside the 否 words
 
 
 class BonusRule(ColumnWorking, Rule):
@@ -189,12 +190,12 @@ class BonusRule(ColumnWorking, Rule):
         out.fail(ctx.rows & col.blank, MISSING, f"缺少输入「{col.name}」")
         labels = "、".join(label for label, _ in self.levels)
         for i in np.flatnonzero(ctx.rows & ~col.blank).tolist():
-            words = [w for w in _LEVEL_SPLIT.split(normalize_text(col.text(i))) if w]
+            words = [w for w in LEVEL_SPLIT.split(normalize_text(col.text(i))) if w]
             got = Decimal(0)
             for w in words:
                 if w in table:
                     got = max(got, table[w])
-                elif w.lower() not in FALSE_WORDS and w not in ("没有",):
+                elif w.lower() not in FALSE_WORDS and w not in NO_LEVEL:
                     out.fail(one_unit(ctx.n, i), INVALID, f"「{w}」不是加分级别（级别：{labels}；没有填 无）")
                     break
             best[i] = float(got)
