@@ -10,10 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel
 
-from ..clauses import RuleError
-from ..language import parse_rule
-from ..numbers import fmt_pct, is_blank, to_decimal
-from ..rules import ThresholdRule
+from ..numbers import is_blank, to_decimal
 from .phrases import phrase_facts
 from .reader import build, gather
 from .tokens import lex
@@ -76,7 +73,7 @@ def propose(text: str, points: Decimal | None, name: str = "") -> Proposal:
     reading = ""
     for part in (r for r in draft.reading if r):
         reading += part if not reading or part.startswith("（") else "；" + part
-    doubts = list(dict.fromkeys(draft.doubts + gap_doubts(draft.rule)))
+    doubts = list(dict.fromkeys(draft.doubts))
     if doubts:
         reading += "。存疑：" + "；".join(doubts)
     if unread:
@@ -84,18 +81,6 @@ def propose(text: str, points: Decimal | None, name: str = "") -> Proposal:
     # 输入 lists names separated by , 、 ; — a name must not contain them
     inputs = [{"name": re.sub(r"[、,;，；]", "/", n), "what": what} for n, what in draft.inputs]
     return Proposal(rule=draft.rule, inputs=inputs, reading=reading, sure=not doubts and not unread, unread=unread)
-
-
-def gap_doubts(rule: str) -> list[str]:
-    """A threshold table read from whole-percent bands (80%-99% beside 100%) leaves rates between
-    them unscored; the wording rarely means that, so the proposal says where and is not sure."""
-    try:
-        parsed = parse_rule(rule)
-    except RuleError:
-        return []
-    gaps = parsed.gaps() if isinstance(parsed, ThresholdRule) else []
-    return [f"区间之间有空档{g}（如{g.example}不满足任何区间，得分将留空报错）；若原意是相邻两档相接，"
-            f"请把较低一档写到{fmt_pct(g.hi)}（不含）" for g in gaps]
 
 
 def _needs_points(w) -> bool:

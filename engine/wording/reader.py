@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..clauses import Interval, RuleError
 from ..language import parse_rule
 from ..numbers import fmt_num, fmt_pct, normalize_text
+from ..rules import ThresholdRule
 from . import vocabulary as V
 from .phrases import Arm, Fact, read_phrase, read_sentence
 from .tokens import Tok, cut, input_kind, lex, phrases
@@ -1228,10 +1229,11 @@ def build(w: Wording) -> Draft | None:
                 d.rule += _dp(w)
                 d.reading.append(f"（比率先四舍五入到{fmt_num(Decimal(1).scaleb(-w.rate_dp))}%）")
             try:
-                parse_rule(d.rule)
+                parsed = parse_rule(d.rule)
             except RuleError:
                 continue
             d.doubts.extend(w.doubts)
+            d.doubts.extend(_gap_doubts(parsed))
             floor = w.floor_at()
             if floor is not None and "floor=" not in d.rule:          # 最低得5分 that the rule leaves out
                 d.doubts.append(f"「{'不设下限' if floor == 'none' else f'最低得{fmt_num(floor)}分'}」未用于规则，请核对")
@@ -1240,6 +1242,14 @@ def build(w: Wording) -> Draft | None:
                 d.doubts.append("以下内容未用于规则，请核对：" + "；".join(left))
             return d
     return None
+
+
+def _gap_doubts(rule) -> list[str]:
+    """A threshold table read from whole-percent bands (80%-99% beside 100%) leaves rates between
+    them unscored; the wording rarely means that, so the proposal names the gap and is not sure."""
+    gaps = rule.gaps() if isinstance(rule, ThresholdRule) else []
+    return [f"区间之间有空档{g}（如{g.example}不满足任何区间，得分将留空报错）；若原意是相邻两档相接，"
+            f"请把较低一档写到{fmt_pct(g.hi)}（不含）" for g in gaps]
 
 
 # Which arms each kind of rule accounts for: any other arm is wording the rule leaves out.

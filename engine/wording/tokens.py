@@ -226,16 +226,12 @@ def lex(phrase: str) -> tuple[Tok, ...]:
                 text.append(m.group())            # 三分之二 has no exact percent to write in a rule
             i = m.end()
             continue
-        m = V.EACH_ONE.match(t, i) if ch in "发出查" else None
+        m = V.EACH_ONE.match(t, i) if ch in "发出查" else V.LATE_ONE.match(t, i) if ch in "逾超延迟晚漏错" else None
         if m:
             flush()
             toks.append(Tok("each", m.group(), m.group()))
-            i = m.end()
-            continue
-        m = V.LATE_ONE.match(t, i) if ch in "逾超延迟晚漏错" else None
-        if m:
-            flush()
-            toks += [Tok("each", m.group(), m.group()), Tok("text", m.group(1), m.group(1))]
+            if m.re is V.LATE_ONE:            # 逾期1天: the lateness itself is what is counted
+                toks.append(Tok("text", m.group(1), m.group(1)))
             i = m.end()
             continue
         m = (V.NAMED_NUMBER.match(t, i) or V.DATE.match(t, i) or _SCORE_NOUN.match(t, i)) if special else None
